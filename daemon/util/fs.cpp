@@ -1,0 +1,79 @@
+#include "daemon/util/fs.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace cc::fs {
+
+std::string errno_text(const std::filesystem::path& path, int err) {
+    return path.string() + ": " + std::strerror(err);
+}
+
+void sync_dir(const std::filesystem::path& dir) {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) throw FsError("cannot open directory " + errno_text(dir, errno));
+    int rc = ::fsync(fd);
+    int err = errno;
+    ::close(fd);
+    if (rc != 0) throw FsError("cannot sync directory " + errno_text(dir, err));
+}
+
+void write_atomic(const std::filesystem::path& path, std::string_view contents, unsigned mode) {
+    auto tmp = path;
+    tmp += ".tmp";
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    if (fd < 0) throw FsError("cannot write " + errno_text(tmp, errno));
+    auto fail = [&](int err) {
+        ::close(fd);
+        ::unlink(tmp.c_str());
+        throw FsError("cannot write " + errno_text(path, err));
+    };
+    if (::fchmod(fd, mode) != 0) fail(errno);
+    const char* p = contents.data();
+    size_t left = contents.size();
+    while (left > 0) {
+        ssize_t n = ::write(fd, p, left);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            fail(errno);
+        }
+        p += n;
+        left -= static_cast<size_t>(n);
+    }
+    if (::fsync(fd) != 0) fail(errno);
+    if (::close(fd) != 0) {
+        int err = errno;
+        ::unlink(tmp.c_str());
+        throw FsError("cannot write " + errno_text(path, err));
+    }
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        int err = errno;
+        ::unlink(tmp.c_str());
+        throw FsError("cannot replace " + errno_text(path, err));
+    }
+    sync_dir(path.has_parent_path() ? path.parent_path() : std::filesystem::path("."));
+}
+
+std::string read_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw FsError("cannot read " + errno_text(path, errno));
+    std::ostringstream s;
+    s << in.rdbuf();
+    if (in.bad()) throw FsError("cannot read " + errno_text(path, errno));
+    return s.str();
+}
+
+void ensure_dir(const std::filesystem::path& dir, unsigned mode) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) throw FsError("cannot create directory " + dir.string() + ": " + ec.message());
+    ::chmod(dir.c_str(), mode);
+}
+
+}  // namespace cc::fs

@@ -1,0 +1,45 @@
+// Log entries and member descriptions: stored in the log, sent between members,
+// applied to cfg/collective. Field order is the wire order; append only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "proto/codec.hpp"
+
+namespace proto {
+
+enum class EntryKind : uint8_t {
+    Noop = 0,        // appended by each new leader at the start of its term
+    Command = 1,     // data = to_bytes(proto::Command), applied to the node database
+    Membership = 2,  // data = to_bytes(proto::Membership), the new member list
+};
+
+struct Entry {
+    uint64_t term = 0;
+    uint64_t index = 0;
+    EntryKind kind = EntryKind::Noop;
+    std::string data;
+    CC_PROTO_FIELDS(term, index, kind, data)
+    bool operator==(const Entry&) const = default;
+};
+
+enum class Role : uint8_t { Voter = 0, NonVoter = 1 };
+
+struct MemberInfo {
+    std::string name;         // e.g. "mgt1"; the member's identity together with its key
+    std::string address;      // host[:port] other members connect to
+    std::string fingerprint;  // OpenSSH SHA-256 fingerprint of its key, "SHA256:..."
+    Role role = Role::Voter;
+    CC_PROTO_FIELDS(name, address, fingerprint, role)
+    bool operator==(const MemberInfo&) const = default;
+};
+
+struct Membership {
+    std::vector<MemberInfo> members;
+    CC_PROTO_FIELDS(members)
+    bool operator==(const Membership&) const = default;
+};
+
+}  // namespace proto
