@@ -1,0 +1,154 @@
+// Replicated commands: what the data of a log entry of kind EntryKind::Command
+// holds (proto::to_bytes(proto::Command)), and the result of applying one.
+//
+// Each command belongs to exactly one file domain (cfg/nodes or cfg/nodegroups,
+// see domain_of) and, when applied, reads and writes only that domain. That is
+// what makes per-file replay after a crash exact (docs/ARCHITECTURE.md "Files").
+//
+// Noderanges travel as text and are expanded when the command is applied, from
+// the state of the nodes domain at that log index (group membership is derived
+// from the nodes' `groups` attributes, so no other domain is needed). When the
+// proposer's full view would expand a noderange differently (attribute matches
+// that see inherited values, defined groups without members), the proposer pins
+// the expansion into `pinned` (cc::state::Database::prepare does this).
+//
+// Evolution: alternatives of Command and fields of every struct are append-only.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "proto/codec.hpp"
+
+namespace proto {
+
+// nodedefine NODERANGE [attr=value ...]: the noderange only expands names (the
+// nodes need not exist); every named node must be new. Domain: nodes.
+struct DefineNodes {
+    std::string noderange;
+    std::map<std::string, std::string> attributes;
+    CC_PROTO_FIELDS(noderange, attributes)
+    bool operator==(const DefineNodes&) const = default;
+};
+
+// noderemove NODERANGE. Domain: nodes.
+struct RemoveNodes {
+    std::string noderange;
+    std::optional<std::vector<std::string>> pinned;  // explicit node names, see header
+    CC_PROTO_FIELDS(noderange, pinned)
+    bool operator==(const RemoveNodes&) const = default;
+};
+
+// nodeattrib NODERANGE attr=value ...: sets the nodes' own values. An empty
+// value masks an inherited one. Domain: nodes.
+struct SetNodeAttributes {
+    std::string noderange;
+    std::map<std::string, std::string> attributes;
+    std::optional<std::vector<std::string>> pinned;
+    CC_PROTO_FIELDS(noderange, attributes, pinned)
+    bool operator==(const SetNodeAttributes&) const = default;
+};
+
+// nodeattrib NODERANGE -c attr ...: removes the nodes' own values, so that an
+// inherited value shows again. Domain: nodes.
+struct ClearNodeAttributes {
+    std::string noderange;
+    std::vector<std::string> attributes;
+    std::optional<std::vector<std::string>> pinned;
+    CC_PROTO_FIELDS(noderange, attributes, pinned)
+    bool operator==(const ClearNodeAttributes&) const = default;
+};
+
+// nodegroupdefine GROUP [attr=value ...]. Domain: nodegroups.
+struct DefineGroup {
+    std::string group;
+    std::map<std::string, std::string> attributes;
+    CC_PROTO_FIELDS(group, attributes)
+    bool operator==(const DefineGroup&) const = default;
+};
+
+// nodegroupremove GROUP: removes the definition and its attributes. Nodes that
+// still list the group keep it in their `groups` attribute (it then exists
+// implicitly, as in confluent). Domain: nodegroups.
+struct RemoveGroup {
+    std::string group;
+    CC_PROTO_FIELDS(group)
+    bool operator==(const RemoveGroup&) const = default;
+};
+
+// nodegroupattrib GROUP attr=value ...: a group that is not defined is an error
+// ("rack1 group does not exist") unless create_if_missing, which the proposer
+// sets when nodes already name the group (an implicit group, see
+// daemon/state/README.md). Domain: nodegroups.
+struct SetGroupAttributes {
+    std::string group;
+    std::map<std::string, std::string> attributes;
+    bool create_if_missing = false;
+    CC_PROTO_FIELDS(group, attributes, create_if_missing)
+    bool operator==(const SetGroupAttributes&) const = default;
+};
+
+// nodegroupattrib GROUP -c attr ...: removes the group's values. Domain: nodegroups.
+struct ClearGroupAttributes {
+    std::string group;
+    std::vector<std::string> attributes;
+    CC_PROTO_FIELDS(group, attributes)
+    bool operator==(const ClearGroupAttributes&) const = default;
+};
+
+// The index of an alternative is its stable wire type number: append only.
+using Command = std::variant<DefineNodes, RemoveNodes, SetNodeAttributes, ClearNodeAttributes,
+                             DefineGroup, RemoveGroup, SetGroupAttributes, ClearGroupAttributes>;
+
+// The cfg/ file a command reads and writes when applied.
+enum class Domain : uint8_t { Nodes = 0, NodeGroups = 1 };
+
+inline Domain domain_of(const Command& c) {
+    return c.index() <= 3 ? Domain::Nodes : Domain::NodeGroups;
+}
+
+// Expected outcomes of applying a command: values, not exceptions.
+enum class ResultCode : uint8_t {
+    Ok = 0,
+    BadRequest = 1,  // malformed noderange, name or attribute; already exists
+    NotFound = 2,    // unknown node or group
+};
+
+// One output line "name: text", e.g. {"n1", "created"} or {"n1", "mgt1"}.
+struct ResultLine {
+    std::string name;
+    std::string text;
+    CC_PROTO_FIELDS(name, text)
+    bool operator==(const ResultLine&) const = default;
+};
+
+// On failure nothing was changed, `lines` is empty and `message` is one line
+// for the user, e.g. "rack1 group does not exist".
+struct CommandResult {
+    ResultCode code = ResultCode::Ok;
+    std::string message;
+    std::vector<ResultLine> lines;  // natural-sorted by name
+    CC_PROTO_FIELDS(code, message, lines)
+    bool operator==(const CommandResult&) const = default;
+    bool ok() const { return code == ResultCode::Ok; }
+};
+
+// The line a CLI prints on stderr for a failed result, as confluent does:
+// "Error: Bad Request - rack1 group does not exist".
+inline std::string error_line(const CommandResult& r) {
+    switch (r.code) {
+        case ResultCode::Ok:
+            return {};
+        case ResultCode::BadRequest:
+            return "Error: Bad Request - " + r.message;
+        case ResultCode::NotFound:
+            return "Error: Not Found - " + r.message;
+    }
+    return "Error: " + r.message;
+}
+
+}  // namespace proto
