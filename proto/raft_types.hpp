@@ -32,7 +32,10 @@ struct MemberInfo {
     std::string address;      // host[:port] other members connect to
     std::string fingerprint;  // OpenSSH SHA-256 fingerprint of its key, "SHA256:..."
     Role role = Role::Voter;
-    CC_PROTO_FIELDS(name, address, fingerprint, role)
+    // NonVoter only: the leader promotes it to Voter (through the log) once it
+    // has caught up, so a slow joiner never costs the collective its quorum.
+    bool promote = false;
+    CC_PROTO_FIELDS(name, address, fingerprint, role, promote)
     bool operator==(const MemberInfo&) const = default;
 };
 

@@ -1,0 +1,290 @@
+// raft::Core: the consensus core of one member, a pure deterministic state
+// machine. Events in (tick, message received, proposal, storage done), effects
+// out (Ready: state to persist, messages to send, entries to apply, results).
+// It owns no socket, clock, thread, file or randomness source: the caller
+// passes the current time and a seed, so a simulator can replay it exactly.
+//
+// Threading: not thread-safe. Call every method from one thread (the daemon's
+// io_context thread), and call take_ready() after each event.
+//
+// Driver loop, for every Ready r = take_ready():
+//   1. r.hard_state: write and fsync it before anything below.
+//   2. r.snapshot:   install it durably (replace the replicated state), then
+//                    discard every log entry <= r.snapshot->index.
+//   3. r.truncate_from: drop log entries >= it; then append r.entries.
+//                    Appends may be synced later (group commit); report each
+//                    sync with persisted(index, term) of the last synced entry.
+//   4. r.messages:   send (best effort; the core retries what matters).
+//   5. r.committed:  apply in order (Noop: nothing; Command: the state machine;
+//                    Membership: write cfg/collective).
+//   6. r.snapshot_requests: for each member, call send_snapshot() with the
+//                    replicated state at some applied index.
+//   7. r.proposal_results / r.read_results: answer the callers. Results come
+//                    after the entries they depend on were handed out in
+//                    r.committed (this or an earlier Ready), so answering
+//                    after step 5 gives read-your-writes.
+//   8. Wake the core with tick() at r.next_wakeup (or earlier on any event).
+//
+// Errors: our own bugs abort (RAFT_CHECK); malformed or stale peer messages
+// are ignored (the transport already rejected undecodable frames); expected
+// outcomes (not leader, no quorum, timeout) are values in the results.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "proto/raft.hpp"
+#include "proto/raft_types.hpp"
+
+namespace raft {
+
+using Index = uint64_t;
+using Term = uint64_t;
+using ProposalId = uint64_t;
+using ReadId = uint64_t;
+using Clock = std::chrono::steady_clock;
+// The driver passes Clock::now(); the simulator a fake time from its own epoch.
+using TimePoint = Clock::time_point;
+using Millis = std::chrono::milliseconds;
+
+// TEST ONLY: deliberately breaks one protocol rule so that the simulator's
+// mutation test can show it catches the bug. Never set outside tests.
+enum class Mutation : uint8_t {
+    None = 0,
+    CommitCountsNonVoters,  // leader counts non-voting members towards commit
+    VoteWithoutLogCheck,    // voters grant votes without comparing logs
+};
+
+struct Config {
+    std::string self;  // this member's name, as in the membership list
+    Millis heartbeat_interval{100};
+    // Each election timeout is drawn uniformly in [min, max) from the seeded RNG.
+    Millis election_timeout_min{300};
+    Millis election_timeout_max{600};
+    // Append requests in flight per follower once it is known to match.
+    size_t max_inflight_appends = 8;
+    // Upper bound of the entries' data bytes per append request (at least one
+    // entry is always sent).
+    size_t max_batch_bytes = 1u << 20;
+    // Every proposal and read ends with a result within this bound.
+    Millis proposal_timeout{5000};
+    size_t snapshot_chunk_bytes = 1u << 20;
+    // A non-voter marked `promote` is promoted once its log is within this many
+    // entries of the leader's and it answered within an election timeout.
+    Index promote_max_lag = 16;
+    Mutation test_mutation = Mutation::None;  // TEST ONLY, see Mutation
+};
+
+// Term and vote, persisted by the driver (Ready::hard_state) before any
+// message that depends on it is sent.
+struct HardState {
+    Term term = 0;
+    std::string voted_for;  // empty: no vote in `term`
+    // The member started without its hard state (restored from the four
+    // files, or a lost state dir) and has not yet received entries from a
+    // current leader: it neither votes nor campaigns. Persisted so that a
+    // crash before catching up cannot forget the rule.
+    bool catching_up = false;
+    bool operator==(const HardState&) const = default;
+};
+
+struct SnapshotMeta {
+    Index index = 0;  // last log index the snapshot covers (0: none)
+    Term term = 0;    // term of that entry
+    proto::Membership membership;
+    bool operator==(const SnapshotMeta&) const = default;
+};
+
+struct BootState {
+    // Absent: a restored member (see HardState::catching_up).
+    std::optional<HardState> hard_state;
+    SnapshotMeta snapshot;
+    // Durable log entries after snapshot.index, contiguous and in order.
+    std::vector<proto::Entry> log;
+    // Highest index the driver's state already reflects (snapshot.index <=
+    // applied <= last log index); entries up to it are not handed out again.
+    Index applied = 0;
+    // Member list when neither the snapshot nor the log holds one (a new
+    // collective; for a standalone server: just this member as a voter).
+    proto::Membership initial_membership;
+};
+
+enum class Role : uint8_t { Follower, PreCandidate, Candidate, Leader };
+
+enum class ResultCode : uint8_t {
+    Ok = 0,         // committed at `index`
+    NotLeader = 1,  // definitely not applied: leadership changed or is moving; retry
+    NoQuorum =
+        2,  // definitely not applied: no leader with quorum ("Collective does not have quorum")
+    Timeout = 3,   // outcome unknown: may or may not have been applied
+    Rejected = 4,  // definitely not applied: invalid request, `reason` says why
+};
+
+struct ProposalResult {
+    ProposalId id = 0;
+    ResultCode code = ResultCode::Ok;
+    Index index = 0;     // Ok: the entry's index
+    std::string reason;  // one line for the user when code != Ok
+};
+
+struct ReadResult {
+    ReadId id = 0;
+    ResultCode code = ResultCode::Ok;  // Ok, NoQuorum, NotLeader or Timeout
+    // Ok: the local state (already applied through r.committed) reflects
+    // every write acknowledged before read_index() was called.
+    Index index = 0;
+    std::string reason;
+};
+
+struct Outbound {
+    std::string to;
+    proto::RaftMessage message;
+};
+
+// A snapshot received from the leader, to install in place of the state.
+struct SnapshotInstall {
+    SnapshotMeta meta;
+    std::string data;
+};
+
+struct Ready {
+    std::optional<HardState> hard_state;
+    std::optional<SnapshotInstall> snapshot;
+    std::optional<Index> truncate_from;
+    std::vector<proto::Entry> entries;
+    std::vector<Outbound> messages;
+    std::vector<proto::Entry> committed;
+    std::vector<std::string> snapshot_requests;
+    std::vector<ProposalResult> proposal_results;
+    std::vector<ReadResult> read_results;
+    TimePoint next_wakeup{};
+};
+
+struct MemberStatus {
+    proto::MemberInfo info;
+    bool voter = false;
+    // Leader only (zero elsewhere): replication progress and last answer.
+    Index match_index = 0;
+    std::optional<TimePoint> last_contact;
+    // Leader: answered within an election timeout. Others: self, and the
+    // leader while it is heard from.
+    bool active = false;
+};
+
+struct Status {
+    std::string self;
+    Role role = Role::Follower;
+    Term term = 0;
+    std::string leader;  // empty when unknown
+    // A leader that hears from a majority of voters is known (self, or heard
+    // within an election timeout): writes can succeed.
+    bool quorum = false;
+    bool catching_up = false;  // restored-member rule in force
+    Index commit_index = 0;
+    Index applied_index = 0;  // last index handed out in Ready::committed
+    Index last_index = 0;
+    Index snapshot_index = 0;
+    proto::Membership membership;  // latest (possibly uncommitted) member list
+    std::vector<MemberStatus> members;
+};
+
+namespace detail {
+struct State;
+}
+
+class Core {
+  public:
+    // rng_seed drives election timeouts and the incarnation number; the
+    // simulator passes the seed of the run, the daemon a random value.
+    Core(Config config, BootState boot, uint64_t rng_seed);
+    ~Core();
+    Core(const Core&) = delete;
+    Core& operator=(const Core&) = delete;
+
+    // Time passes: elections, heartbeats, check-quorum, deadlines. `now` must
+    // never go backwards.
+    void tick(TimePoint now);
+
+    // A message from member `from`. Messages from non-members, stale terms or
+    // that make no sense in the current state are ignored.
+    void receive(const std::string& from, proto::RaftMessage message, TimePoint now);
+
+    // Proposes a replicated command (proto::Command bytes) on any member: the
+    // leader appends it, others forward it to the leader. Exactly one
+    // ProposalResult with this id follows, within config.proposal_timeout.
+    // Without a known leader with quorum it fails at once with NoQuorum.
+    // ids must be unique for the lifetime of this Core.
+    void propose(ProposalId id, std::string command, TimePoint now);
+
+    // Proposes a new member list that differs from the latest one in exactly
+    // one member (added, removed, or address/fingerprint/role changed). A new
+    // Voter is added as a non-voter marked `promote` and promoted by the
+    // leader once caught up; the result reports the first change's commit.
+    // Rejected while another member list change is uncommitted.
+    void propose_membership(ProposalId id, proto::Membership members, TimePoint now);
+
+    // Linearizable read: one ReadResult follows. Ok(index) once this member
+    // has applied `index` (handed out in Ready::committed) and the leader
+    // confirmed it still led after the call.
+    void read_index(ReadId id, TimePoint now);
+
+    // Storage synced every entry handed out up to `index`, whose term is
+    // `term`. Stale reports (the entry was since replaced) are ignored.
+    void persisted(Index index, Term term, TimePoint now);
+
+    // Storage could not write the entries from `from` on (disk full, I/O
+    // error): the core forgets them, fails the proposals they carried, and
+    // steps down if it leads. The driver has dropped them from the log.
+    void append_failed(Index from, TimePoint now);
+
+    // The driver's state at `index` (<= applied) is durable as a snapshot:
+    // the core drops log entries up to it, and the driver may too.
+    void snapshot_taken(Index index, TimePoint now);
+
+    // Answer to Ready::snapshot_requests: the replicated state at `index`
+    // (snapshot_index <= index <= applied). The core chunks and sends it.
+    void send_snapshot(const std::string& to, Index index, std::string data, TimePoint now);
+
+    // Leader only: hands leadership to voter `to` once it is up to date.
+    // Returns a one-line reason when refused (not leader, unknown member,
+    // non-voter, self). While the transfer runs (at most an election
+    // timeout) proposals fail with NotLeader.
+    std::optional<std::string> transfer_leadership(const std::string& to, TimePoint now);
+
+    // Forced recovery for a collective that has lost its majority for good:
+    // rewrites the member list to `survivors` (which must contain this
+    // member and only current members), records it in the log in a new
+    // term, and makes this member leader of that term. Refused (returns the
+    // reason) while a majority of the current voters has been heard from
+    // within an election timeout, or before one election timeout has passed
+    // since start. RISK: it is the administrator's statement that the
+    // removed members are dead; if they are not, they may hold acknowledged
+    // writes that the survivors never saw, and those are lost. Run it on the
+    // survivor with the longest log, with the others stopped.
+    std::optional<std::string> force_recover(proto::Membership survivors, TimePoint now);
+
+    // Effects of the events since the last call (see the driver loop above).
+    Ready take_ready();
+
+    Status status(TimePoint now) const;
+
+    // Read-only views for the simulator's invariant checks and for tests.
+    const HardState& hard_state() const;
+    Role role() const;
+    Index commit_index() const;
+    Index last_index() const;
+    Index first_index() const;  // first index still in the log (snapshot.index + 1)
+    // Entry at `index` (first_index() <= index <= last_index()).
+    const proto::Entry& entry(Index index) const;
+    const SnapshotMeta& snapshot() const;
+    const proto::Membership& membership() const;  // latest, possibly uncommitted
+
+  private:
+    std::unique_ptr<detail::State> s_;
+};
+
+}  // namespace raft

@@ -1,0 +1,150 @@
+// Messages between the consensus cores of two members (carried by the peer
+// transport as one frame each). Field order is the wire order; fields and
+// variant alternatives are append-only (rolling upgrades).
+//
+// Every message carries the sender's current term. The receiving core (not the
+// transport) decides what a stale or future term means; the transport only
+// decodes, so a garbled frame raises proto::DecodeError at the edge.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "proto/codec.hpp"
+#include "proto/raft_types.hpp"
+
+namespace proto {
+
+// Candidate asks for a vote. pre_vote: a trial round that changes no term or
+// vote (a member that rejoins after a partition cannot depose a healthy
+// leader). transfer: sent on a leader's request (TimeoutNow), so voters that
+// still hear from that leader grant it anyway.
+struct VoteRequest {
+    uint64_t term = 0;  // pre_vote: the term the candidate would campaign in
+    uint64_t last_log_index = 0;
+    uint64_t last_log_term = 0;
+    bool pre_vote = false;
+    bool transfer = false;
+    CC_PROTO_FIELDS(term, last_log_index, last_log_term, pre_vote, transfer)
+};
+
+struct VoteResponse {
+    uint64_t term = 0;  // pre_vote: echoes the request's term when granted
+    bool granted = false;
+    bool pre_vote = false;
+    CC_PROTO_FIELDS(term, granted, pre_vote)
+};
+
+// Leader replicates entries (empty = heartbeat). seq numbers the leader's
+// requests within its term; the response echoes it (read-index confirmation).
+struct AppendRequest {
+    uint64_t term = 0;
+    uint64_t prev_log_index = 0;
+    uint64_t prev_log_term = 0;
+    std::vector<Entry> entries;
+    uint64_t leader_commit = 0;
+    uint64_t seq = 0;
+    CC_PROTO_FIELDS(term, prev_log_index, prev_log_term, entries, leader_commit, seq)
+};
+
+// success: the follower's log matches the leader's through match_index and
+// that prefix is durable. !success: prev did not match; hint_index is the
+// follower's guess of where to retry (its last index, or the first index of
+// the conflicting term).
+struct AppendResponse {
+    uint64_t term = 0;
+    bool success = false;
+    uint64_t match_index = 0;
+    uint64_t hint_index = 0;
+    uint64_t seq = 0;
+    CC_PROTO_FIELDS(term, success, match_index, hint_index, seq)
+};
+
+// One chunk of a snapshot (the replicated state at `index`). Chunks are sent
+// one at a time in offset order; `done` marks the last one.
+struct SnapshotChunk {
+    uint64_t term = 0;
+    uint64_t index = 0;       // last log index the snapshot covers
+    uint64_t index_term = 0;  // term of that entry
+    Membership membership;    // member list as of `index`
+    uint64_t offset = 0;
+    std::string data;
+    bool done = false;
+    CC_PROTO_FIELDS(term, index, index_term, membership, offset, data, done)
+};
+
+// Acknowledges every byte before next_offset; done: installed durably.
+struct SnapshotAck {
+    uint64_t term = 0;
+    uint64_t index = 0;
+    uint64_t next_offset = 0;
+    bool done = false;
+    CC_PROTO_FIELDS(term, index, next_offset, done)
+};
+
+// Leadership transfer: the leader tells an up-to-date target to campaign now.
+struct TimeoutNow {
+    uint64_t term = 0;
+    CC_PROTO_FIELDS(term)
+};
+
+// A member that is not the leader forwards a client proposal. (incarnation,
+// id) identifies it so that a duplicated message is appended only once.
+struct ForwardProposal {
+    uint64_t term = 0;
+    uint64_t incarnation = 0;  // random per start of the forwarding core
+    uint64_t id = 0;
+    EntryKind kind = EntryKind::Command;
+    std::string data;
+    CC_PROTO_FIELDS(term, incarnation, id, kind, data)
+};
+
+enum class ForwardStatus : uint8_t {
+    Appended = 0,   // in the leader's log at (index, entry_term); not yet committed
+    NotLeader = 1,  // the receiver is not (or no longer) leader
+    NoQuorum = 2,   // the leader cannot reach a majority
+    Rejected = 3,   // invalid request; reason says why
+};
+
+struct ForwardReply {
+    uint64_t term = 0;
+    uint64_t incarnation = 0;
+    uint64_t id = 0;
+    ForwardStatus status = ForwardStatus::NotLeader;
+    uint64_t index = 0;
+    uint64_t entry_term = 0;
+    std::string reason;
+    CC_PROTO_FIELDS(term, incarnation, id, status, index, entry_term, reason)
+};
+
+// A member asks the leader for a read index (linearizable read).
+struct ReadIndexRequest {
+    uint64_t term = 0;
+    uint64_t incarnation = 0;
+    uint64_t id = 0;
+    CC_PROTO_FIELDS(term, incarnation, id)
+};
+
+// ok: once the asker has applied `index`, its state reflects every write
+// acknowledged before the request.
+struct ReadIndexReply {
+    uint64_t term = 0;
+    uint64_t incarnation = 0;
+    uint64_t id = 0;
+    bool ok = false;
+    uint64_t index = 0;
+    CC_PROTO_FIELDS(term, incarnation, id, ok, index)
+};
+
+using RaftMessage = std::variant<VoteRequest, VoteResponse, AppendRequest, AppendResponse,
+                                 SnapshotChunk, SnapshotAck, TimeoutNow, ForwardProposal,
+                                 ForwardReply, ReadIndexRequest, ReadIndexReply>;
+
+// Term carried by any message.
+inline uint64_t term_of(const RaftMessage& m) {
+    return std::visit([](const auto& x) { return x.term; }, m);
+}
+
+}  // namespace proto
