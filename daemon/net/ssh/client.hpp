@@ -1,0 +1,46 @@
+// SSH client side of the member transport: connects to a member, checks its
+// host key, authenticates with our key (publickey), opens the subsystem and
+// exchanges Hello.
+//
+// Pinned mode (expected_fingerprint set): the server's host key must have
+// exactly that OpenSSH fingerprint, otherwise the connection is refused
+// before our key is offered. Join mode (expected_fingerprint empty, only with
+// ChannelKind::Join): any host key is taken and returned in the PeerInfo
+// (key_blob) so the caller can verify it with the inviter's HMAC proof before
+// trusting anything the server says.
+//
+// Threading: connect() blocks its calling thread up to limits.handshake_timeout
+// (or until watchdog->shutdown_all()); it shares no state with other calls.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "daemon/crypto/key.hpp"
+#include "daemon/net/ssh/connection.hpp"
+#include "daemon/net/ssh/watchdog.hpp"
+
+namespace cc::ssh {
+
+// One line, "Failed to connect to HOST: reason", ready for the user.
+struct ConnectError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+struct ClientOptions {
+    std::string host;  // name or IP literal
+    uint16_t port = 13001;
+    std::string my_name;  // sent in Hello (and as the SSH user name)
+    ChannelKind kind = ChannelKind::Member;
+    std::string expected_fingerprint;  // empty = join mode
+    Limits limits;
+    Watchdog* watchdog = nullptr;  // optional: lets another thread abort the attempt
+};
+
+// Throws ConnectError (unreachable, refused, host key mismatch, auth refused,
+// subsystem refused, version mismatch, timeout).
+std::unique_ptr<Connection> connect(const ClientOptions& options, const crypto::MemberKey& key);
+
+}  // namespace cc::ssh

@@ -1,0 +1,91 @@
+// One established member-to-member SSH channel (either direction), after the
+// key checks and the Hello version handshake: a two-way stream of frames.
+//
+// Frames are proto/frame.hpp payloads. The connection sends a keepalive (an
+// empty frame) after `keepalive_interval` of silence and gives up on a peer
+// that has been silent for `dead_after`. A truncated, oversized or otherwise
+// malformed frame closes the connection (never an assertion).
+//
+// Threading: send(), close() and closed() may be called from any thread.
+// receive() and run() drive the libssh session and must be called by one
+// thread at a time (the connection's own thread); send() wakes that thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "proto/frame.hpp"
+
+namespace cc::ssh {
+
+enum class ChannelKind { Member, Join };
+enum class Direction { Inbound, Outbound };
+
+// Timing and size bounds shared by clients, servers and the transport.
+struct Limits {
+    std::chrono::milliseconds handshake_timeout{10000};  // TCP + SSH + auth + Hello
+    std::chrono::milliseconds keepalive_interval{1000};
+    std::chrono::milliseconds dead_after{5000};  // no frame (not even a keepalive) for this long
+    size_t queue_frames = 4096;                  // outgoing frames held for a slow peer
+    size_t queue_bytes = 64u * 1024 * 1024;
+    int max_auth_attempts = 4;  // failed userauth requests before the server disconnects
+    uint32_t max_frame_bytes = proto::kMaxFrameBytes;
+};
+
+// Who is at the other end, as established by the SSH layer (never by a message).
+struct PeerInfo {
+    std::string name;  // Member: the pinned member; Join: the name the joiner claims
+    ChannelKind kind = ChannelKind::Member;
+    Direction direction = Direction::Inbound;
+    std::string key_blob;        // the peer's public key, SSH wire format
+    std::string fingerprint;     // "SHA256:..." of key_blob
+    std::string remote_address;  // "ip:port" of the TCP peer
+    uint32_t version = 0;        // negotiated peer protocol version
+    uint64_t id = 0;             // unique per connection within this process
+};
+
+// The connection ended: what happened, as one log-ready line.
+struct ConnectionClosed : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+class Connection {
+  public:
+    class Impl;
+    explicit Connection(std::unique_ptr<Impl> impl);
+    ~Connection();
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    const PeerInfo& peer() const;
+
+    // Queues one payload and returns at once. When the queue is full the
+    // oldest queued payloads are dropped to make room. False when closed or
+    // when the payload alone exceeds the frame limit.
+    bool send(std::string payload);
+
+    // Ends the connection; idempotent; wakes the driving thread.
+    void close();
+    bool closed() const;
+
+    // Waits up to `timeout` for the next payload (nothing on timeout) while
+    // flushing queued sends and keepalives. Throws ConnectionClosed.
+    std::optional<std::string> receive(std::chrono::milliseconds timeout);
+
+    // Delivers every payload to on_frame (on this thread) until the
+    // connection ends, then returns why.
+    std::string run(const std::function<void(std::string)>& on_frame);
+
+    // Payloads dropped because the send queue was full.
+    uint64_t dropped() const;
+
+  private:
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cc::ssh
