@@ -26,6 +26,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "daemon/crypto/token.hpp"
 #include "proto/raft_types.hpp"
