@@ -116,8 +116,11 @@ class Database {
     // `everything`), natural-sorted.
     std::vector<std::string> group_members(std::string_view group) const;
 
-  private:
+    // Internal state, defined in store.hpp (opaque to users of this header).
     struct Impl;
+
+  private:
+    explicit Database(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };
 

@@ -1,0 +1,115 @@
+// cfg/nodes and cfg/nodegroups: one TOML table per node or group holding its
+// own attributes, after `applied_index`. Rendered in natural order of names
+// and byte order of attributes, so the same state always gives the same bytes.
+#include <algorithm>
+
+#include "daemon/state/store.hpp"
+#include "daemon/state/toml_text.hpp"
+#include "daemon/util/fs.hpp"
+
+namespace cc::state {
+
+namespace {
+
+const char* file_name(proto::Domain d) {
+    return d == proto::Domain::Nodes ? "nodes" : "nodegroups";
+}
+
+std::string render_domain(const Database::Impl& db, proto::Domain d) {
+    const Domain& dom = db.domain(d);
+    std::vector<const std::pair<const std::string, Entity>*> entries;
+    entries.reserve(dom.entries.size());
+    for (const auto& e : dom.entries) entries.push_back(&e);
+    std::sort(entries.begin(), entries.end(),
+              [](const auto* a, const auto* b) { return natural_less(a->first, b->first); });
+    std::string out;
+    out.reserve(64 + dom.entries.size() * 256);
+    out += d == proto::Domain::Nodes
+               ? "# Managed nodes and their own attributes (inherited ones are in nodegroups).\n"
+               : "# Node groups and their attributes (members come from the nodes' groups).\n";
+    out += "# Written by confluentd; edit only while it is stopped.\n";
+    out += "applied_index = " + std::to_string(dom.applied) + "\n";
+    std::vector<std::pair<const std::string*, const std::string*>> attrs;
+    for (const auto* e : entries) {
+        out += "\n[";
+        append_toml_key(out, e->first);
+        out += "]\n";
+        attrs.clear();
+        for (const auto& [id, v] : e->second.attrs) attrs.emplace_back(&db.names.name(id), &v);
+        std::sort(attrs.begin(), attrs.end(),
+                  [](const auto& a, const auto& b) { return *a.first < *b.first; });
+        for (const auto& [k, v] : attrs) {
+            append_toml_key(out, *k);
+            out += " = ";
+            append_toml_string(out, *v);
+            out += '\n';
+        }
+    }
+    return out;
+}
+
+void load_domain(Database::Impl& db, proto::Domain d, const std::filesystem::path& path) {
+    if (!std::filesystem::exists(path)) return;
+    std::string text = cc::fs::read_file(path);
+    toml::table root = parse_toml(text, path);
+    Domain& dom = db.domain(d);
+    const char* kind = d == proto::Domain::Nodes ? "node" : "group";
+    bool have_index = false;
+    for (auto&& [key, node] : root) {
+        if (key.str() == "applied_index") {
+            auto v = node.value<int64_t>();
+            if (!node.is_integer() || !v || *v < 0)
+                throw ConfigFileError(path, line_of(node),
+                                      "applied_index must be a non-negative integer");
+            dom.applied = dom.saved = static_cast<uint64_t>(*v);
+            have_index = true;
+            continue;
+        }
+        const toml::table* t = node.as_table();
+        if (!t)
+            throw ConfigFileError(path, line_of(node),
+                                  "'" + std::string(key.str()) + "' must be a table of attributes");
+        if (auto why = check_entity_name(kind, key.str()))
+            throw ConfigFileError(path, line_of(node), *why);
+        Entity e;
+        e.attrs.reserve(t->size());
+        for (auto&& [attr, value] : *t) {
+            const std::string* s = value.is_string() ? &value.as_string()->get() : nullptr;
+            if (!s)
+                throw ConfigFileError(path, line_of(value),
+                                      "attribute '" + std::string(attr.str()) + "' of " +
+                                          std::string(key.str()) + " must be a string");
+            if (auto why = check_attribute(attr.str(), *s))
+                throw ConfigFileError(path, line_of(value), *why);
+            e.attrs.emplace_back(db.names.intern(attr.str()), *s);
+        }
+        dom.entries.emplace(std::string(key.str()), std::move(e));
+    }
+    if (!have_index) throw ConfigFileError(path, 1, "applied_index is missing");
+}
+
+}  // namespace
+
+std::string Database::render(proto::Domain d) const {
+    return render_domain(*impl_, d);
+}
+
+Database Database::load(const std::filesystem::path& cfg_dir) {
+    auto impl = std::make_unique<Impl>();
+    load_domain(*impl, proto::Domain::Nodes, cfg_dir / "nodes");
+    load_domain(*impl, proto::Domain::NodeGroups, cfg_dir / "nodegroups");
+    impl->rebuild_group_refs();
+    return Database(std::move(impl));
+}
+
+void Database::save(const std::filesystem::path& cfg_dir, bool all) {
+    for (auto d : {proto::Domain::Nodes, proto::Domain::NodeGroups}) {
+        Domain& dom = impl_->domain(d);
+        if (!dom.dirty && !all) continue;
+        cc::fs::write_atomic(cfg_dir / file_name(d), render_domain(*impl_, d));
+        dom.saved = dom.applied;
+        dom.dirty = false;
+    }
+}
+
+}  // namespace cc::state
