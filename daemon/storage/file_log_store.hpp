@@ -1,0 +1,51 @@
+// The log on disk: segment files with CRC32C records (format in layout.hpp),
+// written by one storage thread with group commit.
+//
+// Group commit: the storage thread takes every operation queued so far,
+// applies them all, then makes them durable with one fdatasync per touched
+// segment (plus one fsync of the log directory when segments were created or
+// removed), then calls on_synced once. Appends queued while a sync is in
+// progress therefore share the next one.
+//
+// Threading: see LogStore. open() runs on the caller's thread (recovery is
+// done before it returns); the destructor applies and syncs everything still
+// queued, then joins the storage thread.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+
+#include "daemon/storage/log_store.hpp"
+
+namespace cc::storage {
+
+struct LogOptions {
+    // A segment is closed once it reaches this size (a record never spans two).
+    uint64_t segment_bytes = 64ull * 1024 * 1024;
+};
+
+class FileLogStore final : public LogStore {
+  public:
+    // Opens (creating if needed) the log in `log_dir`, usually Layout::log_dir().
+    // Verifies every record and cuts off a torn or corrupt tail (one WARN line
+    // per cut, naming file, offset, bytes dropped and why). Throws
+    // StorageError when the log cannot be read or is damaged beyond a tail
+    // (missing segment, foreign file format): the message says what to do.
+    static std::unique_ptr<FileLogStore> open(const std::filesystem::path& log_dir,
+                                              LogCallbacks callbacks, LogOptions options = {});
+    ~FileLogStore() override;
+
+    const LogState& recovered() const override;
+    void append(std::vector<proto::Entry> entries) override;
+    void truncate_suffix(uint64_t from_index) override;
+    void compact_prefix(uint64_t up_to_index) override;
+    void flush() override;
+    uint64_t sync_count() const override;
+
+  private:
+    struct Impl;
+    explicit FileLogStore(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cc::storage

@@ -1,0 +1,47 @@
+// The current term and vote: STATE/collective/hardstate, TOML, for example
+//
+//   format = 1
+//   term = 7
+//   voted_for = "mgt2"     # absent when this member has not voted in `term`
+//
+// Written atomically and fsynced (cc::fs::write_atomic) before the core's
+// vote or term change leaves the member.
+//
+// Threading: plain blocking calls; use from the daemon thread.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <ostream>
+#include <string>
+
+namespace cc::storage {
+
+struct HardState {
+    uint64_t term = 0;
+    std::string voted_for;  // member name; empty = no vote in `term`
+    bool operator==(const HardState&) const = default;
+};
+std::ostream& operator<<(std::ostream& os, const HardState& s);
+
+class HardStateFile {
+  public:
+    explicit HardStateFile(std::filesystem::path path) : path_(std::move(path)) {}
+
+    // Nothing when the file does not exist: the member was restored or lost
+    // its state dir, and must not vote until it has caught up (DESIGN.md 4).
+    // Throws StorageError naming the file and the reason when it exists but
+    // cannot be read or parsed: a corrupt file is never taken as absent.
+    std::optional<HardState> load() const;
+
+    // Replaces the file atomically; throws StorageError on failure.
+    void save(const HardState& state) const;
+
+    const std::filesystem::path& path() const { return path_; }
+
+  private:
+    std::filesystem::path path_;
+};
+
+}  // namespace cc::storage
