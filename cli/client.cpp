@@ -1,0 +1,230 @@
+#include "cli/client.hpp"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+
+#include "proto/frame.hpp"
+
+namespace cc::cli {
+
+namespace {
+// Longest wait for an answer: writes end within the daemon's proposal timeout.
+constexpr int kAnswerTimeoutSeconds = 30;
+
+bool name_char_ok(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' ||
+           c == ':' || c == '/';
+}
+}  // namespace
+
+void add_common_options(po::options_description& opts) {
+    // clang-format off
+    opts.add_options()
+        ("help,h", "show this help")
+        ("etc-dir", po::value<std::string>(), "configuration directory (env CONFLUENT_ETC_DIR, default /etc/confluent)")
+        ("state-dir", po::value<std::string>(), "consensus state directory (env CONFLUENT_STATE_DIR)")
+        ("run-dir", po::value<std::string>(), "directory of confluentd's api.sock (env CONFLUENT_RUN_DIR, default /var/run/confluent)");
+    // clang-format on
+}
+
+std::optional<std::vector<std::string>> parse_command_line(int argc, char** argv,
+                                                           po::options_description opts,
+                                                           const std::string& usage,
+                                                           po::variables_map& vm) {
+    add_common_options(opts);
+    po::options_description hidden;
+    hidden.add_options()("args", po::value<std::vector<std::string>>(), "");
+    po::options_description all;
+    all.add(opts).add(hidden);
+    po::positional_options_description pos;
+    pos.add("args", -1);
+    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+    po::notify(vm);
+    if (vm.count("help")) {
+        std::cout << usage << "\n\n" << opts;
+        return std::nullopt;
+    }
+    if (!vm.count("args")) return std::vector<std::string>{};
+    return vm["args"].as<std::vector<std::string>>();
+}
+
+cc::app::Config resolve_paths(const po::variables_map& vm) {
+    cc::app::Overrides flags;
+    if (vm.count("etc-dir")) flags.etc_dir = vm["etc-dir"].as<std::string>();
+    if (vm.count("state-dir")) flags.state_dir = vm["state-dir"].as<std::string>();
+    if (vm.count("run-dir")) flags.run_dir = vm["run-dir"].as<std::string>();
+    try {
+        return cc::app::resolve_config(flags);
+    } catch (const cc::app::ConfigError& e) {
+        throw CliError(e.what());
+    }
+}
+
+bool is_assignment(const std::string& arg) {
+    return arg.find('=') != std::string::npos;
+}
+
+std::string check_attribute_name(const std::string& arg) {
+    if (arg.empty()) throw CliError("Error: an attribute name is empty");
+    for (char c : arg)
+        if (!name_char_ok(c))
+            throw CliError("Error: malformed attribute name '" + arg +
+                           "': use letters, digits and . _ - only");
+    return arg;
+}
+
+std::pair<std::string, std::string> parse_assignment(const std::string& arg) {
+    auto eq = arg.find('=');
+    if (eq == std::string::npos)
+        throw CliError("Error: malformed attribute assignment '" + arg + "': expected attr=value");
+    std::string name = arg.substr(0, eq);
+    if (name.empty())
+        throw CliError("Error: malformed attribute assignment '" + arg +
+                       "': the attribute name before '=' is empty");
+    for (char c : name)
+        if (!name_char_ok(c))
+            throw CliError("Error: malformed attribute assignment '" + arg +
+                           "': the attribute name may hold letters, digits and . _ - only");
+    return {name, arg.substr(eq + 1)};
+}
+
+ApiClient::ApiClient(const std::filesystem::path& socket) : socket_(socket) {
+    auto fail = [&](int err) {
+        throw CliError("cannot reach confluentd at " + socket_.string() + ": " +
+                       std::strerror(err));
+    };
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (socket_.string().size() >= sizeof addr.sun_path) fail(ENAMETOOLONG);
+    std::strncpy(addr.sun_path, socket_.c_str(), sizeof addr.sun_path - 1);
+    fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd_ < 0) fail(errno);
+    timeval tv{kAnswerTimeoutSeconds, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        int err = errno;
+        ::close(fd_);
+        fd_ = -1;
+        fail(err);
+    }
+}
+
+ApiClient::~ApiClient() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+std::string ApiClient::read_exact(size_t n) {
+    std::string out(n, '\0');
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = ::read(fd_, out.data() + got, n - got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            throw CliError("confluentd at " + socket_.string() + " did not answer within " +
+                           std::to_string(kAnswerTimeoutSeconds) + " s");
+        if (r < 0)
+            throw CliError("lost the connection to confluentd at " + socket_.string() + ": " +
+                           std::strerror(errno));
+        if (r == 0)
+            throw CliError("confluentd at " + socket_.string() +
+                           " closed the connection before answering (see its log)");
+        got += static_cast<size_t>(r);
+    }
+    return out;
+}
+
+proto::ApiResponse ApiClient::call(const proto::ApiRequest& request) {
+    std::string out = proto::encode_frame(request);
+    size_t sent = 0;
+    while (sent < out.size()) {
+        ssize_t w = ::send(fd_, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0)
+            throw CliError("lost the connection to confluentd at " + socket_.string() + ": " +
+                           std::strerror(errno));
+        sent += static_cast<size_t>(w);
+    }
+    proto::ApiObjects joined;
+    for (;;) {
+        proto::Reader header(read_exact(4));
+        uint32_t n = header.fixed32();
+        if (n > proto::kMaxFrameBytes)
+            throw CliError("confluentd sent an oversized answer (" + std::to_string(n) + " bytes)");
+        proto::ApiResponse r;
+        try {
+            r = proto::from_bytes<proto::ApiResponse>(read_exact(n));
+        } catch (const proto::DecodeError& e) {
+            throw CliError(std::string("confluentd sent an answer this tool cannot read (") +
+                           e.what() + "); are the tool and the daemon the same version?");
+        }
+        auto* objs = std::get_if<proto::ApiObjects>(&r);
+        if (!objs) return r;
+        for (auto& o : objs->objects) joined.objects.push_back(std::move(o));
+        if (!objs->more) return joined;
+    }
+}
+
+std::string error_text(const proto::ApiError& e) {
+    switch (e.code) {
+        case proto::ApiErrorCode::BadRequest:
+            return "Error: Bad Request - " + e.message;
+        case proto::ApiErrorCode::NotFound:
+            return "Error: Not Found - " + e.message;
+        case proto::ApiErrorCode::NotInCollective:
+            return e.message;
+        default:
+            return "Error: " + e.message;
+    }
+}
+
+void run_write(ApiClient& client, proto::Command command) {
+    auto r = client.call(proto::ApiWrite{std::move(command)});
+    if (auto* e = std::get_if<proto::ApiError>(&r)) throw CliError(error_text(*e));
+    auto* done = std::get_if<proto::ApiWriteDone>(&r);
+    if (!done) throw CliError("confluentd answered a write with something else");
+    if (!done->result.ok()) throw CliError(proto::error_line(done->result));
+    for (const auto& line : done->result.lines) std::cout << line.name << ": " << line.text << "\n";
+}
+
+proto::ApiObjects expect_objects(proto::ApiResponse r) {
+    if (auto* e = std::get_if<proto::ApiError>(&r)) throw CliError(error_text(*e));
+    auto* objs = std::get_if<proto::ApiObjects>(&r);
+    if (!objs) throw CliError("confluentd answered a query with something else");
+    return std::move(*objs);
+}
+
+std::vector<std::string> attribute_lines(const proto::ApiObjects& objects, bool blame) {
+    std::vector<std::string> lines;
+    for (const auto& o : objects.objects) {
+        for (const auto& a : o.attributes) {
+            std::string line = o.name + ": " + a.name + ": " + a.value;
+            if (blame && !a.inherited_from.empty())
+                line += " (inherited from group " + a.inherited_from + ")";
+            lines.push_back(std::move(line));
+        }
+    }
+    return lines;
+}
+
+int run_tool(const char* name, int argc, char** argv, const std::function<int(int, char**)>& body) {
+    try {
+        if (::geteuid() != 0)
+            throw CliError(std::string(name) +
+                           ": permission denied: confluentd accepts only root; run it as root");
+        return body(argc, argv);
+    } catch (const CliError& e) {
+        std::cout.flush();
+        std::cerr << e.what() << "\n";
+        return 1;
+    } catch (const po::error& e) {
+        std::cerr << name << ": " << e.what() << " (see " << name << " --help)\n";
+        return 1;
+    }
+}
+
+}  // namespace cc::cli

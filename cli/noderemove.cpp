@@ -1,0 +1,20 @@
+// noderemove NODERANGE: removes nodes ("n1: removed").
+#include "cli/client.hpp"
+
+using namespace cc::cli;
+
+int main(int argc, char** argv) {
+    return run_tool("noderemove", argc, argv, [](int ac, char** av) {
+        po::variables_map vm;
+        auto args = parse_command_line(ac, av, po::options_description("Options"),
+                                       "Usage: noderemove NODERANGE\nRemoves the nodes.", vm);
+        if (!args) return 0;
+        if (args->size() != 1)
+            throw CliError("noderemove: give exactly one noderange, e.g. noderemove n1-n4");
+        proto::RemoveNodes cmd;
+        cmd.noderange = args->front();
+        ApiClient client(resolve_paths(vm).api_socket());
+        run_write(client, std::move(cmd));
+        return 0;
+    });
+}

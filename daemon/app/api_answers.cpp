@@ -1,0 +1,86 @@
+#include "daemon/app/api_answers.hpp"
+
+#include <algorithm>
+
+namespace cc::app {
+
+namespace {
+
+proto::ApiAttribute to_api(const state::ShownAttribute& a) {
+    return {a.name, a.value, a.inherited_from};
+}
+
+std::string join(const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& s : v) {
+        if (!out.empty()) out += ',';
+        out += s;
+    }
+    return out;
+}
+
+proto::ApiErrorCode code_of(proto::ResultCode c) {
+    return c == proto::ResultCode::NotFound ? proto::ApiErrorCode::NotFound
+                                            : proto::ApiErrorCode::BadRequest;
+}
+
+}  // namespace
+
+proto::ApiResponse query_nodes(const state::Database& db, const proto::ApiNodeQuery& q) {
+    std::vector<std::string> names;
+    try {
+        if (!q.noderange.empty())
+            names = db.expand(q.noderange);
+        else if (db.node_count() > 0)
+            names = db.expand("everything");
+    } catch (const state::NoderangeError& e) {
+        return proto::ApiError{code_of(e.code), e.what()};
+    }
+    proto::ApiObjects out;
+    out.objects.reserve(names.size());
+    for (auto& n : names) {
+        proto::ApiObject o;
+        if (!q.names_only)
+            for (const auto& a : db.node_attributes(n, q.attributes))
+                o.attributes.push_back(to_api(a));
+        o.name = std::move(n);
+        out.objects.push_back(std::move(o));
+    }
+    return out;
+}
+
+proto::ApiResponse query_groups(const state::Database& db, const proto::ApiGroupQuery& q) {
+    std::vector<std::string> names = q.groups.empty() ? db.groups() : q.groups;
+    for (const auto& g : names)
+        if (!db.group_exists(g))
+            return proto::ApiError{proto::ApiErrorCode::NotFound, g + " group does not exist"};
+    // "nodes" is not stored on the group: it is derived from the nodes.
+    std::vector<std::string> own;
+    for (const auto& a : q.attributes)
+        if (a != "nodes") own.push_back(a);
+    bool want_nodes = q.attributes.empty() || std::find(q.attributes.begin(), q.attributes.end(),
+                                                        "nodes") != q.attributes.end();
+    proto::ApiObjects out;
+    for (const auto& g : names) {
+        proto::ApiObject o;
+        o.name = g;
+        if (!q.names_only) {
+            if (q.attributes.empty() || !own.empty())
+                for (const auto& a : db.group_attributes(g, own)) o.attributes.push_back(to_api(a));
+            if (want_nodes) {
+                proto::ApiAttribute nodes{"nodes", join(db.group_members(g)), ""};
+                // Keep the caller's order when "nodes" was asked for by name.
+                auto pos = std::find(q.attributes.begin(), q.attributes.end(), "nodes");
+                if (pos == q.attributes.end())
+                    o.attributes.push_back(std::move(nodes));
+                else
+                    o.attributes.insert(o.attributes.begin() + (pos - q.attributes.begin()),
+                                        std::move(nodes));
+            }
+        }
+        out.objects.push_back(std::move(o));
+    }
+    return out;
+}
+
+}  // namespace cc::app

@@ -1,0 +1,314 @@
+#include "daemon/app/daemon.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <csignal>
+
+#include "daemon/app/api_answers.hpp"
+#include "daemon/crypto/key.hpp"
+#include "daemon/state/config_error.hpp"
+#include "daemon/state/member_files.hpp"
+#include "daemon/storage/layout.hpp"
+#include "daemon/util/fs.hpp"
+#include "daemon/util/log.hpp"
+
+namespace cc::app {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// How long the API waits for the replay of the log at start-up before it
+// serves whatever state it has (a member whose collective has no quorum).
+constexpr auto kReplayBound = std::chrono::seconds(5);
+
+std::string host_name() {
+    char buf[256] = {};
+    if (::gethostname(buf, sizeof buf - 1) != 0 || !buf[0]) return "localhost";
+    std::string h(buf);
+    return h.substr(0, h.find('.'));
+}
+
+std::string own_fingerprint(const std::filesystem::path& etc_dir) {
+    try {
+        if (!crypto::key_exists(etc_dir)) return {};
+        return crypto::load_private_key(etc_dir / crypto::kPrivateKeyFile).fingerprint;
+    } catch (const std::exception& e) {
+        cc::log::warn("cannot read this member's key: ", e.what());
+        return {};
+    }
+}
+
+}  // namespace
+
+Daemon::Daemon(asio::io_context& io, Config config)
+    : io_(io),
+      config_(std::move(config)),
+      hard_state_(storage::Layout(config_.state_dir).hardstate()),
+      snapshot_meta_(storage::Layout(config_.state_dir).snapshot_meta()),
+      signals_(io, SIGTERM, SIGINT),
+      ready_deadline_(io) {
+    const auto cfg = config_.cfg_dir();
+    const storage::Layout layout(config_.state_dir);
+    try {
+        cc::fs::ensure_dir(cfg, 0755);
+        cc::fs::ensure_dir(layout.log_dir(), 0700);
+        cc::fs::ensure_dir(config_.run_dir, 0755);
+    } catch (const cc::fs::FsError& e) {
+        throw StartupError(e.what());
+    }
+
+    // 1. The configuration files.
+    std::optional<state::CollectiveFile> collective;
+    try {
+        my_name_ = std::filesystem::exists(cfg / "myname") ? state::load_myname(cfg / "myname")
+                                                           : host_name();
+        if (std::filesystem::exists(cfg / "collective"))
+            collective = state::load_collective(cfg / "collective");
+        db_ = state::Database::load(cfg);
+    } catch (const state::ConfigFileError& e) {
+        throw StartupError(e.what());
+    } catch (const cc::fs::FsError& e) {
+        throw StartupError(e.what());
+    }
+    in_collective_ = collective.has_value();
+    cc::log::set_member(my_name_);
+
+    // 2. Consensus state: term and vote, compaction point, the log.
+    raft::BootState boot;
+    try {
+        auto hs = hard_state_.load();
+        if (hs) {
+            boot.hard_state =
+                raft::HardState{hs->term, hs->voted_for,
+                                std::filesystem::exists(layout.collective() / "catching-up")};
+        } else if (!in_collective_) {
+            boot.hard_state = raft::HardState{};  // a new lone server starts from term 0
+        }
+        if (auto meta = snapshot_meta_.load())
+            boot.snapshot = raft::SnapshotMeta{meta->index, meta->term, meta->membership};
+        storage::LogCallbacks callbacks;
+        callbacks.on_synced = [this, alive = alive_](storage::LogPosition last) {
+            asio::post(io_, [this, alive, last] {
+                if (*alive && driver_) driver_->on_synced(last);
+            });
+        };
+        callbacks.on_error = [this, alive = alive_](const storage::StorageError& e,
+                                                    storage::LogPosition end) {
+            asio::post(io_, [this, alive, msg = std::string(e.what()), end] {
+                if (*alive && driver_) driver_->on_storage_error(msg, end);
+            });
+        };
+        log_ = storage::FileLogStore::open(layout.log_dir(), std::move(callbacks));
+    } catch (const std::exception& e) {
+        throw StartupError(e.what());
+    }
+    const auto& recovered = log_->recovered();
+    for (const auto& e : recovered.entries)
+        if (e.index > boot.snapshot.index) boot.log.push_back(e);
+    uint64_t last = boot.log.empty() ? boot.snapshot.index : boot.log.back().index;
+
+    uint64_t files_min = std::min(db_.applied_index(proto::Domain::Nodes),
+                                  db_.applied_index(proto::Domain::NodeGroups));
+    uint64_t files_max = std::max(db_.applied_index(proto::Domain::Nodes),
+                                  db_.applied_index(proto::Domain::NodeGroups));
+    if (collective) {
+        files_min = std::min(files_min, collective->applied_index);
+        files_max = std::max(files_max, collective->applied_index);
+    }
+    if (files_max > last) {
+        // The files are ahead of the log (state dir lost or replaced): new
+        // entries must come after what the files hold, or applying them would
+        // be skipped as already seen.
+        cc::log::warn("the log in ", layout.log_dir().string(), " ends at index ", last,
+                      " but the cfg files hold index ", files_max,
+                      "; the log continues after the files");
+        if (!recovered.entries.empty()) log_->truncate_suffix(0);
+        uint64_t term = boot.hard_state ? boot.hard_state->term : 0;
+        boot.snapshot.index = files_max;
+        boot.snapshot.term = term;
+        boot.log.clear();
+        last = files_max;
+        files_min = files_max;
+    }
+    if (files_min < boot.snapshot.index)
+        cc::log::warn("the cfg files hold index ", files_min, " but the log starts after index ",
+                      boot.snapshot.index, "; changes in between are not in these files");
+    boot.applied = std::clamp(files_min, boot.snapshot.index, last);
+    replay_target_ = last;
+
+    proto::MemberInfo self{my_name_,
+                           (config_.advertise.empty() ? my_name_ : config_.advertise) + ":" +
+                               std::to_string(config_.port),
+                           own_fingerprint(config_.etc_dir), proto::Role::Voter};
+    boot.initial_membership.members = {self};
+    if (collective) boot.initial_membership = collective->membership;
+    if (boot.snapshot.membership.members.empty())
+        boot.snapshot.membership = boot.initial_membership;
+    proto::Membership applied_membership =
+        collective ? collective->membership : boot.initial_membership;
+
+    cc::log::info("starting: cfg files at index ", files_min, ", log holds ", boot.log.size(),
+                  " entries up to index ", last, ", ", db_.node_count(), " nodes",
+                  in_collective_ ? "" : " (no collective: serving as a collective of one)");
+
+    raft::Config rc;
+    rc.self = my_name_;
+    driver_ = std::make_unique<RaftDriver>(
+        io_, rc, std::move(boot), std::move(applied_membership), db_, *log_, hard_state_,
+        snapshot_meta_, RaftDriver::Files{cfg, layout.collective() / "catching-up"},
+        RaftDriver::SendFn{});
+    cfg_writer_ =
+        std::make_unique<CfgWriter>(io_, cfg, db_, config_.cfg_flush_interval,
+                                    [this](uint64_t index) { driver_->files_saved(index); });
+}
+
+Daemon::~Daemon() {
+    *alive_ = false;
+    api_.reset();
+    if (driver_) driver_->stop();
+}
+
+void Daemon::start() {
+    std::signal(SIGPIPE, SIG_IGN);
+    signals_.async_wait([this](boost::system::error_code ec, int sig) {
+        if (!ec) shutdown(sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    });
+    driver_->set_on_applied([this](uint64_t applied) {
+        if (!api_ && applied >= replay_target_) open_api();
+    });
+    driver_->start();
+    cfg_writer_->start();
+    if (!api_ && driver_->status().applied_index >= replay_target_) {
+        open_api();
+        return;
+    }
+    ready_deadline_.expires_after(kReplayBound);
+    ready_deadline_.async_wait([this](boost::system::error_code ec) {
+        if (ec || api_ || stopping_) return;
+        cc::log::warn("the log is not replayed up to index ", replay_target_,
+                      " yet (no quorum?); serving the local state meanwhile");
+        open_api();
+    });
+}
+
+void Daemon::open_api() {
+    if (stopping_) return;
+    ready_deadline_.cancel();
+    try {
+        api_ = std::make_unique<net::ApiServer>(io_, config_.api_socket(), *this);
+    } catch (const std::exception& e) {
+        cc::log::error(e.what(), "; stopping");
+        shutdown("the API socket cannot be opened");
+        return;
+    }
+    api_->start();
+    cc::log::info("ready: serving the local API on ", config_.api_socket().string(), " (",
+                  db_.node_count(), " nodes, applied index ", driver_->status().applied_index, ")");
+}
+
+void Daemon::shutdown(const std::string& why) {
+    if (stopping_) return;
+    stopping_ = true;
+    cc::log::info("stopping on ", why);
+    signals_.cancel();
+    ready_deadline_.cancel();
+    if (api_) api_->stop();
+    driver_->stop();
+    log_->flush();
+    try {
+        cfg_writer_->flush_blocking();
+        cc::log::info("configuration files written up to index ", cfg_writer_->saved_index());
+    } catch (const std::exception& e) {
+        cc::log::error(e.what(), "; the log still holds every change and is replayed at start");
+    }
+    io_.stop();
+}
+
+void Daemon::handle(proto::ApiRequest request, net::ApiReply reply) {
+    std::visit(
+        [&](auto& r) {
+            using T = std::decay_t<decltype(r)>;
+            if constexpr (std::is_same_v<T, proto::ApiWrite>) {
+                answer_write(std::move(r), std::move(reply));
+            } else if constexpr (std::is_same_v<T, proto::ApiNodeQuery>) {
+                reply(answer_nodes(r));
+            } else if constexpr (std::is_same_v<T, proto::ApiGroupQuery>) {
+                reply(answer_groups(r));
+            } else {
+                reply(answer_status());
+            }
+        },
+        request);
+}
+
+void Daemon::answer_write(proto::ApiWrite w, net::ApiReply reply) {
+    try {
+        if (auto failed = db_.prepare(w.command)) {
+            reply(proto::ApiWriteDone{0, std::move(*failed)});
+            return;
+        }
+    } catch (const state::NoderangeError& e) {
+        reply(proto::ApiWriteDone{0, proto::CommandResult{e.code, e.what(), {}}});
+        return;
+    }
+    driver_->propose(w.command, [reply = std::move(reply)](WriteOutcome o) {
+        using K = WriteOutcome::Kind;
+        switch (o.kind) {
+            case K::Applied:
+                reply(proto::ApiWriteDone{o.index, std::move(o.result)});
+                return;
+            case K::NoQuorum:
+                reply(proto::ApiError{proto::ApiErrorCode::NoQuorum, o.reason});
+                return;
+            case K::StorageFailed:
+                reply(proto::ApiError{proto::ApiErrorCode::StorageFailed,
+                                      o.reason + "; nothing was changed"});
+                return;
+            case K::Rejected:
+                reply(proto::ApiError{proto::ApiErrorCode::BadRequest, o.reason});
+                return;
+            case K::NotLeader:
+            case K::Timeout:
+                reply(proto::ApiError{proto::ApiErrorCode::Internal, o.reason});
+                return;
+        }
+    });
+}
+
+proto::ApiResponse Daemon::answer_nodes(const proto::ApiNodeQuery& q) const {
+    return query_nodes(db_, q);
+}
+
+proto::ApiResponse Daemon::answer_groups(const proto::ApiGroupQuery& q) const {
+    return query_groups(db_, q);
+}
+
+proto::ApiResponse Daemon::answer_status() const {
+    auto s = driver_->status();
+    proto::ApiStatus out;
+    out.in_collective = in_collective_;
+    out.quorum = s.quorum;
+    out.leader = s.leader;
+    out.my_name = my_name_;
+    out.fingerprint = own_fingerprint(config_.etc_dir);
+    out.term = s.term;
+    out.commit_index = s.commit_index;
+    out.applied_index = s.applied_index;
+    for (const auto& m : s.members) {
+        if (!m.voter) out.nonvoting.push_back(m.info.name);
+        if (m.info.name == s.leader) continue;
+        (m.active ? out.active : out.offline).push_back(m.info.name);
+    }
+    auto natural = [](const std::string& a, const std::string& b) {
+        return state::natural_less(a, b);
+    };
+    std::sort(out.active.begin(), out.active.end(), natural);
+    std::sort(out.offline.begin(), out.offline.end(), natural);
+    std::sort(out.nonvoting.begin(), out.nonvoting.end(), natural);
+    return out;
+}
+
+}  // namespace cc::app

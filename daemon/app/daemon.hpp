@@ -1,0 +1,80 @@
+// Daemon: one confluentd member, built by main() from the resolved Config.
+// It owns everything with a lifetime (node database, log store, consensus
+// driver, cfg/ writer, local API server) and answers the local API.
+//
+// Start-up: load cfg/ files (a corrupt one stops the daemon with the file,
+// line and reason), open the log (a torn tail is cut off), hand both to the
+// consensus core, which replays what the files lack. The API socket opens
+// once that replay is done (bounded), so the first answer is never stale.
+//
+// A server in no collective (no cfg/collective) is a collective of one: the
+// single voter named by cfg/myname, else the host name.
+//
+// Threading: everything runs on the io_context's thread except the log
+// store's storage thread and the cfg writer's thread, which only post back.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "daemon/app/cfg_writer.hpp"
+#include "daemon/app/config.hpp"
+#include "daemon/app/raft_driver.hpp"
+#include "daemon/net/api/api_server.hpp"
+#include "daemon/state/database.hpp"
+#include "daemon/storage/file_log_store.hpp"
+#include "daemon/storage/hard_state_file.hpp"
+#include "daemon/storage/snapshot_meta_file.hpp"
+
+namespace cc::app {
+
+// Start-up failed; what() is the one line to print before exiting.
+struct StartupError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+class Daemon final : public net::ApiHandler {
+  public:
+    // Loads files and the log; throws StartupError.
+    Daemon(boost::asio::io_context& io, Config config);
+    ~Daemon() override;
+
+    // Starts consensus, the cfg writer, signal handling and (after replay)
+    // the API. Returns at once; the caller runs the io_context.
+    void start();
+    // Clean shutdown (also on SIGTERM/SIGINT): stop the API, answer pending
+    // writes, sync the log, write the cfg/ files, stop the io_context.
+    void shutdown(const std::string& why);
+
+    void handle(proto::ApiRequest request, net::ApiReply reply) override;
+
+  private:
+    void open_api();
+    void answer_write(proto::ApiWrite w, net::ApiReply reply);
+    proto::ApiResponse answer_nodes(const proto::ApiNodeQuery& q) const;
+    proto::ApiResponse answer_groups(const proto::ApiGroupQuery& q) const;
+    proto::ApiResponse answer_status() const;
+
+    boost::asio::io_context& io_;
+    Config config_;
+    std::string my_name_;
+    bool in_collective_ = false;
+    state::Database db_;
+    storage::HardStateFile hard_state_;
+    storage::SnapshotMetaFile snapshot_meta_;
+    std::unique_ptr<storage::FileLogStore> log_;
+    std::unique_ptr<RaftDriver> driver_;
+    std::unique_ptr<CfgWriter> cfg_writer_;
+    std::unique_ptr<net::ApiServer> api_;
+    boost::asio::signal_set signals_;
+    boost::asio::steady_timer ready_deadline_;
+    uint64_t replay_target_ = 0;  // last log index found at start
+    bool stopping_ = false;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace cc::app
