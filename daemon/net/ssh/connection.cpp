@@ -1,0 +1,277 @@
+#include "daemon/net/ssh/connection.hpp"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+
+#include "daemon/net/ssh/connection_impl.hpp"
+
+namespace cc::ssh {
+
+namespace {
+
+std::string seconds_text(std::chrono::milliseconds ms) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1fs", static_cast<double>(ms.count()) / 1000.0);
+    return buf;
+}
+
+}  // namespace
+
+// ---- Connection::Impl ----
+
+Connection::Impl::Impl(detail::SessionPtr session, detail::ChannelPtr channel, PeerInfo peer,
+                       Limits limits, Watchdog& watchdog, uint64_t ticket,
+                       std::shared_ptr<void> keep)
+    : info(std::move(peer)),
+      keep_(std::move(keep)),
+      session_(std::move(session)),
+      channel_(std::move(channel)),
+      limits_(limits),
+      watchdog_(watchdog),
+      ticket_(ticket),
+      fd_(ssh_get_fd(session_.get())),
+      wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
+      reader_(limits.max_frame_bytes) {
+    if (wake_fd_ < 0) {
+        std::fprintf(stderr, "FATAL: eventfd failed (out of file descriptors?)\n");
+        std::abort();
+    }
+    last_rx_ = last_tx_ = last_rearm_ = Clock::now();
+    static std::atomic<uint64_t> next_id{1};
+    info.id = next_id.fetch_add(1);
+}
+
+Connection::Impl::~Impl() {
+    // A polite end (queued frames, then EOF and close) unless the connection
+    // failed or was aborted; bounded by the watchdog.
+    bool polite = !failed_ && !closed();
+    if (polite) {
+        watchdog_.rearm(ticket_, Clock::now() + limits_.keepalive_interval * 2);
+        try {
+            flush_queue();
+        } catch (const ConnectionClosed&) {
+        }
+        if (!failed_) {
+            ssh_channel_send_eof(channel_.get());
+            ssh_channel_close(channel_.get());
+        }
+    }
+    ssh_disconnect(session_.get());
+    watchdog_.disarm(ticket_);  // before the session (and its socket) is freed
+    ::close(wake_fd_);
+}
+
+void Connection::Impl::fail(const std::string& reason) {
+    failed_ = true;
+    {
+        std::lock_guard lock(mu_);
+        closed_ = true;
+        queue_.clear();
+        queued_bytes_ = 0;
+    }
+    throw ConnectionClosed(reason);
+}
+
+bool Connection::Impl::send(std::string payload) {
+    if (payload.size() > limits_.max_frame_bytes) return false;
+    {
+        std::lock_guard lock(mu_);
+        if (closed_) return false;
+        queued_bytes_ += payload.size();
+        queue_.push_back(std::move(payload));
+        // Drop the oldest: consensus retransmits, a stale message is worth less.
+        while (queue_.size() > 1 &&
+               (queue_.size() > limits_.queue_frames || queued_bytes_ > limits_.queue_bytes)) {
+            queued_bytes_ -= queue_.front().size();
+            queue_.pop_front();
+            dropped_.fetch_add(1);
+        }
+    }
+    uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+    return true;
+}
+
+void Connection::Impl::close() {
+    {
+        std::lock_guard lock(mu_);
+        if (closed_) return;
+        closed_ = true;
+        queue_.clear();
+        queued_bytes_ = 0;
+    }
+    // Unblocks a driving thread stuck in a libssh write to a stalled peer.
+    ::shutdown(fd_, SHUT_RDWR);
+    uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+}
+
+bool Connection::Impl::closed() const {
+    std::lock_guard lock(mu_);
+    return closed_;
+}
+
+void Connection::Impl::check_open() {
+    if (failed_) throw ConnectionClosed("connection to " + info.name + " already failed");
+    if (closed()) {
+        failed_ = true;
+        throw ConnectionClosed("connection to " + info.name + " closed locally");
+    }
+}
+
+void Connection::Impl::write_frame(std::string_view payload) {
+    std::string bytes = proto::frame(payload);
+    int n = ssh_channel_write(channel_.get(), bytes.data(), static_cast<uint32_t>(bytes.size()));
+    if (n != static_cast<int>(bytes.size())) {
+        fail("cannot send to " + info.name + ": " + detail::error_text(session_.get()));
+    }
+    last_tx_ = Clock::now();
+}
+
+void Connection::Impl::flush_queue() {
+    std::deque<std::string> batch;
+    {
+        std::lock_guard lock(mu_);
+        batch.swap(queue_);
+        queued_bytes_ = 0;
+    }
+    for (const auto& payload : batch) write_frame(payload);
+    if (Clock::now() - last_tx_ >= limits_.keepalive_interval) write_frame({});
+}
+
+void Connection::Impl::note_received() {
+    auto now = Clock::now();
+    last_rx_ = now;
+    // The watchdog backs up our own checks while a libssh write blocks.
+    if (now - last_rearm_ >= std::chrono::seconds(1)) {
+        watchdog_.rearm(ticket_, now + limits_.dead_after + limits_.keepalive_interval);
+        last_rearm_ = now;
+    }
+}
+
+void Connection::Impl::read_available() {
+    char buf[64 * 1024];
+    while (inbox_.empty()) {
+        int avail = ssh_channel_poll(channel_.get(), 0);
+        if (avail == SSH_ERROR) {
+            fail("connection to " + info.name + " lost: " + detail::error_text(session_.get()));
+        }
+        if (avail == SSH_EOF) fail(info.name + " closed the connection");
+        if (avail == 0) {
+            if (ssh_channel_is_closed(channel_.get())) fail(info.name + " closed the connection");
+            return;
+        }
+        int n = ssh_channel_read_nonblocking(
+            channel_.get(), buf, static_cast<uint32_t>(std::min<size_t>(avail, sizeof buf)), 0);
+        if (n < 0) {
+            fail("connection to " + info.name + " lost: " + detail::error_text(session_.get()));
+        }
+        if (n == 0) return;
+        note_received();
+        reader_.feed(std::string_view(buf, static_cast<size_t>(n)));
+        try {
+            while (auto payload = reader_.next()) {
+                if (!payload->empty()) inbox_.push_back(std::move(*payload));  // empty = keepalive
+            }
+        } catch (const proto::DecodeError& e) {
+            fail("bad frame from " + info.name + " (" + info.remote_address + "): " + e.what() +
+                 "; disconnecting it");
+        }
+    }
+}
+
+void Connection::Impl::wait_io(Clock::time_point until) {
+    auto now = Clock::now();
+    auto ms = std::chrono::ceil<std::chrono::milliseconds>(until - now).count();
+    int timeout = static_cast<int>(std::clamp<long long>(ms, 0, 60'000));
+    pollfd fds[2] = {{fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+    int rc = ::poll(fds, 2, timeout);
+    if (rc < 0 && errno != EINTR) fail("poll failed on the connection to " + info.name);
+    if (rc > 0 && (fds[1].revents & POLLIN)) {
+        uint64_t count;
+        [[maybe_unused]] auto n = ::read(wake_fd_, &count, sizeof count);
+    }
+}
+
+std::optional<std::string> Connection::Impl::receive(std::chrono::milliseconds timeout) {
+    auto deadline = Clock::now() + timeout;
+    for (;;) {
+        if (!inbox_.empty()) {
+            std::string payload = std::move(inbox_.front());
+            inbox_.pop_front();
+            return payload;
+        }
+        check_open();
+        flush_queue();
+        read_available();
+        if (!inbox_.empty()) continue;
+        auto now = Clock::now();
+        if (now - last_rx_ >= limits_.dead_after) {
+            fail("no data from " + info.name + " for " + seconds_text(limits_.dead_after) +
+                 "; disconnecting it");
+        }
+        if (now >= deadline) return std::nullopt;
+        wait_io(std::min(
+            {deadline, last_tx_ + limits_.keepalive_interval, last_rx_ + limits_.dead_after}));
+    }
+}
+
+std::string Connection::Impl::run(const std::function<void(std::string)>& on_frame) {
+    try {
+        for (;;) {
+            if (auto payload = receive(std::chrono::hours(1))) on_frame(std::move(*payload));
+        }
+    } catch (const ConnectionClosed& e) {
+        return e.what();
+    }
+}
+
+proto::Hello Connection::Impl::exchange_hello(const std::string& my_name,
+                                              Clock::time_point deadline) {
+    proto::Hello ours;
+    ours.name = my_name;
+    send(proto::to_bytes(ours));
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    auto payload = receive(std::max(left, std::chrono::milliseconds(0)));
+    if (!payload) fail("no Hello from " + info.remote_address + " in time");
+    try {
+        return proto::from_bytes<proto::Hello>(*payload);
+    } catch (const proto::DecodeError& e) {
+        fail("malformed Hello from " + info.remote_address + ": " + e.what());
+    }
+}
+
+// ---- Connection ----
+
+Connection::Connection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Connection::~Connection() = default;
+const PeerInfo& Connection::peer() const {
+    return impl_->info;
+}
+bool Connection::send(std::string payload) {
+    return impl_->send(std::move(payload));
+}
+void Connection::close() {
+    impl_->close();
+}
+bool Connection::closed() const {
+    return impl_->closed();
+}
+std::optional<std::string> Connection::receive(std::chrono::milliseconds timeout) {
+    return impl_->receive(timeout);
+}
+std::string Connection::run(const std::function<void(std::string)>& on_frame) {
+    return impl_->run(on_frame);
+}
+uint64_t Connection::dropped() const {
+    return impl_->dropped();
+}
+
+}  // namespace cc::ssh

@@ -1,0 +1,323 @@
+#include "daemon/net/ssh/peer_transport.hpp"
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "daemon/net/ssh/address.hpp"
+#include "daemon/net/ssh/client.hpp"
+#include "daemon/net/ssh/server.hpp"
+#include "daemon/net/ssh/watchdog.hpp"
+#include "daemon/util/log.hpp"
+
+namespace cc::ssh {
+
+namespace {
+
+// One outgoing connection to one member, kept up by its own thread.
+class Link {
+  public:
+    Link(PeerEndpoint endpoint, const TransportOptions& options, const TransportHandlers& handlers,
+         const crypto::MemberKey& key)
+        : endpoint_(std::move(endpoint)), options_(options), handlers_(handlers), key_(key) {
+        thread_ = std::thread([this] { loop(); });
+    }
+
+    ~Link() {
+        {
+            std::lock_guard lock(mu_);
+            stop_ = true;
+            if (conn_ != nullptr) conn_->close();
+        }
+        cv_.notify_all();
+        watchdog_.shutdown_all();  // aborts a connection attempt in progress
+        thread_.join();
+    }
+
+    const PeerEndpoint& endpoint() const { return endpoint_; }
+
+    bool send(std::string payload) {
+        if (payload.size() > options_.limits.max_frame_bytes) return false;
+        std::lock_guard lock(mu_);
+        if (conn_ != nullptr) return conn_->send(std::move(payload));
+        // Not connected: keep a bounded backlog for when we are.
+        pending_bytes_ += payload.size();
+        pending_.push_back(std::move(payload));
+        while (pending_.size() > 1 && (pending_.size() > options_.limits.queue_frames ||
+                                       pending_bytes_ > options_.limits.queue_bytes)) {
+            pending_bytes_ -= pending_.front().size();
+            pending_.pop_front();
+        }
+        return true;
+    }
+
+    bool connected() const {
+        std::lock_guard lock(mu_);
+        return conn_ != nullptr;
+    }
+
+  private:
+    void loop() {
+        std::mt19937_64 rng{std::random_device{}()};
+        auto backoff = options_.backoff_initial;
+        bool reported_failure = false;
+        for (;;) {
+            {
+                std::lock_guard lock(mu_);
+                if (stop_) return;
+            }
+            try {
+                run_once();
+                backoff = options_.backoff_initial;  // it worked for a while
+                reported_failure = false;
+            } catch (const ConnectError& e) {
+                // Say it once per outage, not at every retry.
+                if (!reported_failure) {
+                    log::warn("member ", endpoint_.name, ": ", e.what(), "; retrying");
+                    reported_failure = true;
+                } else {
+                    log::debug("member ", endpoint_.name, ": ", e.what());
+                }
+            }
+            // Jittered exponential backoff: uniform in [backoff/2, backoff].
+            std::uniform_int_distribution<long long> pick(backoff.count() / 2, backoff.count());
+            auto wait = std::chrono::milliseconds(pick(rng));
+            std::unique_lock lock(mu_);
+            if (cv_.wait_for(lock, wait, [this] { return stop_; })) return;
+            backoff = std::min(backoff * 2, options_.backoff_max);
+        }
+    }
+
+    void run_once() {
+        auto hp = detail::split_address(endpoint_.address, kDefaultPeerPort);
+        if (!hp) {
+            throw ConnectError("Failed to connect to " + endpoint_.address +
+                               ": not a valid address (host, host:port or [v6]:port)");
+        }
+        ClientOptions co;
+        co.host = hp->host;
+        co.port = hp->port;
+        co.my_name = options_.my_name;
+        co.kind = ChannelKind::Member;
+        co.expected_fingerprint = endpoint_.fingerprint;
+        co.limits = options_.limits;
+        co.watchdog = &watchdog_;
+        std::unique_ptr<Connection> conn = connect(co, key_);
+        if (conn->peer().name != endpoint_.name) {
+            throw ConnectError("Failed to connect to " + endpoint_.address + ": it answers as '" +
+                               conn->peer().name.substr(0, 64) + "', expected " + endpoint_.name);
+        }
+        {
+            std::lock_guard lock(mu_);
+            if (stop_) return;
+            for (auto& p : pending_) conn->send(std::move(p));
+            pending_.clear();
+            pending_bytes_ = 0;
+            conn_ = conn.get();
+        }
+        PeerInfo peer = conn->peer();
+        log::info("connected to member ", peer.name, " at ", peer.remote_address,
+                  " (peer protocol v", peer.version, ")");
+        if (handlers_.on_link) handlers_.on_link(peer, true);
+        std::string reason = conn->run([&](std::string payload) {
+            if (handlers_.on_frame) handlers_.on_frame(peer, std::move(payload));
+        });
+        {
+            std::lock_guard lock(mu_);
+            conn_ = nullptr;
+        }
+        log::info("connection to member ", peer.name, " ended: ", reason);
+        if (handlers_.on_link) handlers_.on_link(peer, false);
+    }
+
+    const PeerEndpoint endpoint_;
+    const TransportOptions& options_;
+    const TransportHandlers& handlers_;
+    const crypto::MemberKey& key_;
+    Watchdog watchdog_;
+    mutable std::mutex mu_;
+    std::condition_variable cv_;
+    bool stop_ = false;                // guarded by mu_
+    Connection* conn_ = nullptr;       // guarded by mu_; owned by the link thread
+    std::deque<std::string> pending_;  // guarded by mu_
+    size_t pending_bytes_ = 0;         // guarded by mu_
+    std::thread thread_;               // last: started when everything else exists
+};
+
+}  // namespace
+
+class PeerTransport::Impl {
+  public:
+    Impl(TransportOptions options, TransportHandlers handlers, crypto::MemberKey key)
+        : options_(std::move(options)), handlers_(std::move(handlers)), key_(std::move(key)) {}
+
+    ~Impl() { stop(); }
+
+    void start() {
+        ServerOptions so;
+        so.listen_host = options_.listen_host;
+        so.port = options_.listen_port;
+        so.my_name = options_.my_name;
+        so.limits = options_.limits;
+        so.authorize = [this](const std::string& fp, const std::string& blob) {
+            return authorize(fp, blob);
+        };
+        so.on_connection = [this](std::unique_ptr<Connection> conn) { serve(std::move(conn)); };
+        auto server = std::make_unique<Server>(std::move(so), key_);
+        {
+            std::lock_guard lock(mu_);
+            server_ = std::move(server);
+        }
+        log::info("member transport listening on ", options_.listen_host, ":", server_->port(),
+                  " with key ", key_.fingerprint);
+        refresh();
+    }
+
+    void refresh() {
+        std::vector<PeerEndpoint> members =
+            options_.members ? options_.members() : std::vector<PeerEndpoint>{};
+        std::vector<std::unique_ptr<Link>> retired;
+        {
+            std::lock_guard lock(mu_);
+            if (stopped_) return;
+            std::map<std::string, PeerEndpoint> wanted;
+            pinned_.clear();
+            for (auto& m : members) {
+                if (m.name == options_.my_name) continue;
+                pinned_[m.fingerprint] = m.name;
+                wanted[m.name] = m;
+            }
+            for (auto it = links_.begin(); it != links_.end();) {
+                auto w = wanted.find(it->first);
+                if (w == wanted.end() || !(w->second == it->second->endpoint())) {
+                    retired.push_back(std::move(it->second));
+                    it = links_.erase(it);
+                } else {
+                    ++it;
+                }
+            }
+            for (auto& [name, ep] : wanted) {
+                if (!links_.count(name)) {
+                    links_[name] = std::make_unique<Link>(ep, options_, handlers_, key_);
+                }
+            }
+            // Incoming connections from keys that are no longer pinned end now.
+            for (auto& [id, conn] : inbound_) {
+                auto p = pinned_.find(conn->peer().fingerprint);
+                if (p == pinned_.end() || p->second != conn->peer().name) conn->close();
+            }
+        }
+        retired.clear();  // joins their threads outside the lock
+    }
+
+    bool send(const std::string& member, std::string payload) {
+        std::lock_guard lock(mu_);
+        auto it = links_.find(member);
+        if (it == links_.end()) return false;
+        return it->second->send(std::move(payload));
+    }
+
+    bool connected(const std::string& member) const {
+        std::lock_guard lock(mu_);
+        auto it = links_.find(member);
+        return it != links_.end() && it->second->connected();
+    }
+
+    uint16_t port() const {
+        std::lock_guard lock(mu_);
+        return server_ ? server_->port() : 0;
+    }
+
+    void stop() {
+        std::map<std::string, std::unique_ptr<Link>> links;
+        std::unique_ptr<Server> server;
+        {
+            std::lock_guard lock(mu_);
+            if (stopped_) return;
+            stopped_ = true;
+            links.swap(links_);
+            server = std::move(server_);
+        }
+        links.clear();
+        if (server) server->stop();
+    }
+
+  private:
+    AuthDecision authorize(const std::string& fingerprint, const std::string&) {
+        {
+            std::lock_guard lock(mu_);
+            auto it = pinned_.find(fingerprint);
+            if (it != pinned_.end()) return {AuthKind::Member, it->second};
+        }
+        if (handlers_.on_join && options_.accepting_joins && options_.accepting_joins()) {
+            return {AuthKind::JoinOnly, {}};
+        }
+        return {AuthKind::Refuse, {}};
+    }
+
+    void serve(std::unique_ptr<Connection> conn) {
+        if (conn->peer().kind == ChannelKind::Join) {
+            log::info("join connection from ", conn->peer().remote_address, " (key ",
+                      conn->peer().fingerprint, ", says it is ", conn->peer().name, ")");
+            if (handlers_.on_join) handlers_.on_join(std::move(conn));
+            return;
+        }
+        PeerInfo peer = conn->peer();
+        {
+            std::lock_guard lock(mu_);
+            if (stopped_) return;
+            inbound_[peer.id] = conn.get();
+        }
+        log::info("member ", peer.name, " connected from ", peer.remote_address);
+        if (handlers_.on_link) handlers_.on_link(peer, true);
+        std::string reason = conn->run([&](std::string payload) {
+            if (handlers_.on_frame) handlers_.on_frame(peer, std::move(payload));
+        });
+        {
+            std::lock_guard lock(mu_);
+            inbound_.erase(peer.id);
+        }
+        log::info("connection from member ", peer.name, " ended: ", reason);
+        if (handlers_.on_link) handlers_.on_link(peer, false);
+    }
+
+    const TransportOptions options_;
+    const TransportHandlers handlers_;
+    const crypto::MemberKey key_;
+    mutable std::mutex mu_;
+    std::unique_ptr<Server> server_;                      // guarded by mu_
+    std::map<std::string, std::unique_ptr<Link>> links_;  // guarded by mu_
+    std::map<std::string, std::string> pinned_;           // fingerprint -> name, guarded by mu_
+    std::map<uint64_t, Connection*> inbound_;             // guarded by mu_
+    bool stopped_ = false;                                // guarded by mu_
+};
+
+PeerTransport::PeerTransport(TransportOptions options, TransportHandlers handlers,
+                             crypto::MemberKey key)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handlers), std::move(key))) {}
+PeerTransport::~PeerTransport() {
+    stop();
+}
+void PeerTransport::start() {
+    impl_->start();
+}
+void PeerTransport::refresh() {
+    impl_->refresh();
+}
+bool PeerTransport::send(const std::string& member, std::string payload) {
+    return impl_->send(member, std::move(payload));
+}
+void PeerTransport::stop() {
+    impl_->stop();
+}
+uint16_t PeerTransport::port() const {
+    return impl_->port();
+}
+bool PeerTransport::connected(const std::string& member) const {
+    return impl_->connected(member);
+}
+
+}  // namespace cc::ssh
