@@ -1,0 +1,186 @@
+// Internal state of raft::Core, shared by the files that implement it, one
+// protocol concern each:
+//   core.cpp         public methods, Ready assembly, status
+//   election.cpp     timeouts, pre-vote, votes, roles, check-quorum, transfer
+//   replication.cpp  append requests/responses, commit, persistence, apply
+//   membership.cpp   member list changes, promotion, forced recovery
+//   snapshot.cpp     compaction, chunked snapshot transfer and install
+//   proposals.cpp    proposals on any member, forwarding to the leader
+//   read_index.cpp   linearizable reads
+//   invariants.cpp   cheap self-checks after every event
+// Threading: same rule as the Core (one thread).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <tuple>
+
+#include "daemon/raft/core.hpp"
+#include "daemon/raft/log.hpp"
+
+namespace raft::detail {
+
+// Leader's view of one other member.
+struct Progress {
+    enum class Mode { Probe, Replicate, Snapshot };
+    Mode mode = Mode::Probe;
+    Index match = 0;
+    Index next = 1;
+    // Replicate: last index of each unacknowledged append, oldest first.
+    std::deque<Index> inflight;
+    TimePoint last_send{};      // last append or chunk sent
+    TimePoint last_progress{};  // last time match or the chunk offset advanced
+    std::optional<TimePoint> last_contact;
+    uint64_t acked_seq = 0;
+    // Snapshot mode.
+    std::optional<TimePoint> snapshot_requested;
+    std::shared_ptr<const std::string> snap_data;
+    SnapshotMeta snap_meta;
+    uint64_t snap_offset = 0;  // bytes acknowledged
+};
+
+// A proposal or read made on this member, waiting for its outcome.
+struct Pending {
+    Index index = 0;  // 0 until known (forwarded and not yet answered)
+    Term term = 0;
+    TimePoint deadline{};
+};
+
+// A read the leader is confirming (for itself or for another member).
+struct LeaderRead {
+    std::string from;  // empty: local
+    uint64_t incarnation = 0;
+    uint64_t id = 0;
+    Index index = 0;
+    uint64_t seq = 0;  // 0 until the leader has committed in its term
+    TimePoint deadline{};
+};
+
+struct State {
+    State(Config c, BootState boot, uint64_t seed);
+
+    Config cfg;
+    RaftLog log;
+    uint64_t rng;
+    uint64_t incarnation = 0;
+
+    HardState hs;
+    std::optional<HardState> hs_emitted;  // last hard state handed to the driver
+    Role role = Role::Follower;
+    std::string leader;
+    std::optional<TimePoint> started;
+    std::optional<TimePoint> leader_contact;  // last message from the leader
+    TimePoint election_deadline{};
+    std::set<std::string> votes;
+
+    Index commit = 0;
+    Index applied = 0;         // last index handed out in Ready::committed
+    Index persisted = 0;       // the log is durable through this index
+    Index handed = 0;          // last index handed to storage in an earlier Ready
+    Index leader_matched = 0;  // follower: our log matches the leader's through here
+    Index acked = 0;           // follower: highest match sent to the leader
+
+    // Leader state.
+    std::map<std::string, Progress> progress;
+    TimePoint heartbeat_due{};
+    TimePoint check_quorum_due{};
+    uint64_t seq = 0;
+    std::optional<std::string> transfer_to;
+    TimePoint transfer_deadline{};
+    // Forwarded proposals already appended, for duplicate detection.
+    std::map<std::tuple<std::string, uint64_t, uint64_t>, std::pair<proto::ForwardReply, TimePoint>>
+        forwarded;
+    std::deque<LeaderRead> leader_reads;
+
+    std::map<std::string, TimePoint> heard;  // last message from each member
+    std::map<ProposalId, Pending> proposals;
+    std::map<ReadId, Pending> reads;
+
+    // Follower: snapshot being received.
+    std::optional<proto::SnapshotChunk> incoming;
+
+    Ready ready;
+
+    // ---- helpers (core.cpp) ----
+    uint64_t random();
+    void send(const std::string& to, proto::RaftMessage m);
+    bool is_voter(const std::string& name) const;
+    std::vector<std::string> voters() const;
+    size_t quorum() const { return voters().size() / 2 + 1; }
+    bool self_voter() const { return is_voter(cfg.self); }
+    bool leader_known(TimePoint now) const;
+    bool has_quorum(TimePoint now) const;
+    bool active(const std::string& name, TimePoint now) const;
+
+    // ---- election.cpp ----
+    void reset_election_timer(TimePoint now);
+    void election_tick(TimePoint now);
+    void campaign(TimePoint now, bool pre_vote, bool transfer);
+    void become_follower(Term term, const std::string& leader_name, TimePoint now);
+    void become_leader(TimePoint now);
+    void on_vote_request(const std::string& from, const proto::VoteRequest& m, TimePoint now);
+    void on_vote_response(const std::string& from, const proto::VoteResponse& m, TimePoint now);
+    void on_timeout_now(const std::string& from, const proto::TimeoutNow& m, TimePoint now);
+    void check_quorum(TimePoint now);
+    void transfer_progress(TimePoint now);
+    bool log_up_to_date(Index last_index, Term last_term) const;
+    // Handles the term of any incoming message; false: drop the message.
+    bool observe_term(const std::string& from, const proto::RaftMessage& m, TimePoint now);
+
+    // ---- replication.cpp ----
+    void append_local(proto::EntryKind kind, std::string data);
+    void truncate(Index from);
+    void replicate(const std::string& to, TimePoint now);
+    void send_append(const std::string& to, Progress& p, TimePoint now, bool heartbeat);
+    void broadcast(TimePoint now);
+    void heartbeat_tick(TimePoint now);
+    void on_append(const std::string& from, const proto::AppendRequest& m, TimePoint now);
+    void on_append_response(const std::string& from, const proto::AppendResponse& m, TimePoint now);
+    void ack_leader(uint64_t seq, TimePoint now);
+    void maybe_commit(TimePoint now);
+    void on_persisted(Index index, Term term, TimePoint now);
+    void on_append_failed(Index from, TimePoint now);
+    void apply(TimePoint now);
+
+    // ---- membership.cpp ----
+    void sync_progress(TimePoint now);
+    std::optional<std::string> validate_change(proto::Membership& next) const;
+    void maybe_promote(const std::string& name, TimePoint now);
+    void after_commit_membership(TimePoint now);
+    std::optional<std::string> force_recover(proto::Membership survivors, TimePoint now);
+
+    // ---- snapshot.cpp ----
+    void snapshot_taken(Index index);
+    void request_snapshot(const std::string& to, Progress& p, TimePoint now);
+    void send_snapshot(const std::string& to, Index index, std::string data, TimePoint now);
+    void send_chunk(const std::string& to, Progress& p, TimePoint now);
+    void on_chunk(const std::string& from, const proto::SnapshotChunk& m, TimePoint now);
+    void on_snapshot_ack(const std::string& from, const proto::SnapshotAck& m, TimePoint now);
+
+    // ---- proposals.cpp ----
+    void propose(ProposalId id, proto::EntryKind kind, std::string data, TimePoint now);
+    // Leader: validates and appends; returns the reply for the proposer.
+    proto::ForwardReply leader_accept(proto::EntryKind kind, std::string data, TimePoint now);
+    void on_forward(const std::string& from, const proto::ForwardProposal& m, TimePoint now);
+    void on_forward_reply(const std::string& from, const proto::ForwardReply& m, TimePoint now);
+    void finish(ProposalId id, ResultCode code, Index index, std::string reason);
+    void resolve_proposals(TimePoint now);
+
+    // ---- read_index.cpp ----
+    void read_index(ReadId id, TimePoint now);
+    void on_read_request(const std::string& from, const proto::ReadIndexRequest& m, TimePoint now);
+    void on_read_reply(const std::string& from, const proto::ReadIndexReply& m, TimePoint now);
+    void advance_reads(TimePoint now);
+    void fail_leader_reads();
+    void resolve_reads(TimePoint now);
+
+    // ---- invariants.cpp ----
+    void check_invariants() const;
+};
+
+}  // namespace raft::detail
