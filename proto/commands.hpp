@@ -23,6 +23,9 @@
 #include <vector>
 
 #include "proto/codec.hpp"
+// Declared before the Command alias below: EntryKind::Command would otherwise
+// shadow it (-Wshadow) in every file that includes both.
+#include "proto/raft_types.hpp"
 
 namespace proto {
 

@@ -76,7 +76,10 @@ std::optional<proto::CommandResult> Database::prepare(proto::Command& c) const {
 
 proto::CommandResult Database::apply(const proto::Command& c, uint64_t index) {
     Domain& own = impl_->domain(proto::domain_of(c));
-    if (index <= own.applied) return {};  // replayed entry already in this domain's file
+    if (index <= own.applied) {  // replayed entry already in this domain's file
+        note_index(index);
+        return {};
+    }
     proto::CommandResult r = apply_command(*impl_, c);
     if (r.ok()) own.dirty = true;
     note_index(index);
