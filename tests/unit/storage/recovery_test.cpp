@@ -118,6 +118,7 @@ TEST_F(Recovery, open_cutsTheLastRecordWhenAnyOfItsBytesFlips) {
             write_bytes(segment(1), bad);
             std::string logged;
             EXPECT_EQ(open(&logged).entries, make_entries(1, 4, 1)) << "flip at " << p;
+            EXPECT_EQ(fs::file_size(segment(1)), start) << "flip at " << p;
             EXPECT_NE(logged.find("offset " + std::to_string(start)), std::string::npos) << logged;
         }
     }
@@ -141,6 +142,7 @@ TEST_F(Recovery, open_cutsAtAFlippedMiddleRecordAndDropsEverythingAfterIt) {
     LogState s = open(&logged);
     EXPECT_EQ(s.entries, make_entries(1, 2, 1, 60));
     EXPECT_EQ(segments_in(log()), std::vector<fs::path>{segment(1)});
+    EXPECT_EQ(fs::file_size(segment(1)), kSegmentHeaderBytes + two.size());
     EXPECT_NE(logged.find("record CRC mismatch"), std::string::npos) << logged;
     EXPECT_EQ(count_lines(logged), files.size()) << "one line per file touched:\n" << logged;
     for (size_t k = 1; k < files.size(); ++k) {
