@@ -3,6 +3,7 @@
 // and byte order of attributes, so the same state always gives the same bytes.
 #include <algorithm>
 
+#include "daemon/state/fast_reader.hpp"
 #include "daemon/state/store.hpp"
 #include "daemon/state/toml_text.hpp"
 #include "daemon/util/fs.hpp"
@@ -51,9 +52,10 @@ std::string render_domain(const Database::Impl& db, proto::Domain d) {
 void load_domain(Database::Impl& db, proto::Domain d, const std::filesystem::path& path) {
     if (!std::filesystem::exists(path)) return;
     std::string text = cc::fs::read_file(path);
-    toml::table root = parse_toml(text, path);
     Domain& dom = db.domain(d);
     const char* kind = d == proto::Domain::Nodes ? "node" : "group";
+    if (read_domain_fast(text, db, dom, kind)) return;
+    toml::table root = parse_toml(text, path);
     bool have_index = false;
     for (auto&& [key, node] : root) {
         if (key.str() == "applied_index") {

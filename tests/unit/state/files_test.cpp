@@ -78,6 +78,34 @@ TEST(DomainFiles, renderIsReadableTomlAndLoadsBack) {
     EXPECT_EQ(back.expand("rack2"), (std::vector<std::string>{"n3"}));
 }
 
+TEST(DomainFiles, handEditedTomlLoadsThroughTheFullParser) {
+    TempDir dir;
+    cc::fs::write_atomic(dir.path / "nodes",
+                         "applied_index = 4  # edited\n"
+                         "[ n1 ]\n"
+                         "groups='rack1'\n"
+                         "\"collective.manager\" = \"\"\"mgt1\"\"\"\n"
+                         "[n2]\n"
+                         "note = \"\\u00e9\\U0001F600\"\n");
+    Database db = Database::load(dir.path);
+    EXPECT_EQ(db.applied_index(Domain::Nodes), 4u);
+    EXPECT_EQ(db.node_attributes("n1", {"groups", "collective.manager"}),
+              (std::vector<cc::state::ShownAttribute>{{"groups", "rack1,everything", ""},
+                                                      {"collective.manager", "mgt1", ""}}));
+    EXPECT_EQ(db.node_attributes("n2", {"note"})[0].value, "\xc3\xa9\xf0\x9f\x98\x80");
+    EXPECT_EQ(db.group_members("rack1"), (std::vector<std::string>{"n1"}));
+}
+
+TEST(DomainFiles, duplicatesAreErrorsNotSilentlyMerged) {
+    TempDir dir;
+    for (const char* text :
+         {"applied_index = 1\n[n1]\n[n1]\n", "applied_index = 1\n[n1]\na = \"x\"\na = \"y\"\n",
+          "applied_index = 1\n[applied_index]\n"}) {
+        cc::fs::write_atomic(dir.path / "nodes", text);
+        EXPECT_THROW(Database::load(dir.path), ConfigFileError) << text;
+    }
+}
+
 TEST(DomainFiles, missingFilesAreAnEmptyDatabase) {
     TempDir dir;
     Database db = Database::load(dir.path);
