@@ -1,6 +1,7 @@
 // Benchmark (not a test): builds 100,000 nodes x 10 attributes in 100 groups,
-// then times save (render + atomic write), load, a noderange and a snapshot
-// round trip, and prints peak RSS. Usage: state_bench [DIR] [NODES]
+// then times save (render + atomic write), load, a noderange, a command on
+// every node and a snapshot round trip, and prints peak RSS.
+// Usage: state_bench [DIR] [NODES] [load]   (`load`: only load DIR, as a restart does)
 #include <sys/resource.h>
 
 #include <chrono>
@@ -29,6 +30,13 @@ int main(int argc, char** argv) {
     fs::path dir = argc > 1 ? fs::path(argv[1]) : fs::temp_directory_path() / "cc_state_bench";
     int nodes = argc > 2 ? std::stoi(argv[2]) : 100000;
     fs::create_directories(dir);
+    if (argc > 3 && std::string(argv[3]) == "load") {  // a restart: load only, fresh process
+        auto t0 = std::chrono::steady_clock::now();
+        auto db = cc::state::Database::load(dir);
+        std::printf("load only: %.3f s (%zu nodes), peak RSS %ld MiB\n", since(t0), db.node_count(),
+                    peak_rss_mib());
+        return 0;
+    }
 
     auto t0 = std::chrono::steady_clock::now();
     cc::state::Database db;
@@ -65,6 +73,13 @@ int main(int argc, char** argv) {
     t0 = std::chrono::steady_clock::now();
     auto sel = loaded.expand("rack7,location.rack=9");
     std::printf("noderange 'rack7,location.rack=9': %.3f s (%zu nodes)\n", since(t0), sel.size());
+
+    t0 = std::chrono::steady_clock::now();
+    proto::Command set_all = proto::SetNodeAttributes{"everything", {{"custom.bench", "1"}}, {}};
+    loaded.prepare(set_all);
+    auto r = loaded.apply(set_all, ++index);
+    std::printf("prepare + apply 'nodeattrib everything custom.bench=1': %.3f s (%zu lines)\n",
+                since(t0), r.lines.size());
 
     t0 = std::chrono::steady_clock::now();
     std::string snap = loaded.snapshot_bytes();
