@@ -63,6 +63,7 @@ Connection::Impl::~Impl() {
             ssh_channel_close(channel_.get());
         }
     }
+    channel_.reset();  // ssh_disconnect frees the session's channels itself
     ssh_disconnect(session_.get());
     watchdog_.disarm(ticket_);  // before the session (and its socket) is freed
     ::close(wake_fd_);
@@ -156,9 +157,26 @@ void Connection::Impl::note_received() {
     }
 }
 
+void Connection::Impl::take_buffered() {
+    // One payload at a time, so a bad frame is reported when it is reached
+    // (after the good ones before it were handled).
+    try {
+        while (inbox_.empty()) {
+            auto payload = reader_.next();
+            if (!payload) return;
+            if (!payload->empty()) inbox_.push_back(std::move(*payload));  // empty = keepalive
+        }
+    } catch (const proto::DecodeError& e) {
+        fail("bad frame from " + info.name + " (" + info.remote_address + "): " + e.what() +
+             "; disconnecting it");
+    }
+}
+
 void Connection::Impl::read_available() {
     char buf[64 * 1024];
-    while (inbox_.empty()) {
+    for (;;) {
+        take_buffered();
+        if (!inbox_.empty()) return;
         int avail = ssh_channel_poll(channel_.get(), 0);
         if (avail == SSH_ERROR) {
             fail("connection to " + info.name + " lost: " + detail::error_text(session_.get()));
@@ -176,14 +194,6 @@ void Connection::Impl::read_available() {
         if (n == 0) return;
         note_received();
         reader_.feed(std::string_view(buf, static_cast<size_t>(n)));
-        try {
-            while (auto payload = reader_.next()) {
-                if (!payload->empty()) inbox_.push_back(std::move(*payload));  // empty = keepalive
-            }
-        } catch (const proto::DecodeError& e) {
-            fail("bad frame from " + info.name + " (" + info.remote_address + "): " + e.what() +
-                 "; disconnecting it");
-        }
     }
 }
 

@@ -45,6 +45,7 @@ class Connection::Impl {
     void check_open();
     void flush_queue();
     void write_frame(std::string_view payload);
+    void take_buffered();
     void read_available();
     void wait_io(Clock::time_point until);
     void note_received();

@@ -185,7 +185,6 @@ class Server::Impl {
 
     ~Impl() {
         stop();
-        ::close(listen_fd_);
         ::close(wake_fd_);
     }
 
@@ -200,6 +199,8 @@ class Server::Impl {
         uint64_t one = 1;
         [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
         acceptor_.join();
+        ::close(listen_fd_);  // new connections are refused from here on
+        listen_fd_ = -1;
         watchdog_.shutdown_all();
         std::map<uint64_t, std::thread> threads;
         {

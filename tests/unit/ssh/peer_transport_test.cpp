@@ -1,0 +1,248 @@
+#include "daemon/net/ssh/peer_transport.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <mutex>
+
+#include "tests/unit/ssh/ssh_fixture.hpp"
+
+namespace {
+
+using namespace cc;
+using namespace cc::test;
+
+struct Delivered {
+    std::string from;
+    std::string payload;
+};
+struct LinkEvent {
+    std::string peer;
+    ssh::Direction direction;
+    bool up;
+    std::string remote;
+};
+
+// The member list as the daemon would hold it, shared by every test member.
+class Directory {
+  public:
+    void set(const std::string& name, const std::string& address, const std::string& fp) {
+        std::lock_guard lock(mu_);
+        entries_[name] = {name, address, fp};
+    }
+    void remove(const std::string& name) {
+        std::lock_guard lock(mu_);
+        entries_.erase(name);
+    }
+    std::vector<ssh::PeerEndpoint> list() const {
+        std::lock_guard lock(mu_);
+        std::vector<ssh::PeerEndpoint> out;
+        for (auto& [n, e] : entries_) out.push_back(e);
+        return out;
+    }
+
+  private:
+    mutable std::mutex mu_;
+    std::map<std::string, ssh::PeerEndpoint> entries_;
+};
+
+// One member: its key, its transport, and what it received.
+class Member {
+  public:
+    Member(std::string name, const crypto::MemberKey& key, Directory& dir, uint16_t port = 0)
+        : name_(std::move(name)) {
+        ssh::TransportOptions o;
+        o.my_name = name_;
+        o.listen_host = "127.0.0.1";
+        o.listen_port = port;
+        o.limits = test_limits();
+        o.backoff_initial = 50ms;
+        o.backoff_max = 400ms;
+        o.members = [&dir] { return dir.list(); };
+        ssh::TransportHandlers h;
+        h.on_frame = [this](const ssh::PeerInfo& from, std::string p) {
+            frames.push({from.name, std::move(p)});
+        };
+        h.on_link = [this](const ssh::PeerInfo& peer, bool up) {
+            links.push({peer.name, peer.direction, up, peer.remote_address});
+        };
+        transport = std::make_unique<ssh::PeerTransport>(std::move(o), std::move(h), key);
+        transport->start();
+    }
+
+    // Waits for the outgoing link to `peer` to come up.
+    bool wait_outbound_up(const std::string& peer) {
+        while (auto e = links.pop()) {
+            if (e->peer == peer && e->direction == ssh::Direction::Outbound && e->up) return true;
+        }
+        return false;
+    }
+
+    std::string name_;
+    Mailbox<Delivered> frames;
+    Mailbox<LinkEvent> links;
+    std::unique_ptr<ssh::PeerTransport> transport;
+};
+
+std::string local(uint16_t port) {
+    return "127.0.0.1:" + std::to_string(port);
+}
+
+class PeerTransportTest : public ::testing::Test {
+  protected:
+    TestKey key_a{"mgt1"};
+    TestKey key_b{"mgt2"};
+    Directory dir;
+};
+
+TEST_F(PeerTransportTest, twoMembersExchangeFramesBothWays) {
+    Member a("mgt1", key_a.key, dir);
+    Member b("mgt2", key_b.key, dir);
+    dir.set("mgt1", local(a.transport->port()), key_a.key.fingerprint);
+    dir.set("mgt2", local(b.transport->port()), key_b.key.fingerprint);
+    a.transport->refresh();
+    b.transport->refresh();
+
+    EXPECT_TRUE(a.transport->send("mgt2", "append-entries"));
+    EXPECT_TRUE(b.transport->send("mgt1", "append-reply"));
+    EXPECT_FALSE(a.transport->send("mgt9", "nobody"));  // not a member
+    auto at_b = b.frames.pop();
+    ASSERT_TRUE(at_b);
+    EXPECT_EQ(at_b->from, "mgt1");
+    EXPECT_EQ(at_b->payload, "append-entries");
+    auto at_a = a.frames.pop();
+    ASSERT_TRUE(at_a);
+    EXPECT_EQ(at_a->from, "mgt2");
+    EXPECT_EQ(at_a->payload, "append-reply");
+
+    // Many frames keep their order on one connection.
+    for (int i = 0; i < 200; ++i) a.transport->send("mgt2", std::to_string(i));
+    for (int i = 0; i < 200; ++i) {
+        auto f = b.frames.pop();
+        ASSERT_TRUE(f);
+        EXPECT_EQ(f->payload, std::to_string(i));
+    }
+}
+
+TEST_F(PeerTransportTest, reportsTheAddressAMemberConnectsFrom) {
+    Member a("mgt1", key_a.key, dir);
+    Member b("mgt2", key_b.key, dir);
+    dir.set("mgt1", local(a.transport->port()), key_a.key.fingerprint);
+    dir.set("mgt2", local(b.transport->port()), key_b.key.fingerprint);
+    a.transport->refresh();
+    b.transport->refresh();
+    while (auto e = b.links.pop()) {
+        if (e->peer == "mgt1" && e->direction == ssh::Direction::Inbound && e->up) {
+            EXPECT_EQ(e->remote.rfind("127.0.0.1:", 0), 0u) << e->remote;
+            return;
+        }
+    }
+    ADD_FAILURE() << "mgt2 never saw mgt1 connect";
+}
+
+TEST_F(PeerTransportTest, reconnectsAfterThePeerRestarts) {
+    Member a("mgt1", key_a.key, dir);
+    auto b = std::make_unique<Member>("mgt2", key_b.key, dir);
+    uint16_t b_port = b->transport->port();
+    dir.set("mgt1", local(a.transport->port()), key_a.key.fingerprint);
+    dir.set("mgt2", local(b_port), key_b.key.fingerprint);
+    a.transport->refresh();
+    b->transport->refresh();
+    ASSERT_TRUE(a.wait_outbound_up("mgt2"));
+
+    b.reset();  // mgt2 goes away...
+    while (auto e = a.links.pop()) {
+        if (e->peer == "mgt2" && e->direction == ssh::Direction::Outbound && !e->up) break;
+    }
+    EXPECT_FALSE(a.transport->connected("mgt2"));
+    a.transport->send("mgt2", "queued while away");
+
+    b = std::make_unique<Member>("mgt2", key_b.key, dir, b_port);  // ...and comes back
+    ASSERT_TRUE(a.wait_outbound_up("mgt2"));
+    EXPECT_TRUE(a.transport->connected("mgt2"));
+    auto f = b->frames.pop();
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->payload, "queued while away");
+}
+
+TEST_F(PeerTransportTest, unknownKeysAreRefusedInBothDirections) {
+    TestKey stranger("stranger");
+    Member a("mgt1", key_a.key, dir);
+    dir.set("mgt1", local(a.transport->port()), key_a.key.fingerprint);
+    a.transport->refresh();
+
+    // A stranger dialing in is refused at authentication.
+    try {
+        ssh::connect(client_to(a.transport->port(), key_a.key.fingerprint), stranger.key);
+        ADD_FAILURE() << "stranger accepted";
+    } catch (const ssh::ConnectError& e) {
+        EXPECT_NE(std::string(e.what()).find("refused our key"), std::string::npos) << e.what();
+    }
+
+    // A server holding a key other than the pinned one is never trusted.
+    Directory impostor_dir;
+    Member impostor("mgt2", stranger.key, impostor_dir);
+    dir.set("mgt2", local(impostor.transport->port()), key_b.key.fingerprint);
+    a.transport->refresh();
+    a.transport->send("mgt2", "secret consensus traffic");
+    ssh::ClientOptions o = client_to(impostor.transport->port(), key_b.key.fingerprint);
+    EXPECT_THROW(ssh::connect(o, key_a.key), ssh::ConnectError);
+    EXPECT_FALSE(a.transport->connected("mgt2"));
+    EXPECT_EQ(impostor.frames.pop(1s), std::nullopt);
+}
+
+TEST_F(PeerTransportTest, removedMemberIsDisconnected) {
+    Member a("mgt1", key_a.key, dir);
+    Member b("mgt2", key_b.key, dir);
+    dir.set("mgt1", local(a.transport->port()), key_a.key.fingerprint);
+    dir.set("mgt2", local(b.transport->port()), key_b.key.fingerprint);
+    a.transport->refresh();
+    b.transport->refresh();
+    ASSERT_TRUE(a.wait_outbound_up("mgt2"));
+
+    // mgt2 is deleted from the collective: mgt1 drops both directions.
+    dir.remove("mgt2");
+    a.transport->refresh();
+    EXPECT_FALSE(a.transport->send("mgt2", "x"));
+    bool inbound_down = false;
+    while (auto e = a.links.pop()) {
+        if (e->peer == "mgt2" && e->direction == ssh::Direction::Inbound && !e->up) {
+            inbound_down = true;
+            break;
+        }
+    }
+    EXPECT_TRUE(inbound_down);
+}
+
+TEST_F(PeerTransportTest, joinConnectionsGoToTheJoinHandlerOnlyWhileInvited) {
+    TestKey joiner("mgt3");
+    std::atomic<bool> invited{false};
+    Mailbox<std::string> joins;
+    ssh::TransportOptions o;
+    o.my_name = "mgt1";
+    o.listen_host = "127.0.0.1";
+    o.listen_port = 0;
+    o.limits = test_limits();
+    o.members = [] { return std::vector<ssh::PeerEndpoint>{}; };
+    o.accepting_joins = [&] { return invited.load(); };
+    ssh::TransportHandlers h;
+    h.on_join = [&](std::unique_ptr<ssh::Connection> conn) {
+        auto request = conn->receive(5s);
+        joins.push(conn->peer().name + ":" + request.value_or("?"));
+        conn->send("welcome");  // delivered before the polite close
+    };
+    ssh::PeerTransport t(std::move(o), std::move(h), key_a.key);
+    t.start();
+    auto join_opts = client_to(t.port(), "", ssh::ChannelKind::Join);
+    join_opts.my_name = "mgt3";
+    EXPECT_THROW(ssh::connect(join_opts, joiner.key), ssh::ConnectError);
+
+    invited = true;
+    auto conn = ssh::connect(join_opts, joiner.key);
+    EXPECT_EQ(conn->peer().key_blob, key_a.key.blob);
+    conn->send("proof");
+    EXPECT_EQ(conn->receive(5s), "welcome");
+    EXPECT_EQ(joins.pop(), "mgt3:proof");
+}
+
+}  // namespace
