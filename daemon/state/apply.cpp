@@ -101,8 +101,12 @@ CommandResult define_nodes(Database::Impl* mut, const Database::Impl& db,
     } catch (const NoderangeError& e) {
         return failure(e.code, e.what());
     }
-    for (const auto& n : names)
+    for (const auto& n : names) {
         if (auto why = check_entity_name("node", n)) return failure(ResultCode::BadRequest, *why);
+        if (n == kEverything)
+            return failure(ResultCode::BadRequest,
+                           "everything is the group of all nodes and cannot name a node");
+    }
     if (auto err = check_node_attributes(c.attributes)) return *err;
     std::vector<std::string> existing;
     for (const auto& n : names)

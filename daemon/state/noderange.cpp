@@ -64,11 +64,14 @@ class Parser {
 
     Term term(const char* after) {
         if (pos_ < text_.size() && text_[pos_] == '(') {
+            // Bounded so that a hostile command cannot exhaust the stack of every member.
+            if (++depth_ > kMaxDepth) fail("parentheses nested deeper than 32 levels");
             ++pos_;
             if (pos_ < text_.size() && text_[pos_] == ')') fail("empty parentheses");
             Term inner = expression();
             if (pos_ >= text_.size() || text_[pos_] != ')') fail("missing ')'");
             ++pos_;
+            --depth_;
             return inner;
         }
         Term t;
@@ -100,8 +103,10 @@ class Parser {
         return t;
     }
 
+    static constexpr int kMaxDepth = 32;
     std::string_view text_;
     size_t pos_ = 0;
+    int depth_ = 0;
 };
 
 // Splits into alternating runs of digits and non-digits.
@@ -298,6 +303,7 @@ class Evaluator {
             uint64_t a = std::stoull(lb[i]), b = std::stoull(rb[i]);
             if (a == b) return std::nullopt;  // same number, different padding
             if (a > b) parser_.fail("range '" + name + "' goes backwards");
+            check_size(b - a + 1);  // first alone: the product below could overflow
             check_size(names.size() * (b - a + 1));
             std::vector<std::string> next;
             for (const auto& n : names)
@@ -326,12 +332,21 @@ class Evaluator {
         }
     }
 
+    // std::regex throws on patterns too complex to run; that is bad input, not a crash.
+    bool search(const std::string& s, const std::regex& re) const {
+        try {
+            return std::regex_search(s, re);
+        } catch (const std::regex_error&) {
+            parser_.fail("regular expression too complex to evaluate");
+        }
+    }
+
     NodeSet name_match(const std::string& pattern, const NodeSet* filter) const {
         require_source("a name match");
         std::regex re = compile(pattern);
         NodeSet out;
         for (auto& n : candidates(filter))
-            if (std::regex_search(n, re)) out.insert(std::move(n));
+            if (search(n, re)) out.insert(std::move(n));
         return out;
     }
 
@@ -356,7 +371,7 @@ class Evaluator {
         NodeSet out;
         for (auto& n : candidates(filter)) {
             std::string v = source_->match_value(n, attr).value_or("");
-            bool hit = regex ? std::regex_search(v, *re) : v == value;
+            bool hit = regex ? search(v, *re) : v == value;
             if (hit != negate) out.insert(std::move(n));
         }
         return out;

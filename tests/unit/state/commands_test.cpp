@@ -91,6 +91,8 @@ TEST(Apply, nodeCommandResultsAndErrors) {
     EXPECT_EQ(error(log(proto::DefineNodes{"n9", {{"groups", "ok,b@d"}}})),
               "Error: Bad Request - group name 'b@d' may only use letters, digits, '-', '_' and "
               "'.', and not start with '-'");
+    EXPECT_EQ(error(log(proto::DefineNodes{"n9,everything", {}})),
+              "Error: Bad Request - everything is the group of all nodes and cannot name a node");
     EXPECT_EQ(error(log(proto::DefineNodes{"n9", {{"x", "a\nb"}}})),
               "Error: Bad Request - value of x contains a control character");
     EXPECT_EQ(error(log(proto::DefineNodes{"n9", {{"x", "\xff"}}})),

@@ -84,6 +84,16 @@ TEST(ExpandNames, rejectsMalformedExpressionsWithOneLine) {
     EXPECT_EQ(err("n[1-2000000]"),
               "invalid noderange 'n[1-2000000]': it expands to more than 1000000 names");
     EXPECT_EQ(err("a=b"), "invalid noderange 'a=b': an attribute match cannot name new nodes");
+    EXPECT_EQ(err("n[1-1000][1-1001]"),
+              "invalid noderange 'n[1-1000][1-1001]': it expands to more than 1000000 names");
+    EXPECT_EQ(err("a1b1-a1000b999999999999999999"),
+              "invalid noderange 'a1b1-a1000b999999999999999999': it expands to more than 1000000 "
+              "names");
+    std::string deep = std::string(33, '(') + "n1" + std::string(33, ')');
+    EXPECT_EQ(err(deep),
+              "invalid noderange '" + deep + "': parentheses nested deeper than 32 levels");
+    std::string ok = std::string(32, '(') + "n1" + std::string(32, ')');
+    EXPECT_EQ(Database::expand_names(ok), (Names{"n1"}));
 }
 
 TEST(Expand, resolvesNodesGroupsAndOperators) {
