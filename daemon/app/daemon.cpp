@@ -96,9 +96,9 @@ Daemon::Daemon(asio::io_context& io, Config config)
             });
         };
         callbacks.on_error = [this, alive = alive_](const storage::StorageError& e,
-                                                    storage::LogPosition end) {
-            asio::post(io_, [this, alive, msg = std::string(e.what()), end] {
-                if (*alive && driver_) driver_->on_storage_error(msg, end);
+                                                    uint64_t next_index) {
+            asio::post(io_, [this, alive, msg = std::string(e.what()), next_index] {
+                if (*alive && driver_) driver_->on_storage_error(msg, next_index);
             });
         };
         log_ = storage::FileLogStore::open(layout.log_dir(), std::move(callbacks));

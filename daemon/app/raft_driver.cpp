@@ -91,13 +91,15 @@ void RaftDriver::on_synced(storage::LogPosition last) {
     process();
 }
 
-void RaftDriver::on_storage_error(const std::string& message, storage::LogPosition log_end) {
+void RaftDriver::on_storage_error(const std::string& message, uint64_t next_index) {
     cc::log::error("log write failed: ", message,
                    "; writes fail until it is fixed, reads are still served");
     if (stopped_) return;
-    log_last_index_ = log_end.index;
+    uint64_t from = next_index ? next_index : core_->snapshot().index + 1;
+    if (from > core_->last_index()) return;  // nothing of ours was lost
+    log_last_index_ = from - 1;
     storage_failure_ = message;
-    core_->append_failed(log_end.index + 1, now());
+    core_->append_failed(from, now());
     process();
     storage_failure_.reset();
 }

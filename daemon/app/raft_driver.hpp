@@ -72,7 +72,8 @@ class RaftDriver {
 
     // Events posted from the storage thread.
     void on_synced(storage::LogPosition last);
-    void on_storage_error(const std::string& message, storage::LogPosition log_end);
+    // next_index: where the store's next append must start (0: anywhere).
+    void on_storage_error(const std::string& message, uint64_t next_index);
     // A message from a peer (transport, issue 4).
     void receive(const std::string& from, proto::RaftMessage message);
     // The cfg/ files durably reflect the state at `index` (every domain).

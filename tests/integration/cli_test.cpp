@@ -1,0 +1,147 @@
+// The CLI tools against a real confluentd: happy paths with confluent's
+// output formats, inheritance and blame, and every bad input.
+#include <gtest/gtest.h>
+#include <pwd.h>
+
+#include "tests/integration/harness.hpp"
+
+namespace {
+
+using cc::it::CmdResult;
+using cc::it::Member;
+
+std::ostream& operator<<(std::ostream& os, const CmdResult& r) {
+    return os << "exit " << r.status << "\nstdout:\n" << r.out << "stderr:\n" << r.err;
+}
+
+class Cli : public ::testing::Test {
+  protected:
+    void SetUp() override { m.start(); }
+    // Runs a tool that must succeed and returns its stdout.
+    std::string ok(const std::string& tool, const std::vector<std::string>& args) {
+        auto r = m.cli(tool, args);
+        EXPECT_EQ(r.status, 0) << tool << "\n" << r;
+        EXPECT_EQ(r.err, "") << tool;
+        return r.out;
+    }
+    // Runs a tool that must fail with one line on stderr and nothing on stdout.
+    std::string fails(const std::string& tool, const std::vector<std::string>& args) {
+        auto r = m.cli(tool, args);
+        EXPECT_EQ(r.status, 1) << tool << "\n" << r;
+        EXPECT_EQ(r.out, "") << tool;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+        return r.err;
+    }
+    Member m;
+};
+
+TEST_F(Cli, nodeDatabaseWalkthrough_printsConfluentFormats) {
+    EXPECT_EQ(ok("nodedefine", {"n1"}), "n1: created\n");
+    EXPECT_EQ(ok("nodeattrib", {"n1", "collective.manager=mgt1"}), "n1: mgt1\n");
+    EXPECT_EQ(ok("nodeattrib", {"n1", "collective.manager"}), "n1: collective.manager: mgt1\n");
+    EXPECT_EQ(fails("nodegroupattrib", {"rack1", "collective.manager=mgt1"}),
+              "Error: Bad Request - rack1 group does not exist\n");
+    EXPECT_EQ(ok("nodegroupdefine", {"rack1"}), "rack1: created\n");
+    EXPECT_EQ(ok("nodegroupattrib", {"rack1", "collective.manager=mgt1"}), "rack1: mgt1\n");
+    EXPECT_EQ(ok("nodedefine", {"n2", "groups=rack1"}), "n2: created\n");
+    EXPECT_EQ(ok("nodeattrib", {"n2", "collective.manager", "groups"}),
+              "n2: collective.manager: mgt1\nn2: groups: rack1,everything\n");
+    EXPECT_EQ(ok("nodegroupattrib", {"rack1"}),
+              "rack1: collective.manager: mgt1\nrack1: nodes: n2\n");
+}
+
+TEST_F(Cli, nodelist_listsInNaturalOrderAndByNoderange) {
+    ok("nodedefine", {"n[1-3,10]"});
+    ok("nodedefine", {"r[1-2]u[01-02]", "groups=rack"});
+    EXPECT_EQ(ok("nodelist", {}), "n1\nn2\nn3\nn10\nr1u01\nr1u02\nr2u01\nr2u02\n");
+    EXPECT_EQ(ok("nodelist", {"n1-n3,-n2"}), "n1\nn3\n");
+    EXPECT_EQ(ok("nodelist", {"rack"}), "r1u01\nr1u02\nr2u01\nr2u02\n");
+    EXPECT_EQ(ok("nodelist", {"rack@r1u01:r1u02"}), "r1u01\nr1u02\n");
+    EXPECT_EQ(ok("nodelist", {"n2", "groups"}), "n2: groups: everything\n");
+}
+
+TEST_F(Cli, groupAttributes_areInheritedAndBlamed) {
+    ok("nodegroupdefine", {"rack1", "location.room=a"});
+    ok("nodedefine", {"n1-n2", "groups=rack1"});
+    ok("nodeattrib", {"n2", "location.room=b"});
+    EXPECT_EQ(ok("nodeattrib", {"n1-n2", "location.room", "-b"}),
+              "n1: location.room: a (inherited from group rack1)\nn2: location.room: b\n");
+    // Clearing the node's own value brings the inherited one back.
+    EXPECT_EQ(ok("nodeattrib", {"n2", "-c", "location.room"}), "n2: location.room cleared\n");
+    EXPECT_EQ(ok("nodeattrib", {"n2", "location.room", "-b"}),
+              "n2: location.room: a (inherited from group rack1)\n");
+    // An empty own value masks the inherited one.
+    ok("nodeattrib", {"n1", "location.room="});
+    EXPECT_EQ(ok("nodeattrib", {"n1", "location.room"}), "n1: location.room: \n");
+    EXPECT_EQ(ok("nodegroupattrib", {"rack1", "-c", "location.room"}),
+              "rack1: location.room cleared\n");
+    EXPECT_EQ(ok("nodegroupattrib", {"rack1"}), "rack1: nodes: n1,n2\n");
+}
+
+TEST_F(Cli, removeAndGroupList) {
+    ok("nodegroupdefine", {"rack1"});
+    ok("nodegroupdefine", {"rack10"});
+    ok("nodegroupdefine", {"rack2"});
+    EXPECT_EQ(ok("nodegrouplist", {}), "everything\nrack1\nrack2\nrack10\n");
+    EXPECT_EQ(ok("nodegroupremove", {"rack2"}), "rack2: deleted\n");
+    EXPECT_EQ(ok("nodegrouplist", {}), "everything\nrack1\nrack10\n");
+    ok("nodedefine", {"n1-n3"});
+    EXPECT_EQ(ok("noderemove", {"n1,n3"}), "n1: deleted\nn3: deleted\n");
+    EXPECT_EQ(ok("nodelist", {}), "n2\n");
+}
+
+TEST_F(Cli, badInput_isOneLineExitOneAndChangesNothing) {
+    ok("nodedefine", {"n1", "a=1"});
+    EXPECT_NE(fails("nodeattrib", {"n5", "a"}).find("n5"), std::string::npos);
+    EXPECT_NE(fails("nodeattrib", {"n5", "a=2"}).find("n5"), std::string::npos);
+    EXPECT_NE(fails("nodegroupattrib", {"nosuch"}).find("nosuch group does not exist"),
+              std::string::npos);
+    EXPECT_NE(fails("nodelist", {"n[1-"}).find("n[1-"), std::string::npos);
+    EXPECT_NE(fails("nodeattrib", {"n[1-", "a=2"}).find("n[1-"), std::string::npos);
+    EXPECT_NE(fails("nodeattrib", {"n1", "=2"}).find("malformed attribute assignment '=2'"),
+              std::string::npos);
+    EXPECT_NE(fails("nodeattrib", {"n1", "a=2", "b"}).find("malformed attribute assignment 'b'"),
+              std::string::npos);
+    EXPECT_NE(fails("nodedefine", {"n1"}).find("already exists"), std::string::npos);
+    EXPECT_NE(fails("noderemove", {"n9"}).find("n9"), std::string::npos);
+    EXPECT_NE(fails("nodegroupremove", {"nosuch"}).find("nosuch"), std::string::npos);
+    EXPECT_NE(fails("nodeattrib", {"n1", "--nosuchflag"}).find("nosuchflag"), std::string::npos);
+    EXPECT_EQ(ok("nodeattrib", {"n1"}), "n1: a: 1\nn1: groups: everything\n");
+    EXPECT_EQ(ok("nodelist", {}), "n1\n");
+}
+
+TEST_F(Cli, collectiveShow_onALoneServer_saysCollectiveModeIsOff) {
+    EXPECT_EQ(fails("collective", {"show"}), "Collective mode not enabled on this system\n");
+}
+
+TEST_F(Cli, nonRootCaller_isRefused) {
+    passwd* nobody = ::getpwnam("nobody");
+    ASSERT_NE(nobody, nullptr);
+    auto r = m.cli("nodelist", {}, nobody->pw_uid);
+    EXPECT_EQ(r.status, 1) << r;
+    EXPECT_EQ(r.out, "");
+    EXPECT_NE(r.err.find("permission denied"), std::string::npos) << r.err;
+}
+
+TEST(CliWithoutDaemon, missingDaemon_namesTheSocket) {
+    Member m;
+    auto r = m.cli("nodelist", {});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_EQ(r.err, "cannot reach confluentd at " + (m.run / "api.sock").string() +
+                         ": No such file or directory\n");
+    r = m.cli("nodeattrib", {"n1", "a=1"});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("cannot reach confluentd at "), std::string::npos);
+}
+
+TEST_F(Cli, runDirFlag_winsOverTheEnvironment) {
+    // A wrong CONFLUENT_RUN_DIR is overridden by --run-dir.
+    auto r = cc::it::run_program(cc::it::tool_path("nodelist"), {"--run-dir", m.run.string()},
+                                 {"CONFLUENT_RUN_DIR=/nonexistent"});
+    EXPECT_EQ(r.status, 0) << r;
+    r = cc::it::run_program(cc::it::tool_path("nodelist"), {}, {"CONFLUENT_RUN_DIR=/nonexistent"});
+    EXPECT_EQ(r.status, 1) << r;
+    EXPECT_NE(r.err.find("/nonexistent/api.sock"), std::string::npos);
+}
+
+}  // namespace
