@@ -71,7 +71,9 @@ void SegmentFiles::append(const std::vector<proto::Entry>& entries) {
         open_for_write(s);
         buf.clear();
         size_t j = i;
-        while (j < entries.size() && s.info.bytes + buf.size() < options_.segment_bytes) {
+        // At least one record per segment, however small the limit.
+        while (j < entries.size() &&
+               (j == i || s.info.bytes + buf.size() < options_.segment_bytes)) {
             append_record(buf, entries[j++]);
         }
         if (int err = pwrite_all(s.fd, buf, s.info.bytes)) {

@@ -277,5 +277,12 @@ TEST_F(Recovery, compactPrefix_removesOnlyWholeSegmentsCoveredBySnapshot) {
     EXPECT_EQ(s.entries, make_entries(third, 80 - third + 1, 1, 60));
 }
 
+TEST_F(Recovery, append_withATinySegmentLimitPutsOneEntryPerSegment) {
+    write(make_entries(1, 5, 1), 1);
+    EXPECT_EQ(segments_in(log()).size(), 5u);
+    EXPECT_EQ(segments_in(log()).back(), segment(5));
+    EXPECT_EQ(open().entries, make_entries(1, 5, 1));
+}
+
 }  // namespace
 }  // namespace cc::storage::test
