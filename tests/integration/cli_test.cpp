@@ -10,9 +10,6 @@ namespace {
 using cc::it::CmdResult;
 using cc::it::Member;
 
-std::ostream& operator<<(std::ostream& os, const CmdResult& r) {
-    return os << "exit " << r.status << "\nstdout:\n" << r.out << "stderr:\n" << r.err;
-}
 
 class Cli : public ::testing::Test {
   protected:

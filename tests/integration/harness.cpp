@@ -45,6 +45,10 @@ int decode_status(int st) {
 
 }  // namespace
 
+std::ostream& operator<<(std::ostream& os, const CmdResult& r) {
+    return os << "exit " << r.status << "\nstdout:\n" << r.out << "stderr:\n" << r.err;
+}
+
 std::string tool_path(const std::string& tool) {
     return std::string(CC_CLI_DIR) + "/" + tool;
 }

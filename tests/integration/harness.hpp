@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <functional>
 #include <mutex>
+#include <ostream>
 #include <optional>
 #include <string>
 #include <thread>
@@ -29,6 +30,7 @@ struct CmdResult {
     std::string out;
     std::string err;
 };
+std::ostream& operator<<(std::ostream& os, const CmdResult& r);
 
 // Runs a program to completion with extra environment variables; optional
 // uid to run as (for the non-root test).
