@@ -15,7 +15,9 @@
 //                           empty. Anything else is a bug and aborts, except
 //                           after a failure (see below)
 //   truncate_suffix(from)   removes every entry with index >= from, including
-//                           entries already on disk (conflict resolution)
+//                           entries already on disk (conflict resolution);
+//                           truncate_suffix(0) empties the log and lets the
+//                           next append start anywhere (snapshot install)
 //   compact_prefix(up_to)   removes whole segments whose entries are all
 //                           <= up_to; entries of a partly covered segment stay
 //                           (the snapshot, cfg/ files + SnapshotMetaFile, holds

@@ -117,6 +117,17 @@ TYPED_TEST(LogStoreContract, truncateSuffix_ofEverythingLetsTheLogRestartThere) 
     EXPECT_EQ(this->reopen().recovered().entries, make_entries(1, 3, 2));
 }
 
+TYPED_TEST(LogStoreContract, truncateSuffix_ofZeroLetsTheNextAppendStartAnywhere) {
+    this->store().append(make_entries(1, 30, 1));
+    this->store().truncate_suffix(0);
+    this->store().append(make_entries(500, 4, 5));
+    this->store().flush();
+    EXPECT_EQ(this->recorder().last_synced(), (LogPosition{503, 5}));
+    const LogState& s = this->reopen().recovered();
+    EXPECT_EQ(s.first_index, 500u);
+    EXPECT_EQ(s.entries, make_entries(500, 4, 5));
+}
+
 TYPED_TEST(LogStoreContract, truncateSuffix_pastTheEndChangesNothing) {
     this->store().append(make_entries(1, 5, 1));
     this->store().truncate_suffix(6);
