@@ -1,8 +1,9 @@
 #include "daemon/state/noderange.hpp"
 
+#include "daemon/state/pattern.hpp"
+
 #include <algorithm>
 #include <cctype>
-#include <regex>
 
 namespace cc::state {
 
@@ -324,26 +325,26 @@ class Evaluator {
         if (!source_) parser_.fail(what + " cannot name new nodes");
     }
 
-    std::regex compile(const std::string& pattern) const {
+    Pattern compile(const std::string& pattern) const {
         try {
-            return std::regex(pattern, std::regex::ECMAScript);
-        } catch (const std::regex_error&) {
-            parser_.fail("bad regular expression '" + pattern + "'");
+            return Pattern(pattern);
+        } catch (const PatternError& e) {
+            parser_.fail(e.what());
         }
     }
 
-    // std::regex throws on patterns too complex to run; that is bad input, not a crash.
-    bool search(const std::string& s, const std::regex& re) const {
+    // A pattern too complex to run is bad input, not a crash.
+    bool search(const std::string& s, const Pattern& re) const {
         try {
-            return std::regex_search(s, re);
-        } catch (const std::regex_error&) {
-            parser_.fail("regular expression too complex to evaluate");
+            return re.search(s);
+        } catch (const PatternError& e) {
+            parser_.fail(e.what());
         }
     }
 
     NodeSet name_match(const std::string& pattern, const NodeSet* filter) const {
         require_source("a name match");
-        std::regex re = compile(pattern);
+        Pattern re = compile(pattern);
         NodeSet out;
         for (auto& n : candidates(filter))
             if (search(n, re)) out.insert(std::move(n));
@@ -366,8 +367,8 @@ class Evaluator {
         }
         if (attr.empty()) parser_.fail("attribute name missing before '" + text.substr(p) + "'");
         std::string value = text.substr(vpos);
-        std::optional<std::regex> re;
-        if (regex) re = compile(value);
+        std::optional<Pattern> re;
+        if (regex) re.emplace(compile(value));
         NodeSet out;
         for (auto& n : candidates(filter)) {
             std::string v = source_->match_value(n, attr).value_or("");
