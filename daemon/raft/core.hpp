@@ -10,7 +10,9 @@
 // Driver loop, for every Ready r = take_ready():
 //   1. r.hard_state: write and fsync it before anything below.
 //   2. r.snapshot:   install it durably (replace the replicated state), then
-//                    discard every log entry <= r.snapshot->index.
+//                    discard every log entry <= r.snapshot->index. With a
+//                    snapshot, r.truncate_from (if set) is part of the
+//                    install and must be durable with it.
 //   3. r.truncate_from: drop log entries >= it; then append r.entries.
 //                    Appends may be synced later (group commit); report each
 //                    sync with persisted(index, term) of the last synced entry.
@@ -85,9 +87,10 @@ struct HardState {
     Term term = 0;
     std::string voted_for;  // empty: no vote in `term`
     // The member started without its hard state (restored from the four
-    // files, or a lost state dir) and has not yet received entries from a
-    // current leader: it neither votes nor campaigns. Persisted so that a
-    // crash before catching up cannot forget the rule.
+    // files, or a lost state dir) and has not yet caught up with a current
+    // leader (its log matches that leader's through the leader's commit
+    // index): it neither votes nor campaigns. Persisted so that a crash
+    // before catching up cannot forget the rule.
     bool catching_up = false;
     bool operator==(const HardState&) const = default;
 };

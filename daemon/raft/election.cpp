@@ -13,6 +13,24 @@ void State::reset_election_timer(TimePoint now) {
     election_deadline = now + cfg.election_timeout_min + Millis(random() % span);
 }
 
+bool State::may_campaign() const {
+    if (hs.catching_up) return false;
+    // A voter of the latest list, or of the committed one: a leader that
+    // lost leadership while removing itself may be the only member holding
+    // the removal, and must be able to finish it.
+    if (self_voter()) return true;
+    for (const auto& m : log.membership_at(commit).members)
+        if (m.name == cfg.self) return m.role == proto::Role::Voter;
+    return false;
+}
+
+size_t State::granted_votes() const {
+    size_t n = 0;
+    for (const auto& v : voters())
+        if (votes.count(v)) ++n;
+    return n;
+}
+
 bool State::log_up_to_date(Index last_index, Term last_term) const {
     return last_term > log.last_term() ||
            (last_term == log.last_term() && last_index >= log.last_index());
@@ -23,7 +41,7 @@ void State::election_tick(TimePoint now) {
     reset_election_timer(now);
     leader.clear();  // nothing heard for a whole election timeout
     // Non-voters never lead; a restored member waits for a leader's entries.
-    if (!self_voter() || hs.catching_up) return;
+    if (!may_campaign()) return;
     campaign(now, /*pre_vote=*/true, /*transfer=*/false);
 }
 
@@ -41,7 +59,7 @@ void State::campaign(TimePoint now, bool pre_vote, bool transfer) {
         t = hs.term;
     }
     reset_election_timer(now);
-    if (votes.size() >= quorum()) {
+    if (granted_votes() >= quorum()) {
         if (pre_vote) return campaign(now, false, transfer);
         return become_leader(now);
     }
@@ -118,7 +136,11 @@ bool State::observe_term(const std::string& from, const proto::RaftMessage& m, T
 }
 
 void State::on_vote_request(const std::string& from, const proto::VoteRequest& m, TimePoint now) {
-    bool eligible = self_voter() && !hs.catching_up;
+    // Any member may grant a vote whatever its own role: the candidate counts
+    // only the voters of its own latest list, and this member may not have
+    // seen its own promotion (or a removal) yet. A restored member that has
+    // not caught up must not vote at all.
+    bool eligible = !hs.catching_up;
     bool log_ok = cfg.test_mutation == Mutation::VoteWithoutLogCheck ||
                   log_up_to_date(m.last_log_index, m.last_log_term);
     if (m.pre_vote) {
@@ -141,10 +163,7 @@ void State::on_vote_response(const std::string& from, const proto::VoteResponse&
                              : role == Role::Candidate && m.term == hs.term;
     if (!counts) return;
     votes.insert(from);
-    size_t n = 0;
-    for (const auto& v : voters())
-        if (votes.count(v)) ++n;
-    if (n < quorum()) return;
+    if (granted_votes() < quorum()) return;
     if (m.pre_vote)
         campaign(now, false, false);
     else
@@ -153,7 +172,7 @@ void State::on_vote_response(const std::string& from, const proto::VoteResponse&
 
 void State::on_timeout_now(const std::string& from, const proto::TimeoutNow& m, TimePoint now) {
     if (m.term != hs.term || from != leader || role != Role::Follower) return;
-    if (!self_voter() || hs.catching_up) return;
+    if (!may_campaign()) return;
     campaign(now, /*pre_vote=*/false, /*transfer=*/true);
 }
 

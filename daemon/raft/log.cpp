@@ -40,7 +40,7 @@ void RaftLog::compact_to(Index index) {
     RAFT_CHECK(index + 1 >= first_index() && index <= last_index());
     if (index == snapshot_.index) return;
     SnapshotMeta meta{index, *term_at(index), membership_at(index)};
-    while (first_index() <= index) entries_.pop_front();
+    entries_.erase(entries_.begin(), entries_.begin() + long(index - snapshot_.index));
     while (!configs_.empty() && configs_.front().first <= index) configs_.erase(configs_.begin());
     snapshot_ = std::move(meta);
 }

@@ -92,7 +92,9 @@ void State::on_forward(const std::string& from, const proto::ForwardProposal& m,
         return;
     }
     proto::ForwardReply r;
-    if (role == Role::Leader) {
+    // Only a forward made in our own term is appended: a copy delayed from an
+    // earlier term (this member may have led then too) must not be appended twice.
+    if (role == Role::Leader && m.term == hs.term) {
         r = leader_accept(m.kind, m.data, now);
     } else {
         r.term = hs.term;

@@ -144,9 +144,11 @@ void State::on_append(const std::string& from, const proto::AppendRequest& m, Ti
         ready.entries.push_back(e);
     }
     leader_matched = std::max(leader_matched, prev + m.entries.size());
-    if (hs.catching_up) {
-        // Restored-member rule ends: a current leader's entries arrived. Its
-        // vote in this term counts as given to that leader.
+    if (hs.catching_up && leader_matched >= m.leader_commit) {
+        // Restored-member rule ends: our log now holds everything the current
+        // leader has committed, so our vote can no longer help elect a member
+        // that lacks a committed entry. Our vote in this term counts as given
+        // to that leader.
         hs.catching_up = false;
         if (hs.voted_for.empty()) hs.voted_for = from;
     }

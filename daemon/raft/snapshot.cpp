@@ -119,10 +119,6 @@ void State::on_chunk(const std::string& from, const proto::SnapshotChunk& m, Tim
     commit = std::max(commit, m.index);
     applied = m.index;
     leader_matched = std::max(leader_matched, m.index);
-    if (hs.catching_up) {
-        hs.catching_up = false;
-        if (hs.voted_for.empty()) hs.voted_for = from;
-    }
     send(from, proto::SnapshotAck{hs.term, m.index, ready.snapshot->data.size(), true});
 }
 

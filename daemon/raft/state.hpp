@@ -129,6 +129,8 @@ struct State {
     void check_quorum(TimePoint now);
     void transfer_progress(TimePoint now);
     bool log_up_to_date(Index last_index, Term last_term) const;
+    bool may_campaign() const;
+    size_t granted_votes() const;  // votes from voters of the latest list
     // Handles the term of any incoming message; false: drop the message.
     bool observe_term(const std::string& from, const proto::RaftMessage& m, TimePoint now);
 

@@ -140,7 +140,9 @@ TEST(SingleVoter, everyProposalEndsWithinTheTimeout) {
     EXPECT_EQ(s.results[0].code, ResultCode::Timeout);
 }
 
-TEST(SingleVoter, restoredMemberWaitsForALeader) {
+TEST(SingleVoter, restoredMemberNeverLeadsWithoutALeaderToCatchUpFrom) {
+    // Its old term and vote are gone: leading term 1 again could write a
+    // different entry under an (index, term) that other members already hold.
     Single s(fresh(std::nullopt));
     for (int i = 0; i < 20; ++i) s.step(100ms);
     EXPECT_EQ(s.core.role(), raft::Role::Follower);

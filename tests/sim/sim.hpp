@@ -1,0 +1,121 @@
+// Deterministic simulation of a collective: members running raft::Core over
+// a simulated network and simulated storage, with a fake clock and one
+// ordered event queue. Everything random comes from one seed, and only
+// ordered containers are used, so a seed replays exactly.
+//
+// Faults it can inject: message loss, duplication, reordering and delay;
+// symmetric and asymmetric partitions; crashes (losing any unsynced log
+// tail) and restarts; restored members (term, vote and log wiped, the
+// member list file kept); member list changes; slow disks.
+// Clients write and read keys on random members; the history goes to the
+// linearizability checker. The Checker runs after every step.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "daemon/raft/core.hpp"
+#include "tests/sim/checker.hpp"
+#include "tests/sim/kv.hpp"
+#include "tests/sim/linearizability.hpp"
+#include "tests/sim/rng.hpp"
+
+namespace sim {
+
+using raft::Millis;
+using raft::TimePoint;
+
+struct Node {
+    std::string name;
+    std::unique_ptr<raft::Core> core;  // null while down
+    uint64_t gen = 0;                  // bumped at each crash: stale events are dropped
+    // Durable storage.
+    std::optional<raft::HardState> hard;
+    raft::SnapshotMeta snap;
+    Kv snap_kv;
+    std::vector<proto::Entry> durable;  // synced log after snap.index
+    std::vector<proto::Entry> written;  // the log file as written, synced or not
+    proto::Membership collective;       // cfg/collective: survives a restore
+    // Volatile.
+    Kv kv;
+    raft::Index applied = 0;
+    bool sync_pending = false;
+    TimePoint wake{};
+    raft::Index seen_commit = 0;
+    bool wiped = false;                         // restored member, until it caught up
+    std::map<raft::ProposalId, size_t> writes;  // pending: index into history
+    std::map<raft::ReadId, size_t> reads;
+};
+
+struct Faults {
+    double loss = 0;
+    double duplicate = 0;
+    double long_delay = 0;  // chance of a 20-200 ms delay (reordering)
+    Millis max_sync_delay{4};
+    std::set<std::pair<std::string, std::string>> blocked;  // directed links
+};
+
+class Sim {
+  public:
+    Sim(uint64_t seed, raft::Config base);
+
+    // Adds a member that is started at once with `collective` as its member
+    // list file.
+    void add_node(const std::string& name, const proto::Membership& collective);
+    void crash(const std::string& name);
+    void restart(const std::string& name, bool wipe);
+    void heal();  // no partitions, loss or duplication
+
+    // Client operations on a member; the outcome lands in history().
+    void put(const std::string& on, const std::string& key);
+    void get(const std::string& on, const std::string& key);
+    void propose_membership(const std::string& on, proto::Membership next);
+    void transfer(const std::string& on, const std::string& to);
+
+    // Runs events in time order until `t` or a failure.
+    void run_until(TimePoint t);
+    void at(TimePoint t, std::function<void()> f);
+
+    TimePoint now() const { return now_; }
+    Rng& rng() { return rng_; }
+    Faults& faults() { return faults_; }
+    Checker& checker() { return checker_; }
+    std::map<std::string, Node>& nodes() { return nodes_; }
+    // Client history for the linearizability check: failed operations left
+    // out, writes without an answer optional.
+    std::vector<KvOp> history() const;
+    std::optional<std::string> leader() const;  // a current leader, if any is up
+    uint64_t events() const { return events_; }
+    // Entry term and time of each acknowledged write, by op id.
+    const std::map<uint64_t, std::pair<raft::Term, TimePoint>>& acks() const { return acks_; }
+
+  private:
+    void handle(Node& n);
+    void send(const std::string& from, const raft::Outbound& m);
+    void schedule_sync(Node& n);
+    void schedule_wake(Node& n, TimePoint t);
+    void maybe_snapshot(Node& n);
+    void complete_write(Node& n, const raft::ProposalResult& r);
+    void complete_read(Node& n, const raft::ReadResult& r);
+
+    raft::Config base_;
+    Rng rng_;
+    TimePoint now_{};
+    uint64_t seq_ = 0;
+    uint64_t events_ = 0;
+    uint64_t clock_ = 0;  // logical time of the history
+    uint64_t next_id_ = 1;
+    std::map<std::pair<TimePoint, uint64_t>, std::function<void()>> queue_;
+    std::map<std::string, Node> nodes_;
+    Faults faults_;
+    Checker checker_;
+    std::vector<KvOp> history_;
+    std::map<uint64_t, std::pair<raft::Term, TimePoint>> acks_;
+    std::set<size_t> dropped_;  // history indexes of definitely failed operations
+};
+
+}  // namespace sim
