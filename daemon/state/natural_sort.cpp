@@ -1,5 +1,3 @@
-#include <cctype>
-
 #include "daemon/state/database.hpp"
 
 namespace cc::state {
@@ -43,8 +41,7 @@ bool natural_less(std::string_view a, std::string_view b) {
             return da;  // confluent: numbers sort before text
         } else {
             for (size_t k = 0; k < ra.size() && k < rb.size(); ++k) {
-                auto ca = std::tolower(static_cast<unsigned char>(ra[k]));
-                auto cb = std::tolower(static_cast<unsigned char>(rb[k]));
+                char ca = ascii_lower(ra[k]), cb = ascii_lower(rb[k]);
                 if (ca != cb) return ca < cb;
             }
             if (ra.size() != rb.size()) return ra.size() < rb.size();

@@ -61,6 +61,11 @@ int main(int argc, char** argv) {
                 peak_rss_mib());
 
     t0 = std::chrono::steady_clock::now();
+    size_t rendered = db.render(proto::Domain::Nodes).size();
+    std::printf("render cfg/nodes (daemon thread part of a save): %.3f s (%zu bytes)\n", since(t0),
+                rendered);
+
+    t0 = std::chrono::steady_clock::now();
     db.save(dir, true);
     std::printf("save (render + write both files): %.3f s, nodes file %.1f MiB\n", since(t0),
                 double(fs::file_size(dir / "nodes")) / (1024 * 1024));

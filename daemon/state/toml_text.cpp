@@ -1,5 +1,6 @@
 #include "daemon/state/toml_text.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 namespace cc::state {
@@ -17,6 +18,14 @@ void append_toml_key(std::string& out, std::string_view key) {
 void append_toml_string(std::string& out, std::string_view value) {
     static const char* hex = "0123456789ABCDEF";
     out.push_back('"');
+    // Fast path: most values need no escape at all.
+    if (std::none_of(value.begin(), value.end(), [](char c) {
+            return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+        })) {
+        out.append(value);
+        out.push_back('"');
+        return;
+    }
     for (char c : value) {
         switch (c) {
             case '"':
