@@ -139,10 +139,12 @@ Daemon::Daemon(asio::io_context& io, Config config)
     boot.applied = std::clamp(files_min, boot.snapshot.index, last);
     replay_target_ = last;
 
+    std::string fingerprint = own_fingerprint(config_.etc_dir);
+    if (!fingerprint.empty()) cc::log::info("this member's key fingerprint is ", fingerprint);
     proto::MemberInfo self{my_name_,
                            (config_.advertise.empty() ? my_name_ : config_.advertise) + ":" +
                                std::to_string(config_.port),
-                           own_fingerprint(config_.etc_dir), proto::Role::Voter};
+                           fingerprint, proto::Role::Voter};
     boot.initial_membership.members = {self};
     if (collective) boot.initial_membership = collective->membership;
     if (boot.snapshot.membership.members.empty())

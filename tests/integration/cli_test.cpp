@@ -10,7 +10,6 @@ namespace {
 using cc::it::CmdResult;
 using cc::it::Member;
 
-
 class Cli : public ::testing::Test {
   protected:
     void SetUp() override { m.start(); }

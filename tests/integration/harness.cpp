@@ -1,5 +1,7 @@
 #include "tests/integration/harness.hpp"
 
+#include "cli/client.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -132,6 +134,12 @@ std::vector<std::string> Member::env() const {
 CmdResult Member::cli(const std::string& tool, const std::vector<std::string>& args,
                       std::optional<uid_t> as_uid) const {
     return run_program(tool_path(tool), args, env(), as_uid);
+}
+
+std::string Member::daemon_fingerprint() const {
+    cc::cli::ApiClient client(run / "api.sock");
+    auto r = client.call(proto::ApiStatusQuery{});
+    return std::get<proto::ApiStatus>(r).fingerprint;
 }
 
 void Member::spawn() {

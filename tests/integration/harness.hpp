@@ -17,8 +17,8 @@
 #include <filesystem>
 #include <functional>
 #include <mutex>
-#include <ostream>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -63,6 +63,8 @@ class Member {
     CmdResult cli(const std::string& tool, const std::vector<std::string>& args,
                   std::optional<uid_t> as_uid = std::nullopt) const;
     std::vector<std::string> env() const;
+    // The key fingerprint the running daemon reports in its API status.
+    std::string daemon_fingerprint() const;
 
     // Everything the daemon logged so far (this run and earlier ones).
     std::string log() const;
