@@ -8,6 +8,11 @@ bool is_digit(char c) {
     return c >= '0' && c <= '9';
 }
 
+// Locale-free on purpose: the order must be the same on every member.
+char ascii_lower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
 // Compares two digit runs as numbers without converting (runs may be long).
 int compare_numbers(std::string_view a, std::string_view b) {
     auto strip = [](std::string_view s) {
