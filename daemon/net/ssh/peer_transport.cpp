@@ -166,14 +166,15 @@ class PeerTransport::Impl {
             return authorize(fp, blob);
         };
         so.on_connection = [this](std::unique_ptr<Connection> conn) { serve(std::move(conn)); };
+        refresh();  // members are pinned before the first connection is accepted
         auto server = std::make_unique<Server>(std::move(so), key_);
+        uint16_t bound = server->port();
         {
             std::lock_guard lock(mu_);
             server_ = std::move(server);
         }
-        log::info("member transport listening on ", options_.listen_host, ":", server_->port(),
-                  " with key ", key_.fingerprint);
-        refresh();
+        log::info("member transport listening on ", options_.listen_host, ":", bound, " with key ",
+                  key_.fingerprint);
     }
 
     void refresh() {

@@ -70,13 +70,27 @@ class Member {
         transport->start();
     }
 
-    // Waits for the outgoing link to `peer` to come up.
-    bool wait_outbound_up(const std::string& peer) {
+    // Waits for a link event (or finds it among those already seen); test thread only.
+    bool wait_link(const std::string& peer, ssh::Direction direction, bool up) {
+        auto match = [&](const LinkEvent& e) {
+            return e.peer == peer && e.direction == direction && e.up == up;
+        };
+        for (auto it = seen.begin(); it != seen.end(); ++it) {
+            if (match(*it)) {
+                seen.erase(it);
+                return true;
+            }
+        }
         while (auto e = links.pop()) {
-            if (e->peer == peer && e->direction == ssh::Direction::Outbound && e->up) return true;
+            if (match(*e)) return true;
+            seen.push_back(*e);
         }
         return false;
     }
+    bool wait_outbound_up(const std::string& peer) {
+        return wait_link(peer, ssh::Direction::Outbound, true);
+    }
+    std::vector<LinkEvent> seen;
 
     std::string name_;
     Mailbox<Delivered> frames;
@@ -151,9 +165,7 @@ TEST_F(PeerTransportTest, reconnectsAfterThePeerRestarts) {
     ASSERT_TRUE(a.wait_outbound_up("mgt2"));
 
     b.reset();  // mgt2 goes away...
-    while (auto e = a.links.pop()) {
-        if (e->peer == "mgt2" && e->direction == ssh::Direction::Outbound && !e->up) break;
-    }
+    ASSERT_TRUE(a.wait_link("mgt2", ssh::Direction::Outbound, false));
     EXPECT_FALSE(a.transport->connected("mgt2"));
     a.transport->send("mgt2", "queued while away");
 
@@ -199,19 +211,14 @@ TEST_F(PeerTransportTest, removedMemberIsDisconnected) {
     a.transport->refresh();
     b.transport->refresh();
     ASSERT_TRUE(a.wait_outbound_up("mgt2"));
+    ASSERT_TRUE(a.wait_link("mgt2", ssh::Direction::Inbound, true));
 
     // mgt2 is deleted from the collective: mgt1 drops both directions.
     dir.remove("mgt2");
     a.transport->refresh();
     EXPECT_FALSE(a.transport->send("mgt2", "x"));
-    bool inbound_down = false;
-    while (auto e = a.links.pop()) {
-        if (e->peer == "mgt2" && e->direction == ssh::Direction::Inbound && !e->up) {
-            inbound_down = true;
-            break;
-        }
-    }
-    EXPECT_TRUE(inbound_down);
+    EXPECT_FALSE(a.transport->connected("mgt2"));
+    EXPECT_TRUE(a.wait_link("mgt2", ssh::Direction::Inbound, false));
 }
 
 TEST_F(PeerTransportTest, joinConnectionsGoToTheJoinHandlerOnlyWhileInvited) {
