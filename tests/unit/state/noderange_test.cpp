@@ -49,6 +49,8 @@ TEST(ExpandNames, expandsEveryRangeFormWithPadding) {
     EXPECT_EQ(Database::expand_names("r[1-2]u[01-02]"),
               (Names{"r1u01", "r1u02", "r2u01", "r2u02"}));
     EXPECT_EQ(Database::expand_names("n[1..2]"), (Names{"n1", "n2"}));
+    EXPECT_EQ(Database::expand_names("n1..n3"), (Names{"n1", "n2", "n3"}));
+    EXPECT_EQ(Database::expand_names("r1u1-r2u2"), (Names{"r1u1", "r1u2", "r2u1", "r2u2"}));
     EXPECT_EQ(Database::expand_names("n9,n10,n1"), (Names{"n1", "n9", "n10"}));
     EXPECT_EQ(Database::expand_names("n[1-5],-n[2-4]"), (Names{"n1", "n5"}));
     EXPECT_EQ(Database::expand_names("n[1-5]@n[4-9]"), (Names{"n4", "n5"}));
@@ -105,10 +107,13 @@ TEST(Expand, resolvesNodesGroupsAndOperators) {
     EXPECT_EQ(db.expand("rack2"), (Names{"n2", "n3"}));  // implicit group, named only by nodes
     EXPECT_EQ(db.expand("rack1,rack2,-n2"), (Names{"n1", "n3"}));
     EXPECT_EQ(db.expand("rack1@rack2"), (Names{"n2"}));
-    EXPECT_EQ(db.expand("spare"), Names{});
+    EXPECT_EQ(db.expand("spare"), Names{});  // defined, no members yet
     EXPECT_EQ(db.expand("everything").size(), 18u);
     EXPECT_EQ(db.expand("everything,-(n[1-12])"),
               (Names{"r1u01", "r1u02", "r1u03", "r2u01", "r2u02", "r2u03"}));
+    db.apply(proto::DefineNodes{"web-a", {}}, 100);
+    EXPECT_EQ(db.expand("web-a,n1"),
+              (Names{"n1", "web-a"}));  // a dash that forms no range is part of a name
 }
 
 TEST(Expand, matchesAttributesWithInheritance) {
