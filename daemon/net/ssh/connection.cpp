@@ -71,13 +71,16 @@ Connection::Impl::~Impl() {
 
 void Connection::Impl::fail(const std::string& reason) {
     failed_ = true;
+    bool closed_locally = false;
     {
         std::lock_guard lock(mu_);
+        closed_locally = closed_;  // close() shut the socket: that is the real cause
         closed_ = true;
         queue_.clear();
         queued_bytes_ = 0;
     }
-    throw ConnectionClosed(reason);
+    throw ConnectionClosed(closed_locally ? "connection to " + info.name + " closed locally"
+                                          : reason);
 }
 
 bool Connection::Impl::send(std::string payload) {
@@ -121,10 +124,7 @@ bool Connection::Impl::closed() const {
 
 void Connection::Impl::check_open() {
     if (failed_) throw ConnectionClosed("connection to " + info.name + " already failed");
-    if (closed()) {
-        failed_ = true;
-        throw ConnectionClosed("connection to " + info.name + " closed locally");
-    }
+    if (closed()) fail("closed");
 }
 
 void Connection::Impl::write_frame(std::string_view payload) {
