@@ -99,6 +99,12 @@ TEST_F(Interop, badFramesInAnAuthenticatedSessionCloseItAndTheServerKeepsServing
     liar.name = "someone-else";
     auto lie = write_file("lie", proto::encode_frame(liar) + proto::frame("x"));
     run_command(ssh_command(srv->port(), member_key.pem_path(), lie));
+    // A member from the future whose version range does not overlap ours.
+    proto::Hello future;
+    future.name = "member";
+    future.min_version = future.max_version = 99;
+    auto newer = write_file("future", proto::encode_frame(future) + proto::frame("x"));
+    run_command(ssh_command(srv->port(), member_key.pem_path(), newer));
     EXPECT_EQ(srv->ended.size(), 0u);
 
     auto opts = client_to(srv->port(), server_key.key.fingerprint);
