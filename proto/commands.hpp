@@ -121,7 +121,10 @@ enum class ResultCode : uint8_t {
     NotFound = 2,    // unknown node or group
 };
 
-// One output line "name: text", e.g. {"n1", "created"} or {"n1", "mgt1"}.
+// One output line "name: text". Texts: "created", "deleted", the new value for
+// each attribute set (confluent prints `n1: mgt1`), "ATTR cleared" for each
+// attribute cleared (confluent's nodeattrib -c then shows the attributes with a
+// query, which a CLI can do too).
 struct ResultLine {
     std::string name;
     std::string text;
