@@ -212,8 +212,12 @@ class Core {
     // never go backwards.
     void tick(TimePoint now);
 
-    // A message from member `from`. Messages from non-members, stale terms or
-    // that make no sense in the current state are ignored.
+    // A message from member `from` (authenticated by the transport). The
+    // sender need not be in this member's list yet: a lagging member may not
+    // have seen the addition of the current leader. Messages of stale terms
+    // or that make no sense in the current state are ignored.
+    // Any member may grant votes whatever its own role; a candidate counts
+    // only the voters of its own latest list, so non-voters never decide.
     void receive(const std::string& from, proto::RaftMessage message, TimePoint now);
 
     // Proposes a replicated command (proto::Command bytes) on any member: the

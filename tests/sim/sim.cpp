@@ -203,25 +203,27 @@ void Sim::maybe_snapshot(Node& n) {
     drop_through(n.written, n.snap.index);
 }
 
-void Sim::put(const std::string& on, const std::string& key) {
+uint64_t Sim::put(const std::string& on, const std::string& key) {
     Node& n = nodes_.at(on);
-    if (!n.core) return;
+    if (!n.core) return 0;
     uint64_t id = next_id_++;
     KvOp op{id, key, true, "v" + std::to_string(id), ++clock_, kNever, true};
     n.writes[id] = history_.size();
     history_.push_back(op);
     n.core->propose(id, put_command(key, op.value), now_);
     handle(n);
+    return id;
 }
 
-void Sim::get(const std::string& on, const std::string& key) {
+uint64_t Sim::get(const std::string& on, const std::string& key) {
     Node& n = nodes_.at(on);
-    if (!n.core) return;
+    if (!n.core) return 0;
     uint64_t id = next_id_++;
     n.reads[id] = history_.size();
     history_.push_back(KvOp{id, key, false, "", ++clock_, kNever, true});
     n.core->read_index(id, now_);
     handle(n);
+    return id;
 }
 
 void Sim::propose_membership(const std::string& on, proto::Membership next) {
@@ -244,6 +246,7 @@ void Sim::complete_write(Node& n, const raft::ProposalResult& r) {
     size_t idx = it->second;
     n.writes.erase(it);
     KvOp& op = history_[idx];
+    answers_[op.id] = {r.code, now_, ""};
     switch (r.code) {
         case raft::ResultCode::Ok: {
             op.ret = ++clock_;
@@ -268,6 +271,7 @@ void Sim::complete_read(Node& n, const raft::ReadResult& r) {
     n.reads.erase(it);
     KvOp& op = history_[idx];
     if (r.code != raft::ResultCode::Ok) {
+        answers_[op.id] = {r.code, now_, ""};
         dropped_.insert(idx);
         return;
     }
@@ -277,6 +281,7 @@ void Sim::complete_read(Node& n, const raft::ReadResult& r) {
     auto v = n.kv.find(op.key);
     op.value = v == n.kv.end() ? "" : v->second;
     op.ret = ++clock_;
+    answers_[op.id] = {r.code, now_, op.value};
 }
 
 std::vector<KvOp> Sim::history() const {

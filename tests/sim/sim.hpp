@@ -71,8 +71,9 @@ class Sim {
     void heal();  // no partitions, loss or duplication
 
     // Client operations on a member; the outcome lands in history().
-    void put(const std::string& on, const std::string& key);
-    void get(const std::string& on, const std::string& key);
+    // Each returns the operation's id (0 when the member is down).
+    uint64_t put(const std::string& on, const std::string& key);
+    uint64_t get(const std::string& on, const std::string& key);
     void propose_membership(const std::string& on, proto::Membership next);
     void transfer(const std::string& on, const std::string& to);
 
@@ -92,6 +93,17 @@ class Sim {
     uint64_t events() const { return events_; }
     // Entry term and time of each acknowledged write, by op id.
     const std::map<uint64_t, std::pair<raft::Term, TimePoint>>& acks() const { return acks_; }
+
+    struct Answer {
+        raft::ResultCode code;
+        TimePoint at;
+        std::string value;  // reads: the value seen ("" = absent)
+    };
+    // The answer to an operation, once it came.
+    std::optional<Answer> answer(uint64_t id) const {
+        auto it = answers_.find(id);
+        return it == answers_.end() ? std::nullopt : std::optional(it->second);
+    }
 
   private:
     void handle(Node& n);
@@ -115,6 +127,7 @@ class Sim {
     Checker checker_;
     std::vector<KvOp> history_;
     std::map<uint64_t, std::pair<raft::Term, TimePoint>> acks_;
+    std::map<uint64_t, Answer> answers_;
     std::set<size_t> dropped_;  // history indexes of definitely failed operations
 };
 

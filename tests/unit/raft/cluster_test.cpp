@@ -1,0 +1,257 @@
+// Directed scenarios on several members, driven through the simulator's
+// network and storage (tests/sim/sim.hpp) with no faults unless the test
+// injects them: elections, pre-vote, check-quorum, forwarding, quorum
+// errors, membership changes, transfer, snapshots, restored members,
+// forced recovery.
+#include <gtest/gtest.h>
+
+#include "tests/sim/sim.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using raft::ResultCode;
+using raft::Role;
+
+proto::MemberInfo voter(const std::string& n) {
+    return {n, n + ":13001", "SHA256:" + n, proto::Role::Voter, false};
+}
+
+struct Cluster {
+    explicit Cluster(int voters, uint64_t seed = 1) : sim(seed, raft::Config{}) {
+        for (int i = 1; i <= voters; ++i) list.members.push_back(voter("m" + std::to_string(i)));
+        for (const auto& m : list.members) sim.add_node(m.name, list);
+    }
+    void run(raft::Millis d) { sim.run_until(sim.now() + d); }
+    raft::Core& core(const std::string& n) { return *sim.nodes().at(n).core; }
+    std::string leader() {
+        auto l = sim.leader();
+        return l ? *l : "";
+    }
+    std::string follower() {
+        for (const auto& m : list.members)
+            if (m.name != leader() && sim.nodes().at(m.name).core) return m.name;
+        return "";
+    }
+    void isolate(const std::string& n) {
+        for (const auto& m : list.members) {
+            sim.faults().blocked.insert({n, m.name});
+            sim.faults().blocked.insert({m.name, n});
+        }
+    }
+    std::optional<ResultCode> code(uint64_t id) {
+        auto a = sim.answer(id);
+        return a ? std::optional(a->code) : std::nullopt;
+    }
+    sim::Sim sim;
+    proto::Membership list;
+};
+
+TEST(Cluster, electsOneLeaderAndCommitsAWriteFromAFollower) {
+    Cluster c(3);
+    c.run(2s);
+    ASSERT_NE(c.leader(), "");
+    auto f = c.follower();
+    auto w = c.sim.put(f, "a");
+    c.run(200ms);
+    EXPECT_EQ(c.code(w), ResultCode::Ok);
+    // Read-your-writes: a read on the member that forwarded sees the write.
+    auto r = c.sim.get(f, "a");
+    c.run(200ms);
+    ASSERT_EQ(c.code(r), ResultCode::Ok);
+    EXPECT_EQ(c.sim.answer(r)->value, "v" + std::to_string(w));
+    EXPECT_FALSE(c.sim.checker().failed()) << c.sim.checker().failure();
+}
+
+TEST(Cluster, preVoteKeepsARejoiningMemberFromDeposingTheLeader) {
+    Cluster c(3);
+    c.run(2s);
+    auto leader = c.leader();
+    auto term = c.core(leader).hard_state().term;
+    auto f = c.follower();
+    c.isolate(f);
+    c.run(5s);  // many election timeouts on the isolated member
+    c.sim.faults().blocked.clear();
+    c.run(2s);
+    EXPECT_EQ(c.leader(), leader);
+    EXPECT_EQ(c.core(leader).hard_state().term, term) << "the rejoining member bumped the term";
+}
+
+TEST(Cluster, isolatedLeaderStepsDownAndWritesFailAtOnceWithNoQuorum) {
+    Cluster c(3);
+    c.run(2s);
+    auto old = c.leader();
+    c.isolate(old);
+    c.run(1500ms);  // more than an election timeout
+    EXPECT_NE(c.core(old).role(), Role::Leader);
+    auto w = c.sim.put(old, "a");
+    EXPECT_EQ(c.code(w), ResultCode::NoQuorum) << "must fail at once, not hang";
+    EXPECT_NE(c.leader(), "") << "the majority elected a new leader";
+    EXPECT_NE(c.leader(), old);
+}
+
+TEST(Cluster, writeForwardedToAnUnreachableLeaderEndsWithinTheProposalTimeout) {
+    Cluster c(3);
+    c.run(2s);
+    auto leader = c.leader();
+    auto f = c.follower();
+    c.sim.faults().blocked.insert({f, leader});  // f still hears the leader
+    auto w = c.sim.put(f, "a");
+    auto start = c.sim.now();
+    c.run(5100ms);
+    auto a = c.sim.answer(w);
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->code, ResultCode::Timeout);
+    EXPECT_LE(a->at - start, 5000ms);
+}
+
+TEST(Cluster, newVoterJoinsAsNonVoterAndIsPromotedOnceCaughtUp) {
+    Cluster c(3);
+    c.run(2s);
+    for (int i = 0; i < 60; ++i) c.sim.put(c.leader(), "k" + std::to_string(i));
+    c.run(1s);
+    proto::Membership next = c.list;
+    next.members.push_back(voter("m4"));
+    proto::Membership file = c.list;
+    file.members.push_back({"m4", "m4:13001", "SHA256:m4", proto::Role::NonVoter, true});
+    c.sim.add_node("m4", file);
+    c.sim.propose_membership(c.leader(), next);
+    c.run(3s);
+    const auto& ms = c.core(c.leader()).membership();
+    ASSERT_EQ(ms.members.size(), 4u);
+    EXPECT_EQ(ms.members[3].role, proto::Role::Voter);
+    EXPECT_FALSE(ms.members[3].promote);
+    // It caught up through a snapshot (the simulator compacts every 24 entries).
+    EXPECT_GT(c.core("m4").snapshot().index, 0u);
+    EXPECT_EQ(c.sim.nodes().at("m4").kv, c.sim.nodes().at(c.leader()).kv);
+    EXPECT_FALSE(c.sim.checker().failed()) << c.sim.checker().failure();
+}
+
+TEST(Cluster, memberListChangesGoOneAtATime) {
+    Cluster c(3);
+    c.run(2s);
+    auto& core = c.core(c.leader());
+    proto::Membership two = c.list;
+    two.members.push_back(voter("m4"));
+    two.members.push_back(voter("m5"));
+    core.propose_membership(900, two, c.sim.now());
+    auto r = core.take_ready();
+    ASSERT_EQ(r.proposal_results.size(), 1u);
+    EXPECT_EQ(r.proposal_results[0].code, ResultCode::Rejected);
+    EXPECT_NE(r.proposal_results[0].reason.find("one member at a time"), std::string::npos);
+
+    proto::Membership one = c.list;
+    one.members.push_back(voter("m4"));
+    core.propose_membership(901, one, c.sim.now());
+    one.members.push_back(voter("m5"));
+    core.propose_membership(902, one, c.sim.now());
+    r = core.take_ready();
+    ASSERT_EQ(r.proposal_results.size(), 1u) << "the first change is still pending";
+    EXPECT_EQ(r.proposal_results[0].id, 902u);
+    EXPECT_EQ(r.proposal_results[0].code, ResultCode::Rejected);
+    EXPECT_NE(r.proposal_results[0].reason.find("in progress"), std::string::npos);
+}
+
+TEST(Cluster, removedLeaderStepsDownAfterCommittingItsRemoval) {
+    Cluster c(3);
+    c.run(2s);
+    auto old = c.leader();
+    proto::Membership next;
+    for (const auto& m : c.list.members)
+        if (m.name != old) next.members.push_back(m);
+    c.sim.propose_membership(old, next);
+    c.run(2s);
+    EXPECT_NE(c.core(old).role(), Role::Leader);
+    auto now_leader = c.leader();
+    ASSERT_NE(now_leader, "");
+    EXPECT_NE(now_leader, old);
+    auto w = c.sim.put(now_leader, "a");
+    c.run(300ms);
+    EXPECT_EQ(c.code(w), ResultCode::Ok);
+}
+
+TEST(Cluster, leadershipTransferMovesTheLeaderQuickly) {
+    Cluster c(3);
+    c.run(2s);
+    auto to = c.follower();
+    EXPECT_EQ(c.core(c.leader()).transfer_leadership("nobody", c.sim.now()),
+              "nobody is not a member of the collective");
+    c.sim.transfer(c.leader(), to);
+    c.run(300ms);
+    EXPECT_EQ(c.leader(), to);
+}
+
+TEST(Cluster, restoredMemberCatchesUpBeforeItVotes) {
+    Cluster c(3);
+    c.run(2s);
+    for (int i = 0; i < 40; ++i) c.sim.put(c.leader(), "k" + std::to_string(i % 5));
+    c.run(1s);
+    auto f = c.follower();
+    c.sim.crash(f);
+    c.sim.restart(f, /*wipe=*/true);
+    EXPECT_TRUE(c.core(f).hard_state().catching_up);
+    EXPECT_FALSE(c.core(f).status(c.sim.now()).quorum);
+    c.run(1s);
+    EXPECT_FALSE(c.core(f).hard_state().catching_up);
+    EXPECT_EQ(c.sim.nodes().at(f).kv, c.sim.nodes().at(c.leader()).kv);
+    EXPECT_FALSE(c.sim.checker().failed()) << c.sim.checker().failure();
+}
+
+TEST(Cluster, restoredMemberRefusesVotesWhileCatchingUp) {
+    Cluster c(3);
+    c.run(2s);
+    auto f = c.follower();
+    c.sim.crash(f);
+    c.sim.restart(f, true);
+    auto& core = c.core(f);
+    (void)core.take_ready();
+    core.receive("m9", proto::VoteRequest{5, 100, 4, false, false}, c.sim.now());
+    auto r = core.take_ready();
+    ASSERT_EQ(r.messages.size(), 1u);
+    auto* v = std::get_if<proto::VoteResponse>(&r.messages[0].message);
+    ASSERT_TRUE(v);
+    EXPECT_FALSE(v->granted);
+}
+
+TEST(Cluster, forcedRecoveryIsRefusedWithQuorumAndRestoresWritesWithoutIt) {
+    Cluster c(3);
+    c.run(2s);
+    auto l = c.leader();
+    proto::Membership alone{{c.list.members[0]}};
+    auto refused = c.core("m1").force_recover(alone, c.sim.now());
+    ASSERT_TRUE(refused);
+    EXPECT_NE(refused->find("quorum"), std::string::npos) << *refused;
+    c.sim.crash("m2");
+    c.sim.crash("m3");
+    c.run(2s);
+    EXPECT_FALSE(c.core("m1").status(c.sim.now()).quorum);
+    auto ok = c.core("m1").force_recover(alone, c.sim.now());
+    EXPECT_FALSE(ok) << *ok;
+    c.sim.put("m1", "a");  // drains the core's effects too
+    c.run(500ms);
+    EXPECT_EQ(c.core("m1").role(), Role::Leader);
+    EXPECT_EQ(c.core("m1").membership(), alone);
+    auto w = c.sim.put("m1", "b");
+    c.run(200ms);
+    EXPECT_EQ(c.code(w), ResultCode::Ok);
+    (void)l;
+}
+
+TEST(Cluster, statusReportsQuorumLeaderAndMembers) {
+    Cluster c(3);
+    c.run(2s);
+    auto st = c.core(c.leader()).status(c.sim.now());
+    EXPECT_TRUE(st.quorum);
+    EXPECT_EQ(st.leader, c.leader());
+    ASSERT_EQ(st.members.size(), 3u);
+    for (const auto& m : st.members) {
+        EXPECT_TRUE(m.active) << m.info.name;
+        EXPECT_TRUE(m.voter);
+        EXPECT_EQ(m.match_index, st.last_index) << m.info.name;
+    }
+    auto fs = c.core(c.follower()).status(c.sim.now());
+    EXPECT_TRUE(fs.quorum);
+    EXPECT_EQ(fs.leader, c.leader());
+}
+
+}  // namespace
