@@ -38,8 +38,10 @@ int remaining_ms(Clock::time_point deadline) {
 }
 
 // Non-blocking connect to each resolved address in turn, within the deadline.
+// The connected socket comes back armed on `watchdog` (ticket in `ticket`),
+// so another thread can abort even the TCP connect.
 int tcp_connect(const std::string& host, uint16_t port, Clock::time_point deadline,
-                std::string& why) {
+                Watchdog& watchdog, uint64_t& ticket, std::string& why) {
     addrinfo hints{};
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_family = AF_UNSPEC;
@@ -57,6 +59,7 @@ int tcp_connect(const std::string& host, uint16_t port, Clock::time_point deadli
             why = std::strerror(errno);
             continue;
         }
+        uint64_t armed = watchdog.arm(s, deadline);
         int rc = ::connect(s, ai->ai_addr, ai->ai_addrlen);
         if (rc != 0 && errno == EINPROGRESS) {
             pollfd p{s, POLLOUT, 0};
@@ -80,7 +83,9 @@ int tcp_connect(const std::string& host, uint16_t port, Clock::time_point deadli
             int flags = ::fcntl(s, F_GETFL);
             ::fcntl(s, F_SETFL, flags & ~O_NONBLOCK);
             fd = s;
+            ticket = armed;
         } else {
+            watchdog.disarm(armed);
             ::close(s);
         }
     }
@@ -113,10 +118,10 @@ std::unique_ptr<Connection> connect(const ClientOptions& opt, const crypto::Memb
     if (!session) throw error("out of memory");
 
     std::string why;
-    SocketGuard sock{tcp_connect(opt.host, opt.port, deadline, why)};
+    uint64_t ticket = 0;
+    SocketGuard sock{tcp_connect(opt.host, opt.port, deadline, *watchdog, ticket, why)};
     if (sock.fd < 0) throw error(why);
 
-    uint64_t ticket = watchdog->arm(sock.fd, deadline);
     struct Disarm {
         Watchdog* w;
         uint64_t t;

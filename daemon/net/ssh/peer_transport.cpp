@@ -17,6 +17,29 @@ namespace cc::ssh {
 
 namespace {
 
+// A frame the daemon rejects by throwing (e.g. proto::DecodeError) is hostile
+// input: the connection is dropped and the transport carries on.
+void deliver(const TransportHandlers& handlers, Connection& conn, const PeerInfo& peer,
+             std::string payload) {
+    if (!handlers.on_frame) return;
+    try {
+        handlers.on_frame(peer, std::move(payload));
+    } catch (const std::exception& e) {
+        log::warn("dropping the connection with member ", peer.name,
+                  ": it sent a frame that was rejected: ", e.what());
+        conn.close();
+    }
+}
+
+void report_link(const TransportHandlers& handlers, const PeerInfo& peer, bool up) {
+    if (!handlers.on_link) return;
+    try {
+        handlers.on_link(peer, up);
+    } catch (const std::exception& e) {
+        log::error("link callback for member ", peer.name, " failed: ", e.what());
+    }
+}
+
 // One outgoing connection to one member, kept up by its own thread.
 class Link {
   public:
@@ -60,6 +83,11 @@ class Link {
     }
 
   private:
+    bool stopping() const {
+        std::lock_guard lock(mu_);
+        return stop_;
+    }
+
     void loop() {
         std::mt19937_64 rng{std::random_device{}()};
         auto backoff = options_.backoff_initial;
@@ -74,6 +102,7 @@ class Link {
                 backoff = options_.backoff_initial;  // it worked for a while
                 reported_failure = false;
             } catch (const ConnectError& e) {
+                if (stopping()) return;  // the failure is our own stop() aborting it
                 // Say it once per outage, not at every retry.
                 if (!reported_failure) {
                     log::warn("member ", endpoint_.name, ": ", e.what(), "; retrying");
@@ -81,6 +110,8 @@ class Link {
                 } else {
                     log::debug("member ", endpoint_.name, ": ", e.what());
                 }
+            } catch (const std::exception& e) {
+                log::error("member ", endpoint_.name, ": ", e.what(), "; retrying");
             }
             // Jittered exponential backoff: uniform in [backoff/2, backoff].
             std::uniform_int_distribution<long long> pick(backoff.count() / 2, backoff.count());
@@ -121,16 +152,15 @@ class Link {
         PeerInfo peer = conn->peer();
         log::info("connected to member ", peer.name, " at ", peer.remote_address,
                   " (peer protocol v", peer.version, ")");
-        if (handlers_.on_link) handlers_.on_link(peer, true);
-        std::string reason = conn->run([&](std::string payload) {
-            if (handlers_.on_frame) handlers_.on_frame(peer, std::move(payload));
-        });
+        report_link(handlers_, peer, true);
+        std::string reason = conn->run(
+            [&](std::string payload) { deliver(handlers_, *conn, peer, std::move(payload)); });
         {
             std::lock_guard lock(mu_);
             conn_ = nullptr;
         }
         log::info("connection to member ", peer.name, " ended: ", reason);
-        if (handlers_.on_link) handlers_.on_link(peer, false);
+        report_link(handlers_, peer, false);
     }
 
     const PeerEndpoint endpoint_;
@@ -273,16 +303,15 @@ class PeerTransport::Impl {
             inbound_[peer.id] = conn.get();
         }
         log::info("member ", peer.name, " connected from ", peer.remote_address);
-        if (handlers_.on_link) handlers_.on_link(peer, true);
-        std::string reason = conn->run([&](std::string payload) {
-            if (handlers_.on_frame) handlers_.on_frame(peer, std::move(payload));
-        });
+        report_link(handlers_, peer, true);
+        std::string reason = conn->run(
+            [&](std::string payload) { deliver(handlers_, *conn, peer, std::move(payload)); });
         {
             std::lock_guard lock(mu_);
             inbound_.erase(peer.id);
         }
         log::info("connection from member ", peer.name, " ended: ", reason);
-        if (handlers_.on_link) handlers_.on_link(peer, false);
+        report_link(handlers_, peer, false);
     }
 
     const TransportOptions options_;

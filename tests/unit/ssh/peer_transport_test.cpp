@@ -1,6 +1,7 @@
 #include "daemon/net/ssh/peer_transport.hpp"
 
 #include <gtest/gtest.h>
+#include <poll.h>
 
 #include <map>
 #include <mutex>
@@ -250,6 +251,71 @@ TEST_F(PeerTransportTest, joinConnectionsGoToTheJoinHandlerOnlyWhileInvited) {
     conn->send("proof");
     EXPECT_EQ(conn->receive(5s), "welcome");
     EXPECT_EQ(joins.pop(), "mgt3:proof");
+}
+
+}  // namespace
+
+namespace {
+
+void reject_poison(Mailbox<std::string>& accepted, const std::string& payload) {
+    if (payload == std::string("poison")) throw proto::DecodeError("unknown message type 99");
+    accepted.push(payload);
+}
+
+TEST_F(PeerTransportTest, aFrameTheDaemonRejectsDropsOnlyThatConnection) {
+    Member a("mgt1", key_a.key, dir);
+    Member b("mgt2", key_b.key, dir);
+    dir.set("mgt1", local(a.transport->port()), key_a.key.fingerprint);
+    dir.set("mgt2", local(b.transport->port()), key_b.key.fingerprint);
+    // mgt2's daemon throws on anything called "poison", as a decoder would.
+    ssh::TransportOptions o;
+    Mailbox<std::string> accepted;
+    ssh::TransportHandlers h;
+    h.on_frame = [&accepted](const ssh::PeerInfo&, std::string p) { reject_poison(accepted, p); };
+    o.my_name = "mgt2";
+    o.listen_host = "127.0.0.1";
+    o.listen_port = 0;
+    o.limits = test_limits();
+    o.backoff_initial = 50ms;
+    o.backoff_max = 200ms;
+    o.members = [this] { return dir.list(); };
+    b.transport->stop();
+    ssh::PeerTransport strict(std::move(o), std::move(h), key_b.key);
+    strict.start();
+    dir.set("mgt2", local(strict.port()), key_b.key.fingerprint);
+    a.transport->refresh();
+    ASSERT_TRUE(a.wait_outbound_up("mgt2"));
+    a.transport->send("mgt2", "poison");
+    ASSERT_TRUE(a.wait_link("mgt2", ssh::Direction::Outbound, false));
+    // The link comes back by itself and good frames flow again.
+    ASSERT_TRUE(a.wait_outbound_up("mgt2"));
+    a.transport->send("mgt2", "fine");
+    EXPECT_EQ(accepted.pop(), "fine");
+}
+
+TEST_F(PeerTransportTest, stopAbortsAConnectionAttemptThatHangs) {
+    // A socket that completes TCP handshakes but never speaks SSH.
+    int silent = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::bind(silent, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    ASSERT_EQ(::listen(silent, 8), 0);
+    socklen_t len = sizeof addr;
+    ::getsockname(silent, reinterpret_cast<sockaddr*>(&addr), &len);
+    dir.set("mgt2", local(ntohs(addr.sin_port)), key_b.key.fingerprint);
+
+    auto a = std::make_unique<Member>("mgt1", key_a.key, dir);
+    EXPECT_FALSE(a->transport->send("mgt2", std::string(proto::kMaxFrameBytes + 1, 'x')));
+    EXPECT_TRUE(a->transport->send("mgt2", "waits in the backlog"));
+    // Once the TCP connection sits in the backlog, the link is blocked in the SSH handshake.
+    pollfd pending{silent, POLLIN, 0};
+    ASSERT_EQ(::poll(&pending, 1, 5000), 1);
+    auto started = std::chrono::steady_clock::now();
+    a->transport->stop();
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);  // the handshake limit is 5 s
+    a.reset();
+    ::close(silent);
 }
 
 }  // namespace
