@@ -37,6 +37,9 @@ namespace proto {
 
 inline constexpr const char* kMemberSubsystem = "confluent-collective@v1";
 inline constexpr const char* kJoinSubsystem = "confluent-collective-join@v1";
+// Join messages are small; a join channel (open to unknown keys) accepts no
+// bigger frame than this, whatever the general frame limit.
+inline constexpr uint32_t kMaxJoinFrameBytes = 1u << 20;
 
 // Peer protocol versions this build speaks. Raise max when adding behaviour a
 // peer must opt into; raise min only when dropping support for old members.

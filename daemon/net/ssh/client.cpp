@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -190,8 +191,12 @@ std::unique_ptr<Connection> connect(const ClientOptions& opt, const crypto::Memb
     disarm.armed = false;  // the connection owns the ticket now
     // A private watchdog lives exactly as long as the connection.
     std::shared_ptr<void> keep(std::shared_ptr<Watchdog>(std::move(own_watchdog)));
+    Limits limits = opt.limits;
+    if (opt.kind == ChannelKind::Join) {
+        limits.max_frame_bytes = std::min(limits.max_frame_bytes, proto::kMaxJoinFrameBytes);
+    }
     auto impl = std::make_unique<Connection::Impl>(std::move(session), std::move(channel), info,
-                                                   opt.limits, *watchdog, ticket, std::move(keep));
+                                                   limits, *watchdog, ticket, std::move(keep));
     proto::Hello theirs;
     try {
         theirs = impl->exchange_hello(opt.my_name, deadline);

@@ -77,8 +77,9 @@ class PeerTransport {
     void refresh();
     // Queues a payload for a member over our outgoing connection. Never
     // blocks; false when the member is unknown or the payload is too large.
-    // While the member is unreachable payloads queue up to the bounds and the
-    // oldest are dropped; the queue is kept across reconnects.
+    // Payloads sent while the member is unreachable wait (bounded, oldest
+    // dropped first) and go out once the link is up; payloads still queued on
+    // a connection that breaks are lost (consensus retransmits).
     bool send(const std::string& member, std::string payload);
     // Closes everything and joins every thread; idempotent.
     void stop();

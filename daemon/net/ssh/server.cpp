@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -322,8 +323,12 @@ class Server::Impl {
         info.name = h->kind == ChannelKind::Member ? h->decision.member_name : std::string();
         detail::ChannelPtr channel(h->channel);
         disarm.armed = false;
+        Limits limits = options_.limits;
+        if (info.kind == ChannelKind::Join) {
+            limits.max_frame_bytes = std::min(limits.max_frame_bytes, proto::kMaxJoinFrameBytes);
+        }
         auto impl = std::make_unique<Connection::Impl>(std::move(session), std::move(channel), info,
-                                                       options_.limits, watchdog_, ticket, h);
+                                                       limits, watchdog_, ticket, h);
         proto::Hello theirs;
         try {
             theirs = impl->exchange_hello(options_.my_name, deadline);

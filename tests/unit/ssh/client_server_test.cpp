@@ -99,6 +99,8 @@ TEST_F(ClientServer, joinOnlyKeyMayOpenTheJoinSubsystemAndNothingElse) {
     EXPECT_EQ(conn->peer().kind, ssh::ChannelKind::Join);
     conn->send("join please");
     EXPECT_EQ(conn->receive(10s), "echo:join please");
+    // Join channels are open to strangers: they take no big frames.
+    EXPECT_FALSE(conn->send(std::string(proto::kMaxJoinFrameBytes + 1, 'x')));
     conn.reset();
     auto ended = srv.ended.pop();
     ASSERT_TRUE(ended);
