@@ -13,6 +13,7 @@ constexpr std::array<proto::Domain, 2> kDomains{proto::Domain::Nodes, proto::Dom
 size_t slot(proto::Domain d) {
     return static_cast<size_t>(d);
 }
+using Clock = std::chrono::steady_clock;
 }  // namespace
 
 std::filesystem::path cfg_file(const std::filesystem::path& cfg_dir, proto::Domain d) {
@@ -20,104 +21,154 @@ std::filesystem::path cfg_file(const std::filesystem::path& cfg_dir, proto::Doma
 }
 
 CfgWriter::CfgWriter(boost::asio::io_context& io, std::filesystem::path cfg_dir,
-                     state::Database& db, std::chrono::milliseconds interval,
-                     std::function<void(uint64_t)> on_saved)
-    : io_(io),
-      cfg_dir_(std::move(cfg_dir)),
-      db_(db),
-      interval_(interval),
-      on_saved_(std::move(on_saved)),
-      timer_(io) {
-    for (auto d : kDomains) written_[slot(d)] = db_.applied_index(d);
-}
+                     std::chrono::milliseconds interval, std::function<void(uint64_t)> on_saved)
+    : io_(io), cfg_dir_(std::move(cfg_dir)), interval_(interval), on_saved_(std::move(on_saved)) {}
 
 CfgWriter::~CfgWriter() {
     *alive_ = false;
-    timer_.cancel();
-    pool_.join();
+    {
+        std::lock_guard lk(mu_);
+        stop_ = true;
+        abandon_ = true;
+        queue_.clear();
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
 }
 
 void CfgWriter::start() {
-    arm();
+    thread_ = std::thread([this] { run(); });
+}
+
+void CfgWriter::enqueue(Op op) {
+    {
+        std::lock_guard lk(mu_);
+        if (stop_) return;
+        queue_.push_back(std::move(op));
+    }
+    cv_.notify_one();
+}
+
+void CfgWriter::command_applied(const proto::Command& c, uint64_t index) {
+    enqueue(Apply{c, index});
+}
+void CfgWriter::index_noted(uint64_t index) {
+    enqueue(Note{index});
+}
+void CfgWriter::snapshot_installed(const std::string& bytes, uint64_t index) {
+    enqueue(Install{bytes, index});
 }
 
 uint64_t CfgWriter::saved_index() const {
+    std::lock_guard lk(mu_);
     return std::min(written_[0], written_[1]);
 }
 
-void CfgWriter::arm() {
-    if (stopped_) return;
-    timer_.expires_after(interval_);
-    timer_.async_wait([this](boost::system::error_code ec) {
-        if (ec || stopped_) return;
-        round();
-        arm();
-    });
-}
-
-CfgWriter::Job CfgWriter::render_behind() {
-    auto t0 = std::chrono::steady_clock::now();
-    Job job;
-    for (auto d : kDomains) {
-        uint64_t idx = db_.applied_index(d);
-        if (idx <= written_[slot(d)]) continue;
-        job.text[slot(d)] = db_.render(d);
-        job.index[slot(d)] = idx;
+std::string CfgWriter::write_behind(state::Database& replica) {
+    std::array<uint64_t, 2> done;
+    {
+        std::lock_guard lk(mu_);
+        done = written_;
     }
-    last_render_ = std::chrono::duration_cast<std::chrono::microseconds>(
-        std::chrono::steady_clock::now() - t0);
-    return job;
-}
-
-void CfgWriter::round() {
-    if (writing_) return;
-    Job job = render_behind();
-    if (job.index[0] == 0 && job.index[1] == 0) return;
-    if (last_render_ > std::chrono::milliseconds(50))
-        cc::log::debug("rendering cfg files took ", last_render_.count() / 1000, " ms");
-    writing_ = true;
-    auto shared = std::make_shared<Job>(std::move(job));
-    boost::asio::post(pool_, [this, shared, alive = alive_, dir = cfg_dir_] {
-        std::string error;
-        try {
-            for (auto d : kDomains)
-                if (shared->index[slot(d)])
-                    cc::fs::write_atomic(cfg_file(dir, d), shared->text[slot(d)]);
-        } catch (const std::exception& e) {
-            error = e.what();
+    auto t0 = Clock::now();
+    bool rendered = false;
+    try {
+        for (auto d : kDomains) {
+            uint64_t idx = replica.applied_index(d);
+            if (idx <= done[slot(d)]) continue;
+            rendered = true;
+            cc::fs::write_atomic(cfg_file(cfg_dir_, d), replica.render(d));
+            done[slot(d)] = idx;
         }
-        boost::asio::post(io_, [this, shared, alive, error] {
-            if (*alive) finished(*shared, error);
-        });
-    });
+    } catch (const std::exception& e) {
+        std::lock_guard lk(mu_);
+        written_ = done;
+        return e.what();
+    }
+    std::lock_guard lk(mu_);
+    written_ = done;
+    if (rendered)
+        last_render_ = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0);
+    return {};
 }
 
-void CfgWriter::finished(const Job& job, const std::string& error) {
-    writing_ = false;
-    if (!error.empty()) {
-        if (!failing_)
-            cc::log::error(error, "; the configuration files are retried every ", interval_.count(),
-                           " ms (the log keeps every change meanwhile)");
-        failing_ = true;
+void CfgWriter::run() {
+    state::Database replica;
+    try {
+        replica = state::Database::load(cfg_dir_);
+    } catch (const std::exception& e) {
+        // The daemon loaded the same files a moment ago; only a concurrent
+        // edit gets here. Without a replica the files are not written.
+        cc::log::error("cfg writer: ", e.what(), "; configuration files are not written");
+        std::lock_guard lk(mu_);
+        final_error_ = e.what();
+        stopped_ = true;
         return;
     }
-    if (failing_) cc::log::info("configuration files written again after the earlier failure");
-    failing_ = false;
-    for (auto d : kDomains)
-        if (job.index[slot(d)]) written_[slot(d)] = job.index[slot(d)];
-    if (on_saved_) on_saved_(saved_index());
+    {
+        std::lock_guard lk(mu_);
+        for (auto d : kDomains) written_[slot(d)] = replica.applied_index(d);
+    }
+    auto next_write = Clock::now() + interval_;
+    std::unique_lock lk(mu_);
+    for (;;) {
+        cv_.wait_until(lk, next_write, [&] { return stop_ || !queue_.empty(); });
+        std::deque<Op> ops;
+        ops.swap(queue_);
+        bool stopping = stop_;
+        if (abandon_) return;
+        lk.unlock();
+        for (auto& op : ops) {
+            std::visit(
+                [&](auto& o) {
+                    using T = std::decay_t<decltype(o)>;
+                    if constexpr (std::is_same_v<T, Apply>)
+                        replica.apply(o.command, o.index);
+                    else if constexpr (std::is_same_v<T, Note>)
+                        replica.note_index(o.index);
+                    else
+                        replica.install_snapshot(o.bytes, o.index);
+                },
+                op);
+        }
+        if (stopping || Clock::now() >= next_write) {
+            std::string error = write_behind(replica);
+            if (stopping) {
+                lk.lock();
+                final_error_ = error;
+                stopped_ = true;
+                return;
+            }
+            if (!error.empty()) {
+                if (!failing_)
+                    cc::log::error(error, "; the configuration files are retried every ",
+                                   interval_.count(), " ms (the log keeps every change meanwhile)");
+                failing_ = true;
+            } else {
+                if (failing_) cc::log::info("configuration files written again");
+                failing_ = false;
+                uint64_t saved = saved_index();
+                boost::asio::post(io_, [this, saved, alive = alive_] {
+                    if (*alive && on_saved_) on_saved_(saved);
+                });
+            }
+            // A big database is written less often: at most a tenth of a core.
+            auto stretch = std::chrono::duration_cast<std::chrono::milliseconds>(last_render_ * 10);
+            next_write = Clock::now() + std::max(interval_, stretch);
+        }
+        lk.lock();
+    }
 }
 
 void CfgWriter::flush_blocking() {
-    stopped_ = true;
-    timer_.cancel();
-    pool_.join();  // a write in progress finishes; its completion is not needed
-    Job job = render_behind();
-    for (auto d : kDomains) {
-        if (!job.index[slot(d)]) continue;
-        cc::fs::write_atomic(cfg_file(cfg_dir_, d), job.text[slot(d)]);
-        written_[slot(d)] = job.index[slot(d)];
+    {
+        std::lock_guard lk(mu_);
+        stop_ = true;
     }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    std::lock_guard lk(mu_);
+    if (!final_error_.empty()) throw cc::fs::FsError(final_error_);
 }
 
 }  // namespace cc::app

@@ -156,15 +156,16 @@ Daemon::Daemon(asio::io_context& io, Config config)
                   " entries up to index ", last, ", ", db_.node_count(), " nodes",
                   in_collective_ ? "" : " (no collective: serving as a collective of one)");
 
+    cfg_writer_ =
+        std::make_unique<CfgWriter>(io_, cfg, config_.cfg_flush_interval, [this](uint64_t index) {
+            if (driver_ && !stopping_) driver_->files_saved(index);
+        });
     raft::Config rc;
     rc.self = my_name_;
     driver_ = std::make_unique<RaftDriver>(
         io_, rc, std::move(boot), std::move(applied_membership), db_, *log_, hard_state_,
         snapshot_meta_, RaftDriver::Files{cfg, layout.collective() / "catching-up"},
-        RaftDriver::SendFn{});
-    cfg_writer_ =
-        std::make_unique<CfgWriter>(io_, cfg, db_, config_.cfg_flush_interval,
-                                    [this](uint64_t index) { driver_->files_saved(index); });
+        RaftDriver::SendFn{}, cfg_writer_.get());
 }
 
 Daemon::~Daemon() {

@@ -67,8 +67,8 @@ class Daemon final : public net::ApiHandler {
     storage::HardStateFile hard_state_;
     storage::SnapshotMetaFile snapshot_meta_;
     std::unique_ptr<storage::FileLogStore> log_;
+    std::unique_ptr<CfgWriter> cfg_writer_;  // before driver_: the driver feeds it
     std::unique_ptr<RaftDriver> driver_;
-    std::unique_ptr<CfgWriter> cfg_writer_;
     std::unique_ptr<net::ApiServer> api_;
     boost::asio::signal_set signals_;
     boost::asio::steady_timer ready_deadline_;

@@ -30,7 +30,8 @@ constexpr auto kResultKeep = std::chrono::seconds(30);
 RaftDriver::RaftDriver(boost::asio::io_context& io, raft::Config config, raft::BootState boot,
                        proto::Membership applied_membership, state::Database& db,
                        storage::LogStore& log, storage::HardStateFile& hard_state,
-                       storage::SnapshotMetaFile& snapshot_meta, Files files, SendFn send)
+                       storage::SnapshotMetaFile& snapshot_meta, Files files, SendFn send,
+                       ApplyListener* listener)
     : io_(io),
       db_(db),
       log_(log),
@@ -38,6 +39,7 @@ RaftDriver::RaftDriver(boost::asio::io_context& io, raft::Config config, raft::B
       snapshot_meta_(snapshot_meta),
       files_(std::move(files)),
       send_(std::move(send)),
+      listener_(listener),
       timer_(io) {
     applied_index_ = boot.applied;
     log_last_index_ = boot.log.empty() ? boot.snapshot.index : boot.log.back().index;
@@ -159,7 +161,9 @@ void RaftDriver::write_hard_state(const raft::HardState& hs) {
 
 void RaftDriver::install_snapshot(const raft::SnapshotInstall& s) {
     db_.install_snapshot(s.data, s.meta.index);
+    // Durable before the log is cut; the writer's replica follows.
     db_.save(files_.cfg_dir, true);
+    if (listener_) listener_->snapshot_installed(s.data, s.meta.index);
     if (!s.meta.membership.members.empty())
         state::save_collective(files_.cfg_dir / "collective", {s.meta.index, s.meta.membership});
     snapshot_meta_.save({s.meta.index, s.meta.term, s.meta.membership});
@@ -179,6 +183,7 @@ void RaftDriver::apply(const proto::Entry& e) {
     switch (e.kind) {
         case proto::EntryKind::Noop:
             db_.note_index(e.index);
+            if (listener_) listener_->index_noted(e.index);
             break;
         case proto::EntryKind::Command: {
             proto::Command c;
@@ -190,6 +195,7 @@ void RaftDriver::apply(const proto::Entry& e) {
                 std::abort();
             }
             auto result = db_.apply(c, e.index);
+            if (listener_) listener_->command_applied(c, e.index);
             // Kept for the proposal result that follows; replayed entries have no caller.
             if (!pending_.empty()) results_[e.index] = {std::move(result), now()};
             break;
@@ -203,6 +209,7 @@ void RaftDriver::apply(const proto::Entry& e) {
             }
             membership_at_[e.index] = std::move(m);
             db_.note_index(e.index);
+            if (listener_) listener_->index_noted(e.index);
             cc::log::info("member list changed at index ", e.index);
             break;
         }

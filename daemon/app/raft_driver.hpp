@@ -43,6 +43,16 @@ struct WriteOutcome {
     std::string reason;           // otherwise: one line for the user
 };
 
+// Sees every change right after the daemon's Database applied it, in log
+// order (the cfg writer keeps a replica with it). Called on the daemon thread.
+class ApplyListener {
+  public:
+    virtual ~ApplyListener() = default;
+    virtual void command_applied(const proto::Command& c, uint64_t index) = 0;
+    virtual void index_noted(uint64_t index) = 0;
+    virtual void snapshot_installed(const std::string& bytes, uint64_t index) = 0;
+};
+
 class RaftDriver {
   public:
     struct Files {
@@ -57,7 +67,7 @@ class RaftDriver {
     RaftDriver(boost::asio::io_context& io, raft::Config config, raft::BootState boot,
                proto::Membership applied_membership, state::Database& db, storage::LogStore& log,
                storage::HardStateFile& hard_state, storage::SnapshotMetaFile& snapshot_meta,
-               Files files, SendFn send);
+               Files files, SendFn send, ApplyListener* listener = nullptr);
     ~RaftDriver();
     RaftDriver(const RaftDriver&) = delete;
     RaftDriver& operator=(const RaftDriver&) = delete;
@@ -104,6 +114,7 @@ class RaftDriver {
     storage::SnapshotMetaFile& snapshot_meta_;
     Files files_;
     SendFn send_;
+    ApplyListener* listener_;
     boost::asio::steady_timer timer_;
     std::function<void(uint64_t)> on_applied_;
 
