@@ -61,7 +61,9 @@ class InvitationBook {
         std::filesystem::path file, Clock clock = [] { return std::chrono::system_clock::now(); });
 
     // Creates (or replaces) the invitation for `name`, persists it and
-    // returns the token to show the administrator. `ttl` must be positive.
+    // returns the token to show the administrator. `name` must pass
+    // valid_member_name and `ttl` must be positive (callers validate user
+    // input first; anything else aborts as our bug).
     std::string invite(std::string_view name, proto::Role role,
                        std::chrono::seconds ttl = kDefaultInvitationTtl);
 
