@@ -234,9 +234,11 @@ class Core {
     // Rejected while another member list change is uncommitted.
     void propose_membership(ProposalId id, proto::Membership members, TimePoint now);
 
-    // Linearizable read: one ReadResult follows. Ok(index) once this member
-    // has applied `index` (handed out in Ready::committed) and the leader
-    // confirmed it still led after the call.
+    // Linearizable read: one ReadResult follows, within
+    // config.proposal_timeout. Ok(index) once this member has applied
+    // `index` (handed out in Ready::committed) and the leader confirmed it
+    // still led after the call. ids must be unique for the lifetime of this
+    // Core (a separate space from proposal ids).
     void read_index(ReadId id, TimePoint now);
 
     // Storage synced every entry handed out up to `index`, whose term is

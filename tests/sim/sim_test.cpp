@@ -134,6 +134,7 @@ int main(int argc, char** argv) {
             rest.push_back(argv[i]);
     }
     int n = int(rest.size());
+    rest.push_back(nullptr);  // gtest expects argv[argc] == nullptr
     testing::InitGoogleTest(&n, rest.data());
     return RUN_ALL_TESTS();
 }
