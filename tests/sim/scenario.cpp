@@ -55,8 +55,14 @@ void random_fault(Sim& s, int& next_name) {
         };
         size_t fewest = voters(s.nodes().at(name).collective);
         if (auto l = s.checker().latest_membership()) fewest = std::min(fewest, voters(*l));
-        for (auto& [other, n] : s.nodes())
+        for (auto& [other, n] : s.nodes()) {
             if (n.core) fewest = std::min(fewest, voters(n.core->membership()));
+            // Down members too: their logs may hold a change still in flight.
+            fewest = std::min(fewest, voters(n.collective));
+            for (const auto& e : n.written)
+                if (e.kind == proto::EntryKind::Membership)
+                    fewest = std::min(fewest, voters(proto::from_bytes<proto::Membership>(e.data)));
+        }
         if (fewest >= 3) s.restart(name, true);
     } else if (roll < 47) {
         // Symmetric partition into two random sides.
@@ -176,6 +182,11 @@ RunResult run_seed(uint64_t seed, const RunOptions& o) {
         o.members ? o.non_voters : int(shape.below(uint64_t(std::min(members - 1, 2)) + 1));
     raft::Config cfg;
     cfg.test_mutation = o.mutation;
+    // Small limits, so that batching, the in-flight window and multi-chunk
+    // snapshot transfer (with lost and duplicated chunks) all get exercised.
+    cfg.max_batch_bytes = 256;
+    cfg.max_inflight_appends = 1 + shape.below(4);
+    cfg.snapshot_chunk_bytes = 16 + shape.below(64);
     Sim s(seed, cfg);
     proto::Membership initial;
     for (int i = 0; i < members; ++i)
