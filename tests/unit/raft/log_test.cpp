@@ -1,0 +1,72 @@
+// RaftLog: the core's in-memory log with its snapshot and member lists.
+#include <gtest/gtest.h>
+
+#include "daemon/raft/log.hpp"
+
+namespace {
+
+using raft::detail::RaftLog;
+
+proto::Membership list(std::initializer_list<const char*> names) {
+    proto::Membership m;
+    for (const char* n : names) m.members.push_back({n, "", "", proto::Role::Voter, false});
+    return m;
+}
+
+proto::Entry cmd(uint64_t term, uint64_t index) {
+    return {term, index, proto::EntryKind::Command, "c" + std::to_string(index)};
+}
+
+proto::Entry members(uint64_t term, uint64_t index, const proto::Membership& m) {
+    return {term, index, proto::EntryKind::Membership, proto::to_bytes(m)};
+}
+
+TEST(RaftLog, termsAndBoundsAroundTheSnapshot) {
+    RaftLog log({10, 3, list({"a"})}, {cmd(3, 11), cmd(4, 12)}, {});
+    EXPECT_EQ(log.first_index(), 11u);
+    EXPECT_EQ(log.last_index(), 12u);
+    EXPECT_EQ(log.term_at(10), 3u);
+    EXPECT_EQ(log.term_at(12), 4u);
+    EXPECT_FALSE(log.term_at(9)) << "compacted";
+    EXPECT_FALSE(log.term_at(13)) << "future";
+}
+
+TEST(RaftLog, membershipFollowsTheLogIncludingTruncation) {
+    RaftLog log({}, {}, list({"a"}));
+    EXPECT_EQ(log.membership(), list({"a"}));
+    log.append(cmd(1, 1));
+    log.append(members(1, 2, list({"a", "b"})));
+    log.append(members(1, 3, list({"a", "b", "c"})));
+    EXPECT_EQ(log.membership(), list({"a", "b", "c"}));
+    EXPECT_EQ(log.membership_index(), 3u);
+    EXPECT_EQ(log.membership_at(2), list({"a", "b"}));
+    EXPECT_EQ(log.membership_at(1), list({"a"}));
+    log.truncate_from(3);
+    EXPECT_EQ(log.membership(), list({"a", "b"})) << "an uncommitted change rolled back";
+}
+
+TEST(RaftLog, compactionKeepsTheMemberListInForce) {
+    RaftLog log({}, {}, list({"a"}));
+    log.append(members(1, 1, list({"a", "b"})));
+    log.append(cmd(1, 2));
+    log.append(cmd(2, 3));
+    log.compact_to(2);
+    EXPECT_EQ(log.first_index(), 3u);
+    EXPECT_EQ(log.snapshot().index, 2u);
+    EXPECT_EQ(log.snapshot().term, 1u);
+    EXPECT_EQ(log.snapshot().membership, list({"a", "b"}));
+    EXPECT_EQ(log.at(3).term, 2u);
+}
+
+TEST(RaftLog, installKeepsAMatchingSuffixAndWipesAConflictingLog) {
+    RaftLog log({}, {cmd(1, 1), cmd(1, 2), cmd(2, 3)}, list({"a"}));
+    EXPECT_TRUE(log.install({2, 1, list({"a"})}));
+    EXPECT_EQ(log.last_index(), 3u) << "entries after a matching snapshot stay";
+    RaftLog other({}, {cmd(1, 1), cmd(1, 2), cmd(2, 3)}, list({"a"}));
+    EXPECT_FALSE(other.install({3, 5, list({"a", "b"})}));
+    EXPECT_EQ(other.last_index(), 3u);
+    EXPECT_EQ(other.first_index(), 4u);
+    EXPECT_EQ(other.membership(), list({"a", "b"}));
+}
+
+}  // namespace
