@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 repo=$(pwd)
 scripts/install-deps.sh
 build=${BUILD_DIR:-build-bench}
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -S . -B "$build" -G Ninja >/dev/null
 cmake --build "$build" -j "${JOBS:-$(nproc)}" --target confluentd cc_cli_tools cc_loadgen >/dev/null
 build=$(cd "$build" && pwd)
 seconds=${BENCH_SECONDS:-10}
@@ -22,24 +22,25 @@ export CONFLUENT_ETC_DIR=$dir/etc CONFLUENT_STATE_DIR=$dir/state CONFLUENT_RUN_D
 sock=$CONFLUENT_RUN_DIR/api.sock
 pid=
 cleanup() {
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; wait "$pid" || true; fi
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; wait "$pid" 2>/dev/null || true; fi
   rm -rf "$dir"
 }
 trap cleanup EXIT
 
 start() {
-  "$build/daemon/app/confluentd" 2>>"$dir/confluentd.log" &
+  "$build/daemon/app/confluentd" --log-level debug 2>>"$dir/confluentd.log" &
   pid=$!
 }
-# Seconds (3 decimals) until `nodeattrib $1 $2` answers, polling every 10 ms.
+# Seconds (3 decimals) until the command succeeds, polling every 10 ms (30 s at most).
 wait_answer() {
   local t0 t1
   t0=$(date +%s.%N)
   for _ in $(seq 3000); do
-    "$build/cli/nodeattrib" "$1" "$2" >/dev/null 2>&1 && break
+    "$@" >/dev/null 2>&1 && break
     kill -0 "$pid" 2>/dev/null || { cat "$dir/confluentd.log" >&2; exit 1; }
     sleep 0.01
   done
+  "$@" >/dev/null
   t1=$(date +%s.%N)
   echo "$t0 $t1" | awk '{printf "%.3f", $2 - $1}'
 }
@@ -48,7 +49,7 @@ rss_mib() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$pid/status"; }
 
 echo "== writes (fsync on), ${seconds}s each" >&2
 start
-"$build/cli/nodedefine" warmup >/dev/null 2>&1 || wait_answer warmup x >/dev/null
+wait_answer "$build/cli/nodelist" >/dev/null
 w1=$("$build/tests/integration/cc_loadgen" --socket "$sock" writes --clients 1 --seconds "$seconds")
 echo "$w1" >&2
 w16=$("$build/tests/integration/cc_loadgen" --socket "$sock" writes --clients 16 --seconds "$seconds")
@@ -61,16 +62,19 @@ w16big=$("$build/tests/integration/cc_loadgen" --socket "$sock" writes --clients
 echo "with 100k nodes: $w16big" >&2
 rss=$(rss_mib)
 echo "RSS ${rss} MiB" >&2
+# Longest cfg/ write round (render + atomic write of both files) seen so far.
+render_ms=$(sed -n 's/.*cfg files written up to index [0-9]* in \([0-9]*\) ms.*/\1/p' \
+  "$dir/confluentd.log" | sort -n | tail -1)
 
 echo "== restart with them" >&2
 kill -TERM "$pid"; wait "$pid" || true
 start
-restart_clean=$(wait_answer bn100000 bench.attr9)
+restart_clean=$(wait_answer "$build/cli/nodeattrib" bn100000 bench.attr9)
 echo "clean restart ${restart_clean}s" >&2
 "$build/tests/integration/cc_loadgen" --socket "$sock" writes --clients 16 --seconds 3 >/dev/null
-kill -KILL "$pid"; wait "$pid" || true
+kill -KILL "$pid"; wait "$pid" 2>/dev/null || true
 start
-restart_kill=$(wait_answer bn100000 bench.attr9)
+restart_kill=$(wait_answer "$build/cli/nodeattrib" bn100000 bench.attr9)
 echo "restart after kill -9 ${restart_kill}s" >&2
 nodes=$("$build/cli/nodelist" | wc -l)
 rss_after=$(rss_mib)
@@ -90,7 +94,7 @@ Local benchmark of one confluentd member (a collective of one), produced by
 cc_loadgen (tests/integration/loadgen.cpp), one connection per client, each
 client setting an attribute of its own node in a loop. Every write counted
 was acknowledged: durable in the log (fsync, group commit), committed and
-applied. Release build.
+applied. Default build (RelWithDebInfo, -O2).
 
 Machine: $(nproc) CPUs ($cpu), state dir on $fs, $(uname -sr).
 Run: $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown).
@@ -111,12 +115,11 @@ Nodes present after the restarts: $nodes.
 Notes:
 - RSS includes the cfg writer's replica of the node database: cfg/ files are
   rendered on the writer's own thread from a second copy fed with the same
-  committed commands, so rendering the 27 MB nodes file (about 0.6-0.9 s)
-  never stalls the API. The replica roughly doubles the memory of the node
-  database.
+  committed commands, so rendering and writing the nodes file (longest round
+  in this run: ${render_ms:-?} ms, $(du -m "$CONFLUENT_ETC_DIR/cfg/nodes" 2>/dev/null | cut -f1) MB) never stalls the API.
+  The replica roughly doubles the memory of the node database.
 - With 100,000 nodes the writer rewrites cfg/nodes at most every ten render
-  times (about every 8 s under load); that rendering and the fsync of the big
-  file compete with the log's fsyncs for the 2 CPUs and the disk, hence the
-  lower write rate in that row.
+  times; that rendering and the fsync of the big file compete with the log's
+  fsyncs for the CPUs and the disk, hence the lower write rate in that row.
 MD
 echo "wrote BENCHMARKS.md" >&2

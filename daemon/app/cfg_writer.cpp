@@ -1,5 +1,8 @@
 #include "daemon/app/cfg_writer.hpp"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <boost/asio/post.hpp>
 
@@ -87,12 +90,17 @@ std::string CfgWriter::write_behind(state::Database& replica) {
     }
     std::lock_guard lk(mu_);
     written_ = done;
-    if (rendered)
+    if (rendered) {
         last_render_ = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0);
+        cc::log::debug("cfg files written up to index ", std::min(done[0], done[1]), " in ",
+                       last_render_.count() / 1000, " ms");
+    }
     return {};
 }
 
 void CfgWriter::run() {
+    // Background work: let the daemon and storage threads have the CPU first.
+    ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
     state::Database replica;
     try {
         replica = state::Database::load(cfg_dir_);

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <boost/program_options.hpp>
 #include <chrono>
+#include <iomanip>
 #include <iostream>
 #include <thread>
 
@@ -73,7 +74,8 @@ int writes(const std::string& socket, int clients, double seconds) {
     auto pct = [&](double p) {
         return all.empty() ? 0.0 : all[std::min(all.size() - 1, size_t(p * double(all.size())))];
     };
-    std::cout << "clients=" << clients << " writes=" << all.size() << " seconds=" << elapsed
+    std::cout << std::fixed << std::setprecision(2) << "clients=" << clients
+              << " writes=" << all.size() << " seconds=" << elapsed
               << " writes_per_s=" << static_cast<uint64_t>(double(all.size()) / elapsed)
               << " p50_ms=" << pct(0.50) << " p99_ms=" << pct(0.99) << "\n";
     return failed ? 1 : 0;
@@ -90,7 +92,8 @@ int populate(const std::string& socket, int nodes, int attributes, int batch) {
             def.attributes["bench.attr" + std::to_string(a)] = "value-" + std::to_string(a);
         check(c.call(proto::ApiWrite{def}));
     }
-    std::cout << "nodes=" << nodes << " attributes=" << attributes
+    std::cout << std::fixed << std::setprecision(2) << "nodes=" << nodes
+              << " attributes=" << attributes
               << " seconds=" << std::chrono::duration<double>(Clock::now() - t0).count() << "\n";
     return 0;
 }
