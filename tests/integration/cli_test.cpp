@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <pwd.h>
 
+#include "daemon/state/member_files.hpp"
 #include "tests/integration/harness.hpp"
 
 namespace {
@@ -138,6 +139,30 @@ TEST_F(Cli, runDirFlag_winsOverTheEnvironment) {
     r = cc::it::run_program(cc::it::tool_path("nodelist"), {}, {"CONFLUENT_RUN_DIR=/nonexistent"});
     EXPECT_EQ(r.status, 1) << r;
     EXPECT_NE(r.err.find("/nonexistent/api.sock"), std::string::npos);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(CollectiveShow, memberOfACollectiveOfOne_printsTheReferenceFormat) {
+    cc::it::Member m("mgt1");
+    m.start();
+    ASSERT_EQ(m.stop(), 0);
+    cc::state::save_collective(
+        m.cfg() / "collective",
+        {0, proto::Membership{{{"mgt1", "127.0.0.1:13001", "", proto::Role::Voter}}}});
+    m.start();
+    // The lone voter elects itself; until then show reports no quorum.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    cc::it::CmdResult r;
+    do {
+        r = m.cli("collective", {"show"});
+    } while (r.out.find("Quorum: True") == std::string::npos &&
+             std::chrono::steady_clock::now() < deadline);
+    EXPECT_EQ(r.status, 0) << r;
+    EXPECT_EQ(r.out, "Quorum: True\nLeader: mgt1\nActive collective members:\n");
+    EXPECT_EQ(r.err, "");
 }
 
 }  // namespace
