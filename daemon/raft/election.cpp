@@ -79,7 +79,6 @@ void State::become_follower(Term term, const std::string& leader_name, TimePoint
         fail_leader_reads();
         progress.clear();
         transfer_to.reset();
-        forwarded.clear();
     }
     if (leader != leader_name) {
         leader_matched = 0;
@@ -99,7 +98,6 @@ void State::become_leader(TimePoint now) {
     progress.clear();
     seq = 0;
     transfer_to.reset();
-    forwarded.clear();
     heartbeat_due = now;
     check_quorum_due = now + cfg.election_timeout_max;
     sync_progress(now);

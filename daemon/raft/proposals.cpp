@@ -88,7 +88,9 @@ proto::ForwardReply State::leader_accept(proto::EntryKind kind, std::string data
 void State::on_forward(const std::string& from, const proto::ForwardProposal& m, TimePoint now) {
     auto key = std::make_tuple(from, m.incarnation, m.id);
     if (auto it = forwarded.find(key); it != forwarded.end()) {
-        send(from, it->second.first);  // duplicate: appended once already
+        auto again = it->second.first;  // duplicate: same answer as the first copy
+        again.term = hs.term;
+        send(from, std::move(again));
         return;
     }
     proto::ForwardReply r;
@@ -103,7 +105,9 @@ void State::on_forward(const std::string& from, const proto::ForwardProposal& m,
     }
     r.incarnation = m.incarnation;
     r.id = m.id;
-    if (r.status == proto::ForwardStatus::Appended) forwarded[key] = {r, now};
+    // Remember every answer, not just appends: a duplicate that arrived after
+    // quorum came back must not be appended after we said NoQuorum.
+    forwarded[key] = {r, now};
     send(from, std::move(r));
 }
 

@@ -92,7 +92,9 @@ struct State {
     uint64_t seq = 0;
     std::optional<std::string> transfer_to;
     TimePoint transfer_deadline{};
-    // Forwarded proposals already appended, for duplicate detection.
+    // Answers to forwarded proposals (any term, any role), kept for 2
+    // proposal timeouts: a duplicate or late copy gets the same answer as the
+    // first, so a proposal is never both rejected and appended.
     std::map<std::tuple<std::string, uint64_t, uint64_t>, std::pair<proto::ForwardReply, TimePoint>>
         forwarded;
     std::deque<LeaderRead> leader_reads;

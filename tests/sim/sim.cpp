@@ -1,6 +1,8 @@
 #include "tests/sim/sim.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 
 namespace sim {
 namespace {
@@ -15,7 +17,8 @@ void drop_from(std::vector<proto::Entry>& log, raft::Index from) {
 
 }  // namespace
 
-Sim::Sim(uint64_t seed, raft::Config base) : base_(std::move(base)), rng_(seed) {}
+Sim::Sim(uint64_t seed, raft::Config base)
+    : base_(std::move(base)), rng_(seed), trace_(std::getenv("SIM_TRACE") != nullptr) {}
 
 void Sim::at(TimePoint t, std::function<void()> f) {
     queue_.emplace(std::make_pair(t, seq_++), std::move(f));
@@ -153,13 +156,18 @@ void Sim::handle(Node& n) {
 
 void Sim::send(const std::string& from, const raft::Outbound& m) {
     if (faults_.blocked.count({from, m.to}) || rng_.chance(faults_.loss)) return;
+    auto target = nodes_.find(m.to);
+    if (target == nodes_.end()) return;
+    // Messages go over a connection: one that restarts (crash, new
+    // incarnation) never receives what was sent to its previous life.
+    uint64_t to_gen = target->second.gen;
     int copies = rng_.chance(faults_.duplicate) ? 2 : 1;
     for (int i = 0; i < copies; ++i) {
         auto delay = std::chrono::microseconds(rng_.between(500, 5000));
         if (rng_.chance(faults_.long_delay)) delay += Millis(rng_.between(20, 200));
-        at(now_ + delay, [this, from, to = m.to, msg = m.message] {
+        at(now_ + delay, [this, from, to = m.to, to_gen, msg = m.message] {
             auto it = nodes_.find(to);
-            if (it == nodes_.end() || !it->second.core) return;
+            if (it == nodes_.end() || !it->second.core || it->second.gen != to_gen) return;
             it->second.core->receive(from, msg, now_);
             handle(it->second);
         });
@@ -247,6 +255,11 @@ void Sim::complete_write(Node& n, const raft::ProposalResult& r) {
     n.writes.erase(it);
     KvOp& op = history_[idx];
     answers_[op.id] = {r.code, now_, ""};
+    if (trace_)
+        std::fprintf(stderr, "[%lld ms] %s: put #%llu %s=%s -> %d index %llu %s\n",
+                     (long long)std::chrono::duration_cast<Millis>(now_.time_since_epoch()).count(),
+                     n.name.c_str(), (unsigned long long)op.id, op.key.c_str(), op.value.c_str(),
+                     int(r.code), (unsigned long long)r.index, r.reason.c_str());
     switch (r.code) {
         case raft::ResultCode::Ok: {
             op.ret = ++clock_;

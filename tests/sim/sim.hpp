@@ -3,6 +3,8 @@
 // ordered event queue. Everything random comes from one seed, and only
 // ordered containers are used, so a seed replays exactly.
 //
+// Messages travel over connections, as with the SSH transport: a member that
+// crashes never receives what was sent to its previous incarnation.
 // Faults it can inject: message loss, duplication, reordering and delay;
 // symmetric and asymmetric partitions; crashes (losing any unsynced log
 // tail) and restarts; restored members (term, vote and log wiped, the
@@ -128,6 +130,7 @@ class Sim {
     std::vector<KvOp> history_;
     std::map<uint64_t, std::pair<raft::Term, TimePoint>> acks_;
     std::map<uint64_t, Answer> answers_;
+    bool trace_ = false;        // env SIM_TRACE: print every write's answer
     std::set<size_t> dropped_;  // history indexes of definitely failed operations
 };
 
