@@ -151,7 +151,8 @@ proto::ApiResponse ApiClient::call(const proto::ApiRequest& request) {
     }
     proto::ApiObjects joined;
     for (;;) {
-        proto::Reader header(read_exact(4));
+        std::string header_bytes = read_exact(4);  // the Reader only views it
+        proto::Reader header(header_bytes);
         uint32_t n = header.fixed32();
         if (n > proto::kMaxFrameBytes)
             throw CliError("confluentd sent an oversized answer (" + std::to_string(n) + " bytes)");

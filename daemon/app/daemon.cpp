@@ -179,12 +179,12 @@ void Daemon::start() {
     signals_.async_wait([this](boost::system::error_code ec, int sig) {
         if (!ec) shutdown(sig == SIGTERM ? "SIGTERM" : "SIGINT");
     });
-    driver_->set_on_applied([this](uint64_t applied) {
-        if (!api_ && applied >= replay_target_) open_api();
+    driver_->set_on_applied([this](uint64_t) {
+        if (!api_ && replayed()) open_api();
     });
     driver_->start();
     cfg_writer_->start();
-    if (!api_ && driver_->status().applied_index >= replay_target_) {
+    if (!api_ && replayed()) {
         open_api();
         return;
     }
@@ -195,6 +195,13 @@ void Daemon::start() {
                       " yet (no quorum?); serving the local state meanwhile");
         open_api();
     });
+}
+
+bool Daemon::replayed() const {
+    auto s = driver_->status();
+    // A lone server also waits for its own leadership, so that the first
+    // write after start-up does not meet "no quorum".
+    return s.applied_index >= replay_target_ && (in_collective_ || s.role == raft::Role::Leader);
 }
 
 void Daemon::open_api() {
@@ -255,6 +262,9 @@ void Daemon::answer_write(proto::ApiWrite w, net::ApiReply reply) {
         }
     } catch (const state::NoderangeError& e) {
         reply(proto::ApiWriteDone{0, proto::CommandResult{e.code, e.what(), {}}});
+        return;
+    } catch (const std::exception& e) {
+        reply(proto::ApiError{proto::ApiErrorCode::BadRequest, e.what()});
         return;
     }
     driver_->propose(w.command, [reply = std::move(reply)](WriteOutcome o) {

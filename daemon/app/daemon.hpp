@@ -53,6 +53,8 @@ class Daemon final : public net::ApiHandler {
     void handle(proto::ApiRequest request, net::ApiReply reply) override;
 
   private:
+    // The log found at start is applied (and a lone server leads).
+    bool replayed() const;
     void open_api();
     void answer_write(proto::ApiWrite w, net::ApiReply reply);
     proto::ApiResponse answer_nodes(const proto::ApiNodeQuery& q) const;

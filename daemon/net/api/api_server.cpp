@@ -135,9 +135,17 @@ class ApiConnection : public std::enable_shared_from_this<ApiConnection> {
             slots_.emplace_back();
             uint64_t seq = first_seq_ + slots_.size() - 1;
             // The reply keeps the connection alive until the daemon answers.
-            server_.handler_.handle(
-                std::move(request),
-                [self = shared_from_this(), seq](proto::ApiResponse r) { self->answer(seq, r); });
+            try {
+                server_.handler_.handle(std::move(request),
+                                        [self = shared_from_this(), seq](proto::ApiResponse r) {
+                                            self->answer(seq, r);
+                                        });
+            } catch (const std::exception& e) {
+                // A request the daemon could not handle fails alone.
+                cc::log::error("API: a request failed: ", e.what());
+                answer(seq, proto::ApiError{proto::ApiErrorCode::Internal,
+                                            std::string("internal error: ") + e.what()});
+            }
         }
     }
 
