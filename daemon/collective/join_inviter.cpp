@@ -1,0 +1,78 @@
+#include "daemon/collective/join_inviter.hpp"
+
+#include "daemon/collective/member_list.hpp"
+
+namespace cc::collective {
+
+namespace {
+
+void send(ssh::Connection& conn, proto::JoinMessage m) {
+    conn.send(proto::to_bytes(m));
+}
+
+std::string refuse(ssh::Connection& conn, const std::string& reason, const std::string& why) {
+    send(conn, proto::JoinRefused{reason});
+    // Let the refusal go out before the connection is dropped by our caller.
+    try {
+        (void)conn.receive(std::chrono::milliseconds(200));
+    } catch (const ssh::ConnectionClosed&) {
+    }
+    return why;
+}
+
+}  // namespace
+
+std::string joiner_address(const proto::JoinRequest& request, const ssh::PeerInfo& peer,
+                           uint16_t default_port) {
+    if (!request.advertise.empty()) return with_port(request.advertise, default_port);
+    return with_port(host_of(peer.remote_address), default_port);
+}
+
+std::string serve_join(ssh::Connection& conn, crypto::InvitationBook& book,
+                       const std::string& own_blob, uint16_t default_port, const AdmitFn& admit,
+                       std::chrono::milliseconds step_timeout) {
+    const auto& peer = conn.peer();
+    try {
+        auto bytes = conn.receive(step_timeout);
+        if (!bytes) return "join from " + peer.remote_address + ": no request in time";
+        auto msg = proto::from_bytes<proto::JoinMessage>(*bytes);
+        auto* request = std::get_if<proto::JoinRequest>(&msg);
+        if (request == nullptr || request->name != peer.name)
+            return refuse(conn, "Invalid token",
+                          "join from " + peer.remote_address +
+                              ": no request, or a name other than its Hello");
+        auto r = book.redeem(request->name, request->proof, own_blob, peer.key_blob);
+        if (r.outcome != crypto::RedeemOutcome::Accepted) {
+            const char* why = r.outcome == crypto::RedeemOutcome::Expired ? "expired invitation"
+                              : r.outcome == crypto::RedeemOutcome::NoInvitation ? "no invitation"
+                                                                                 : "proof mismatch";
+            return refuse(
+                conn, "Invalid token",
+                "join of " + request->name + " from " + peer.remote_address + " refused: " + why);
+        }
+        send(conn, proto::JoinChallenge{r.inviter_proof});
+        auto confirm = conn.receive(step_timeout);
+        if (!confirm || !std::holds_alternative<proto::JoinConfirm>(
+                            proto::from_bytes<proto::JoinMessage>(*confirm)))
+            return "join of " + request->name + ": the joiner did not confirm our proof";
+        proto::MemberInfo member{request->name, joiner_address(*request, peer, default_port),
+                                 peer.fingerprint, r.role};
+        auto admitted = admit(member);
+        if (auto* reason = std::get_if<std::string>(&admitted))
+            return refuse(conn, *reason, "join of " + request->name + " failed: " + *reason);
+        send(conn, std::get<proto::JoinAccept>(admitted));
+        // Wait for the joiner to hang up so the accept is surely delivered.
+        try {
+            (void)conn.receive(step_timeout);
+        } catch (const ssh::ConnectionClosed&) {
+        }
+        return "member " + request->name + " joined from " + member.address + " with key " +
+               member.fingerprint;
+    } catch (const proto::DecodeError& e) {
+        return "join from " + peer.remote_address + ": garbled message: " + e.what();
+    } catch (const ssh::ConnectionClosed& e) {
+        return "join from " + peer.remote_address + " ended: " + e.what();
+    }
+}
+
+}  // namespace cc::collective

@@ -1,0 +1,38 @@
+// The inviter's side of the join exchange (DESIGN.md section 5, message
+// order in proto/peer.hpp), run on the join connection's own thread.
+//
+// The joiner's key is taken from the SSH session, never from a message. A
+// failed proof leaves the invitation pending; after a verified proof and the
+// joiner's confirmation, `admit` adds the member through the log and blocks
+// until the change is committed (or fails), and its answer goes back to the
+// joiner as JoinAccept or JoinRefused.
+//
+// Threading: serve_join blocks its calling thread (a transport thread);
+// `book` is thread-safe; `admit` must do its own hand-off to the daemon thread.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <variant>
+
+#include "daemon/crypto/invitation_book.hpp"
+#include "daemon/net/ssh/connection.hpp"
+#include "proto/peer.hpp"
+
+namespace cc::collective {
+
+// The member to add; returns JoinAccept once committed, or a one-line reason.
+using AdmitFn = std::function<std::variant<proto::JoinAccept, std::string>(proto::MemberInfo)>;
+
+// The address to record for a joiner: what it asked to be called by, else
+// the host it connected from with the collective's default port.
+std::string joiner_address(const proto::JoinRequest& request, const ssh::PeerInfo& peer,
+                           uint16_t default_port);
+
+// Runs the exchange; returns a log line saying how it ended.
+std::string serve_join(ssh::Connection& conn, crypto::InvitationBook& book,
+                       const std::string& own_blob, uint16_t default_port, const AdmitFn& admit,
+                       std::chrono::milliseconds step_timeout = std::chrono::seconds(10));
+
+}  // namespace cc::collective

@@ -1,0 +1,71 @@
+#include "daemon/collective/peer_bridge.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include "daemon/collective/member_list.hpp"
+#include "daemon/util/log.hpp"
+
+namespace cc::collective {
+
+PeerBridge::PeerBridge(boost::asio::io_context& io, BridgeOptions options, BridgeHandlers handlers,
+                       crypto::MemberKey key)
+    : io_(io), handlers_(std::move(handlers)) {
+    ssh::TransportOptions o;
+    o.my_name = options.my_name;
+    o.listen_host = options.listen_host;
+    o.listen_port = options.listen_port;
+    o.limits = options.limits;
+    o.members = [this, self = options.my_name] {
+        return peer_endpoints(handlers_.members(), self);
+    };
+    o.accepting_joins = handlers_.accepting_joins;
+
+    ssh::TransportHandlers h;
+    h.on_frame = [this, alive = alive_](const ssh::PeerInfo& from, std::string payload) {
+        // Decoding here: a garbled frame throws, which drops only that connection.
+        auto message = proto::from_bytes<proto::RaftMessage>(payload);
+        boost::asio::post(io_, [this, alive, name = from.name, m = std::move(message)]() mutable {
+            if (*alive) handlers_.deliver(name, std::move(m));
+        });
+    };
+    h.on_link = [this, alive = alive_](const ssh::PeerInfo& peer, bool up) {
+        if (!up || peer.direction != ssh::Direction::Inbound || !handlers_.on_link) return;
+        boost::asio::post(io_, [this, alive, name = peer.name, addr = peer.remote_address] {
+            if (*alive) handlers_.on_link(name, addr);
+        });
+    };
+    if (handlers_.on_join) h.on_join = handlers_.on_join;
+    transport_ = std::make_unique<ssh::PeerTransport>(std::move(o), std::move(h), std::move(key));
+}
+
+PeerBridge::~PeerBridge() {
+    stop();
+}
+
+void PeerBridge::start() {
+    transport_->start();
+}
+
+void PeerBridge::refresh() {
+    transport_->refresh();
+}
+
+void PeerBridge::send(const std::string& to, const proto::RaftMessage& message) {
+    if (!transport_->send(to, proto::to_bytes(message)))
+        cc::log::debug("message to ", to, " not queued (unknown member or too large)");
+}
+
+void PeerBridge::stop() {
+    *alive_ = false;
+    if (transport_) transport_->stop();
+}
+
+uint16_t PeerBridge::port() const {
+    return transport_->port();
+}
+
+bool PeerBridge::connected(const std::string& member) const {
+    return transport_->connected(member);
+}
+
+}  // namespace cc::collective

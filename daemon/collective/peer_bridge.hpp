@@ -1,0 +1,71 @@
+// PeerBridge: the consensus core's messages on the SSH transport. Owns the
+// PeerTransport; encodes each outgoing proto::RaftMessage as one frame and
+// decodes incoming frames on the connection thread (a frame that does not
+// decode drops that connection, as hostile input), then posts the message to
+// the daemon's io_context.
+//
+// Who may connect is the member list returned by `members` (pinned names and
+// fingerprints); call refresh() after every committed member list change.
+// Join connections are handed to on_join on their own thread.
+//
+// Threading: construct, start, refresh, send and stop on the daemon thread.
+// deliver and on_link run on the daemon thread (posted); on_join runs on a
+// transport thread and may block.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "daemon/crypto/key.hpp"
+#include "daemon/net/ssh/peer_transport.hpp"
+#include "proto/raft.hpp"
+
+namespace cc::collective {
+
+struct BridgeOptions {
+    std::string my_name;
+    std::string listen_host = "0.0.0.0";
+    uint16_t listen_port = ssh::kDefaultPeerPort;
+    ssh::Limits limits;
+};
+
+struct BridgeHandlers {
+    std::function<proto::Membership()> members;                                // daemon thread
+    std::function<void(const std::string& from, proto::RaftMessage)> deliver;  // daemon thread
+    // A member's connection to us came up from `remote_address` (daemon thread).
+    std::function<void(const std::string& member, const std::string& remote_address)> on_link;
+    std::function<void(std::unique_ptr<ssh::Connection>)> on_join;  // transport thread
+    std::function<bool()> accepting_joins = [] { return false; };   // any thread
+};
+
+class PeerBridge {
+  public:
+    PeerBridge(boost::asio::io_context& io, BridgeOptions options, BridgeHandlers handlers,
+               crypto::MemberKey key);
+    ~PeerBridge();
+    PeerBridge(const PeerBridge&) = delete;
+    PeerBridge& operator=(const PeerBridge&) = delete;
+
+    // Listens and connects to every member; throws std::runtime_error when the
+    // port cannot be bound.
+    void start();
+    void refresh();
+    // Best effort: the core retransmits what matters.
+    void send(const std::string& to, const proto::RaftMessage& message);
+    void stop();
+
+    uint16_t port() const;
+    bool connected(const std::string& member) const;
+
+  private:
+    boost::asio::io_context& io_;
+    BridgeHandlers handlers_;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+    std::unique_ptr<ssh::PeerTransport> transport_;
+};
+
+}  // namespace cc::collective

@@ -1,0 +1,33 @@
+// The daemon's answer to a status query (collective show), built from the
+// consensus core's status and the transport's view of the links.
+//
+// Who is active: on the leader, the core knows (answered within an election
+// timeout); elsewhere the core only hears from the leader, so a member also
+// counts as active while our SSH link to it is up (keepalives declare a
+// silent link dead after a few seconds). Lag and last contact are known on
+// the leader only (-1 elsewhere).
+//
+// Pure function; thread-safe.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "daemon/raft/core.hpp"
+#include "proto/api.hpp"
+
+namespace cc::collective {
+
+struct ReportContext {
+    bool in_collective = false;
+    std::string my_name;
+    std::string fingerprint;  // this member's key, empty without one
+    std::function<bool(const std::string& member)> link_up = [](const std::string&) {
+        return false;
+    };
+};
+
+proto::ApiStatus status_report(const raft::Status& s, raft::TimePoint now,
+                               const ReportContext& context);
+
+}  // namespace cc::collective
