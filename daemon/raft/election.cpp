@@ -15,13 +15,11 @@ void State::reset_election_timer(TimePoint now) {
 
 bool State::may_campaign() const {
     if (hs.catching_up) return false;
-    // A voter of the latest list, or of the committed one: a leader that
-    // lost leadership while removing itself may be the only member holding
-    // the removal, and must be able to finish it.
-    if (self_voter()) return true;
-    for (const auto& m : log.membership_at(commit).members)
-        if (m.name == cfg.self) return m.role == proto::Role::Voter;
-    return false;
+    // A voter of the committed list or of any later one in our log, not only
+    // of the latest: a member whose removal or demotion is not committed may
+    // hold the longest log, and then nobody else can win. Campaigning is
+    // always safe: votes are counted by the candidate's latest list.
+    return log.voter_since(commit, cfg.self);
 }
 
 size_t State::granted_votes() const {

@@ -75,6 +75,18 @@ const proto::Membership& RaftLog::membership_at(Index index) const {
     return *m;
 }
 
+bool RaftLog::voter_since(Index index, const std::string& name) const {
+    auto votes_in = [&](const proto::Membership& ms) {
+        for (const auto& m : ms.members)
+            if (m.name == name) return m.role == proto::Role::Voter;
+        return false;
+    };
+    if (votes_in(membership_at(index))) return true;
+    for (const auto& [i, c] : configs_)
+        if (i > index && votes_in(c)) return true;
+    return false;
+}
+
 void RaftLog::track_membership(const proto::Entry& e) {
     if (e.kind != proto::EntryKind::Membership) return;
     // Entries come from our own leader or were validated when proposed; a

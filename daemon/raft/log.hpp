@@ -44,6 +44,9 @@ class RaftLog {
     Index membership_index() const;
     // Member list in force at `index` (>= snapshot index).
     const proto::Membership& membership_at(Index index) const;
+    // Whether `name` is a voter in the list in force at `index` or in any
+    // list the log defines after it.
+    bool voter_since(Index index, const std::string& name) const;
 
   private:
     void track_membership(const proto::Entry& e);

@@ -169,6 +169,10 @@ std::string describe(Sim& s) {
                    (m.role == proto::Role::Voter ? ""
                     : m.promote                  ? "(nv+)"
                                                  : "(nv)");
+        out += " | snapshot " + std::to_string(st.snapshot_index) + ", lists at";
+        for (const auto& e : n.written)
+            if (e.kind == proto::EntryKind::Membership)
+                out += " " + std::to_string(e.index) + "/t" + std::to_string(e.term);
     }
     return out;
 }
