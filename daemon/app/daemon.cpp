@@ -118,6 +118,7 @@ Daemon::Daemon(asio::io_context& io, Config config)
         files_min = std::min(files_min, collective->applied_index);
         files_max = std::max(files_max, collective->applied_index);
     }
+    bool files_ahead = false;
     if (files_max > last) {
         // The files are ahead of the log (state dir lost or replaced): new
         // entries must come after what the files hold, or applying them would
@@ -132,6 +133,7 @@ Daemon::Daemon(asio::io_context& io, Config config)
         boot.log.clear();
         last = files_max;
         files_min = files_max;
+        files_ahead = true;
     }
     if (files_min < boot.snapshot.index)
         cc::log::warn("the cfg files hold index ", files_min, " but the log starts after index ",
@@ -151,6 +153,15 @@ Daemon::Daemon(asio::io_context& io, Config config)
         boot.snapshot.membership = boot.initial_membership;
     proto::Membership applied_membership =
         collective ? collective->membership : boot.initial_membership;
+    if (files_ahead) {
+        // Recorded, so that the next start finds the log continuing from it.
+        try {
+            snapshot_meta_.save(
+                {boot.snapshot.index, boot.snapshot.term, boot.snapshot.membership});
+        } catch (const std::exception& e) {
+            throw StartupError(e.what());
+        }
+    }
 
     cc::log::info("starting: cfg files at index ", files_min, ", log holds ", boot.log.size(),
                   " entries up to index ", last, ", ", db_.node_count(), " nodes",

@@ -136,3 +136,25 @@ TEST(Restart, tornLogTail_isCutOffAndAcknowledgedWritesSurvive) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Restart, lostStateDir_continuesTheLogAfterTheCfgFiles) {
+    Member m;
+    m.start();
+    ASSERT_EQ(m.cli("nodedefine", {"n1", "a=1"}).status, 0);
+    ASSERT_EQ(m.cli("nodeattrib", {"n1", "a=2"}).status, 0);
+    ASSERT_EQ(m.stop(), 0);
+    fs::remove_all(m.state);
+    m.start();
+    EXPECT_NE(m.log().find("the log continues after the files"), std::string::npos) << m.log();
+    EXPECT_EQ(value_of(m, "n1", "a"), "2");
+    ASSERT_EQ(m.cli("nodeattrib", {"n1", "a=3"}).status, 0);
+    // The new entries are applied (not skipped as already seen) and replayed
+    // after a crash.
+    m.kill9();
+    m.start();
+    EXPECT_EQ(value_of(m, "n1", "a"), "3");
+}
+
+}  // namespace
