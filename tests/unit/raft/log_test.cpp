@@ -45,6 +45,16 @@ TEST(RaftLog, membershipFollowsTheLogIncludingTruncation) {
     EXPECT_EQ(log.membership(), list({"a", "b"})) << "an uncommitted change rolled back";
 }
 
+TEST(RaftLog, voterSinceSeesUncommittedListsAfterTheIndex) {
+    // The basis for letting a member whose removal is not committed campaign.
+    RaftLog log({}, {}, list({"a", "b", "c"}));
+    log.append(members(1, 1, list({"a", "b"})));
+    EXPECT_TRUE(log.voter_since(0, "c")) << "c votes in the list in force at 0";
+    EXPECT_FALSE(log.voter_since(1, "c"));
+    EXPECT_TRUE(log.voter_since(1, "a"));
+    EXPECT_FALSE(log.voter_since(0, "z"));
+}
+
 TEST(RaftLog, compactionKeepsTheMemberListInForce) {
     RaftLog log({}, {}, list({"a"}));
     log.append(members(1, 1, list({"a", "b"})));
