@@ -31,6 +31,15 @@ std::string host_name() {
     return h.substr(0, h.find('.'));
 }
 
+// "file:line: reason", the way compilers and editors point at a line.
+std::string file_line_reason(const state::ConfigFileError& e) {
+    std::string what = e.what();
+    std::string line = e.line_number ? std::to_string(e.line_number) : "";
+    std::string prefix = e.path.string() + (line.empty() ? "" : " line " + line) + ": ";
+    if (what.rfind(prefix, 0) != 0) return what;
+    return e.path.string() + (line.empty() ? "" : ":" + line) + ": " + what.substr(prefix.size());
+}
+
 std::string own_fingerprint(const std::filesystem::path& etc_dir) {
     try {
         if (!crypto::key_exists(etc_dir)) return {};
@@ -69,7 +78,7 @@ Daemon::Daemon(asio::io_context& io, Config config)
             collective = state::load_collective(cfg / "collective");
         db_ = state::Database::load(cfg);
     } catch (const state::ConfigFileError& e) {
-        throw StartupError(e.what());
+        throw StartupError(file_line_reason(e));
     } catch (const cc::fs::FsError& e) {
         throw StartupError(e.what());
     }

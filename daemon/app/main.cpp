@@ -67,8 +67,7 @@ int main(int argc, char** argv) {
         std::cerr << "confluentd: " << e.what() << "\n";
         return 1;
     } catch (const cc::app::StartupError& e) {
-        cc::log::error(e.what());
-        std::cerr << "confluentd: " << e.what() << "\n";
+        cc::log::error(e.what());  // one line on stderr, with time and level
         return 1;
     }
 }
