@@ -124,6 +124,47 @@ void Cluster::wait_converged(std::chrono::milliseconds bound) const {
                              " ms:\n" + describe());
 }
 
+size_t Cluster::wait_all_follow(std::chrono::milliseconds bound) const {
+    auto deadline = Clock::now() + bound;
+    size_t l = wait_leader(bound);
+    auto target = at(l).status();
+    uint64_t commit = target ? target->commit_index : 0;
+    while (Clock::now() < deadline) {
+        bool all = true;
+        std::string leader_name;
+        for (const auto& s : servers_) {
+            if (!s->running()) continue;
+            auto st = s->status();
+            if (!st || st->leader.empty() || !st->quorum || st->applied_index < commit ||
+                (!leader_name.empty() && st->leader != leader_name)) {
+                all = false;
+                break;
+            }
+            leader_name = st->leader;
+        }
+        if (all && !leader_name.empty()) return *index_of(leader_name);
+        std::this_thread::sleep_for(20ms);
+    }
+    throw std::runtime_error("members did not all follow one leader within " +
+                             std::to_string(bound.count()) + " ms:\n" + describe());
+}
+
+void Cluster::wipe_to_four_files(size_t i) {
+    Server& s = at(i);
+    if (s.running()) throw std::runtime_error(s.name() + " must be stopped before a restore");
+    std::filesystem::remove_all(s.state);
+    std::filesystem::create_directories(s.state);
+    for (const auto& e : std::filesystem::directory_iterator(s.cfg())) {
+        auto name = e.path().filename().string();
+        if (name != "collective" && name != "myname") std::filesystem::remove_all(e.path());
+    }
+    for (const auto& e : std::filesystem::directory_iterator(s.etc)) {
+        auto name = e.path().filename().string();
+        if (name != "cfg" && name != "privkey.pem" && name != "srvcert.pem")
+            std::filesystem::remove_all(e.path());
+    }
+}
+
 std::string Cluster::describe() const {
     std::ostringstream o;
     for (const auto& s : servers_) {

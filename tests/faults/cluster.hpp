@@ -53,6 +53,14 @@ class Cluster {
     // Waits until every running member answers with the same commit index,
     // fully applied; throws after the bound with each member's status.
     void wait_converged(std::chrono::milliseconds bound = std::chrono::seconds(30)) const;
+    // Waits until every running member names the same leader, with quorum,
+    // and has applied at least what that leader had committed when the
+    // wait began (so a restarted or restored member has caught up); throws
+    // after the bound.
+    size_t wait_all_follow(std::chrono::milliseconds bound = std::chrono::seconds(30)) const;
+    // Member i (stopped) loses everything but the four files of a restore:
+    // privkey.pem, srvcert.pem, cfg/collective, cfg/myname.
+    void wipe_to_four_files(size_t i);
     // Index of a member by name ("mgt2" -> 1); nothing if unknown.
     std::optional<size_t> index_of(const std::string& name) const;
 
