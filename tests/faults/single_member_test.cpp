@@ -91,3 +91,35 @@ TEST(SingleMember, fullDiskUnderLoad_refusesWritesCleanlyAndRecovers) {
 }
 
 }  // namespace
+
+namespace {
+
+using namespace cc::faults;
+using namespace std::chrono_literals;
+
+// The harness's own teeth on real processes: cutting acknowledged records
+// off a lone member's log (and its cfg/nodes, so the files cannot hide it)
+// really loses writes, and the checks must say so.
+TEST(SingleMember, harnessReportsLostWrites_whenAcknowledgedRecordsAreCut) {
+    Cluster c(1);
+    c.start_all();
+    WorkloadOptions o;
+    o.clients_per_member = 1;
+    o.keys_per_member = 1;
+    o.write_percent = 100;
+    o.think = 0ms;
+    Workload w(c, o);
+    w.start();
+    while (w.acknowledged_writes() < 30) std::this_thread::sleep_for(5ms);
+    w.stop();
+    c.at(0).kill9();
+    truncate_log_tail(c.at(0).log_dir(), 500);
+    std::filesystem::remove(c.at(0).cfg() / "nodes");
+    c.at(0).start();
+    auto v = verify_after_heal(c, w);
+    std::cout << "harness teeth: " << v.summary() << std::endl;
+    EXPECT_GT(v.lost, 0u);
+    EXPECT_NE(v.linearizable, "yes");
+}
+
+}  // namespace

@@ -83,6 +83,8 @@ Verdict verify_after_heal(Cluster& cluster, Workload& workload) {
             read.ret_ns = now_ns();
             auto* objs = std::get_if<proto::ApiObjects>(&r);
             if (!objs || objs->objects.size() != 1) {
+                // The node itself is gone: so is every write acknowledged on it.
+                v.lost += acked[key].size();
                 v.problems.push_back(cluster.at(m).name() + " cannot read node " + key);
                 continue;
             }
