@@ -6,6 +6,7 @@
 // the fault and checks the history (verify.hpp).
 #include <gtest/gtest.h>
 
+#include <random>
 #include <thread>
 
 #include "tests/faults/cluster.hpp"
@@ -305,6 +306,35 @@ TEST(Collective3, packetLossAndDelay_loseNothing) {
     c->wait_all_follow();
     w.stop();
     expect_clean("Collective3.packetLoss10pct.delay30ms", verify_after_heal(*c, w), *c);
+}
+
+// Without netem, loss is approximated by flapping links: every 30 ms each
+// direction of each pair is cut with probability 10 % for that slot.
+TEST(Collective3, flakyLinks_loseNothing) {
+    FORMED_OR_SKIP(c, 3);
+    Workload w(*c, load(31));
+    w.start();
+    std::mt19937_64 rng(31);
+    auto end = Clock::now() + 6s;
+    size_t slots = 0;
+    while (Clock::now() < end) {
+        for (size_t a = 0; a < c->size(); ++a)
+            for (size_t b = 0; b < c->size(); ++b) {
+                if (a == b) continue;
+                if (rng() % 10 == 0)
+                    c->net().block(a, b);
+                else
+                    c->net().unblock(a, b);
+            }
+        ++slots;
+        std::this_thread::sleep_for(30ms);
+    }
+    c->net().heal();
+    c->wait_all_follow();
+    std::this_thread::sleep_for(1s);
+    w.stop();
+    expect_clean("Collective3.flakyLinks 10pct slots=" + std::to_string(slots),
+                 verify_after_heal(*c, w), *c);
 }
 
 }  // namespace
