@@ -65,7 +65,8 @@ Daemon::Daemon(asio::io_context& io, Config config)
         cc::fs::ensure_dir(cfg, 0755);
         cc::fs::ensure_dir(layout.log_dir(), 0700);
         cc::fs::ensure_dir(config_.run_dir, 0755);
-    } catch (const cc::fs::FsError& e) {
+        lock_ = std::make_unique<InstanceLock>(config_.state_dir);
+    } catch (const std::exception& e) {
         throw StartupError(e.what());
     }
 
@@ -287,13 +288,19 @@ void Daemon::answer_write(proto::ApiWrite w, net::ApiReply reply) {
         reply(proto::ApiError{proto::ApiErrorCode::BadRequest, e.what()});
         return;
     }
-    driver_->propose(w.command, [reply = std::move(reply)](WriteOutcome o) {
+    driver_->propose(w.command, [reply = std::move(reply), lone = !in_collective_](WriteOutcome o) {
         using K = WriteOutcome::Kind;
         switch (o.kind) {
             case K::Applied:
                 reply(proto::ApiWriteDone{o.index, std::move(o.result)});
                 return;
             case K::NoQuorum:
+                // A lone server lacks "quorum" only for a moment after a failed
+                // log write, while it re-elects itself.
+                if (lone)
+                    o.reason =
+                        "confluentd is recovering from a failed log write; nothing was "
+                        "changed, retry in a moment";
                 reply(proto::ApiError{proto::ApiErrorCode::NoQuorum, o.reason});
                 return;
             case K::StorageFailed:

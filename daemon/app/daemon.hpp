@@ -23,6 +23,7 @@
 
 #include "daemon/app/cfg_writer.hpp"
 #include "daemon/app/config.hpp"
+#include "daemon/app/instance_lock.hpp"
 #include "daemon/app/raft_driver.hpp"
 #include "daemon/net/api/api_server.hpp"
 #include "daemon/state/database.hpp"
@@ -65,6 +66,7 @@ class Daemon final : public net::ApiHandler {
     Config config_;
     std::string my_name_;
     bool in_collective_ = false;
+    std::unique_ptr<InstanceLock> lock_;  // first: held while anything else lives
     state::Database db_;
     storage::HardStateFile hard_state_;
     storage::SnapshotMetaFile snapshot_meta_;

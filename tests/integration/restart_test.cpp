@@ -159,3 +159,18 @@ TEST(Restart, lostStateDir_continuesTheLogAfterTheCfgFiles) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Restart, secondDaemonOnTheSameDirs_refusesToStartAndLeavesTheFirstServing) {
+    Member m;
+    m.start();
+    ASSERT_EQ(m.cli("nodedefine", {"n1"}).status, 0);
+    auto second = cc::it::run_program(CC_CONFLUENTD, {}, m.env());
+    EXPECT_EQ(second.status, 1) << second;
+    EXPECT_NE(second.err.find("another confluentd is already running"), std::string::npos)
+        << second;
+    EXPECT_EQ(m.cli("nodelist", {}).out, "n1\n");
+}
+
+}  // namespace

@@ -219,8 +219,16 @@ ApiServer::ApiServer(asio::io_context& io, std::filesystem::path socket_path, Ap
       acceptor_(io) {
     cc::fs::ensure_dir(path_.parent_path(), 0755);
     std::error_code fec;
-    if (std::filesystem::is_socket(path_, fec)) std::filesystem::remove(path_, fec);
     boost::system::error_code ec;
+    if (std::filesystem::is_socket(path_, fec)) {
+        // Someone still answering on it is another daemon: never steal its socket.
+        stream::socket probe(io);
+        probe.connect(stream::endpoint(path_.string()), ec);
+        if (!ec)
+            throw cc::fs::FsError("another confluentd is serving " + path_.string() +
+                                  "; stop it or use another run dir");
+        std::filesystem::remove(path_, fec);
+    }
     acceptor_.open(stream(), ec);
     // Created 0600 from the start: no window where another user could connect.
     mode_t old = ::umask(0177);

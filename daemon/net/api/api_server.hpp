@@ -47,8 +47,9 @@ class ApiServer {
     // server stops reading from it.
     static constexpr size_t kMaxPipelined = 256;
 
-    // Binds socket_path (a stale socket file is replaced) with mode 0600.
-    // Throws cc::fs::FsError naming the path if it cannot.
+    // Binds socket_path (a stale socket file is replaced; a live one, another
+    // daemon's, is not) with mode 0600. Throws cc::fs::FsError naming the path
+    // if it cannot.
     ApiServer(boost::asio::io_context& io, std::filesystem::path socket_path, ApiHandler& handler,
               uid_t allowed_uid = 0);
     // Closes every connection and removes the socket file.
