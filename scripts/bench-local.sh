@@ -119,7 +119,8 @@ Notes:
   in this run: ${render_ms:-?} ms, $(du -m "$CONFLUENT_ETC_DIR/cfg/nodes" 2>/dev/null | cut -f1) MB) never stalls the API.
   The replica roughly doubles the memory of the node database.
 - With 100,000 nodes the writer rewrites cfg/nodes at most every ten render
-  times; that rendering and the fsync of the big file compete with the log's
-  fsyncs for the CPUs and the disk, hence the lower write rate in that row.
+  times, at nice 10; that rendering and the fsync of the big file still
+  compete with the log's fsyncs for the CPUs and the disk (compare the two
+  16-client rows).
 MD
 echo "wrote BENCHMARKS.md" >&2
