@@ -29,9 +29,12 @@ PeerBridge::PeerBridge(boost::asio::io_context& io, BridgeOptions options, Bridg
         });
     };
     h.on_link = [this, alive = alive_](const ssh::PeerInfo& peer, bool up) {
-        if (!up || peer.direction != ssh::Direction::Inbound || !handlers_.on_link) return;
-        boost::asio::post(io_, [this, alive, name = peer.name, addr = peer.remote_address] {
-            if (*alive) handlers_.on_link(name, addr);
+        if (peer.direction != ssh::Direction::Inbound) return;
+        boost::asio::post(io_, [this, alive, up, name = peer.name, addr = peer.remote_address] {
+            if (!*alive) return;
+            auto& n = inbound_[name];
+            n = up ? n + 1 : (n > 0 ? n - 1 : 0);
+            if (up && handlers_.on_link) handlers_.on_link(name, addr);
         });
     };
     if (handlers_.on_join) h.on_join = handlers_.on_join;
@@ -65,7 +68,9 @@ uint16_t PeerBridge::port() const {
 }
 
 bool PeerBridge::connected(const std::string& member) const {
-    return transport_->connected(member);
+    if (transport_->connected(member)) return true;
+    auto it = inbound_.find(member);
+    return it != inbound_.end() && it->second > 0;
 }
 
 }  // namespace cc::collective

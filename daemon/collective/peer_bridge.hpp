@@ -59,6 +59,7 @@ class PeerBridge {
     void stop();
 
     uint16_t port() const;
+    // Whether a link to or from `member` is up (daemon thread).
     bool connected(const std::string& member) const;
 
   private:
@@ -66,6 +67,7 @@ class PeerBridge {
     BridgeHandlers handlers_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
     std::unique_ptr<ssh::PeerTransport> transport_;
+    std::map<std::string, int> inbound_;  // member -> inbound links up
 };
 
 }  // namespace cc::collective

@@ -1,0 +1,36 @@
+// What the collective logic needs from the daemon's consensus driver: its
+// status, member list changes through the log, and delivery of peer
+// messages. The app's RaftDriver implements it.
+//
+// Threading: every call on the daemon thread; `done` is called there too,
+// exactly once.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "daemon/raft/core.hpp"
+#include "proto/raft.hpp"
+#include "proto/raft_types.hpp"
+
+namespace cc::collective {
+
+struct ChangeOutcome {
+    enum class Kind { Committed, NoQuorum, Rejected, Failed };
+    Kind kind = Kind::Committed;
+    uint64_t index = 0;  // Committed: the entry's log index (applied on this member)
+    std::string reason;  // otherwise: one line for the user
+};
+
+class ConsensusAccess {
+  public:
+    virtual ~ConsensusAccess() = default;
+    virtual raft::Status consensus_status() const = 0;
+    // A member list differing from the latest in exactly one member.
+    virtual void change_members(proto::Membership members,
+                                std::function<void(ChangeOutcome)> done) = 0;
+    virtual void deliver(const std::string& from, proto::RaftMessage message) = 0;
+};
+
+}  // namespace cc::collective

@@ -1,0 +1,392 @@
+#include "daemon/collective/member_service.hpp"
+
+#include <unistd.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <random>
+
+#include "daemon/collective/join_inviter.hpp"
+#include "daemon/collective/joiner.hpp"
+#include "daemon/collective/member_list.hpp"
+#include "daemon/collective/status_report.hpp"
+#include "daemon/state/member_files.hpp"
+#include "daemon/storage/layout.hpp"
+#include "daemon/util/log.hpp"
+
+namespace cc::collective {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kNoQuorum = "Collective does not have quorum";
+// How long an inviter keeps retrying a member list change that meets
+// another one still in flight (a previous joiner's promotion), and waits
+// for it to commit.
+constexpr auto kAdmitBound = std::chrono::seconds(20);
+
+std::string host_name() {
+    char buf[256] = {};
+    if (::gethostname(buf, sizeof buf - 1) != 0 || !buf[0]) return "localhost";
+    std::string h(buf);
+    return h.substr(0, h.find('.'));
+}
+
+proto::ApiError error(proto::ApiErrorCode code, std::string message) {
+    return proto::ApiError{code, std::move(message)};
+}
+
+bool wildcard(const std::string& host) {
+    return host.empty() || host == "0.0.0.0" || host == "::" || host == "*";
+}
+
+}  // namespace
+
+struct MemberService::AdmitWait {
+    proto::MemberInfo member;
+    std::chrono::steady_clock::time_point deadline;
+    std::optional<std::variant<proto::JoinAccept, std::string>> result;
+};
+
+MemberService::MemberService(asio::io_context& io, ServiceOptions options,
+                             ConsensusAccess& consensus)
+    : io_(io),
+      options_(std::move(options)),
+      consensus_(consensus),
+      book_(storage::Layout(options_.state_dir).collective() / "invitations") {
+    std::random_device rd;
+    boot_id_ = (uint64_t(rd()) << 32) ^ rd();
+    if (crypto::key_exists(options_.etc_dir))
+        key_ = crypto::load_private_key(options_.etc_dir / crypto::kPrivateKeyFile);
+}
+
+MemberService::~MemberService() {
+    stop();
+}
+
+void MemberService::start() {
+    // A lone server listens only once it invites someone.
+    if (key_ && in_collective()) start_bridge();
+}
+
+void MemberService::stop() {
+    *alive_ = false;
+    {
+        std::lock_guard lock(mu_);
+        stopping_ = true;
+    }
+    cv_.notify_all();
+    if (bridge_) bridge_->stop();
+    if (join_thread_.joinable()) join_thread_.join();
+}
+
+bool MemberService::in_collective() const {
+    return fs::exists(options_.etc_dir / "cfg" / "collective");
+}
+
+std::string MemberService::fingerprint() const {
+    return key_ ? key_->fingerprint : std::string();
+}
+
+std::string MemberService::self_address() const {
+    if (!options_.advertise.empty()) return with_port(options_.advertise, options_.port);
+    auto listen = parse_server(options_.listen, options_.port);
+    if (!wildcard(listen.host))
+        return with_port(listen.host + ":" + std::to_string(listen.port), options_.port);
+    return with_port(options_.my_name, options_.port);
+}
+
+bool MemberService::ensure_key() {
+    if (key_) return false;
+    bool created = false;
+    if (!crypto::key_exists(options_.etc_dir)) {
+        crypto::generate_key_and_cert(options_.etc_dir, host_name());
+        created = true;
+        cc::log::info("generated this member's key and certificate in ", options_.etc_dir.string());
+    }
+    key_ = crypto::load_private_key(options_.etc_dir / crypto::kPrivateKeyFile);
+    return created;
+}
+
+void MemberService::start_bridge() {
+    if (bridge_ || !key_) return;
+    BridgeOptions o;
+    o.my_name = options_.my_name;
+    auto listen = parse_server(options_.listen, options_.port);
+    o.listen_host = wildcard(listen.host) ? "0.0.0.0" : listen.host;
+    o.listen_port = listen.port;
+    o.limits = options_.limits;
+    BridgeHandlers h;
+    h.members = [this] {
+        refreshed_ = consensus_.consensus_status().membership;
+        return refreshed_;
+    };
+    h.deliver = [this](const std::string& from, proto::RaftMessage m) {
+        consensus_.deliver(from, std::move(m));
+    };
+    h.accepting_joins = [this] { return book_.has_pending(); };
+    h.on_join = [this, blob = key_->blob](std::unique_ptr<ssh::Connection> conn) {
+        auto line = serve_join(*conn, book_, blob, ssh::kDefaultPeerPort,
+                               [this](proto::MemberInfo m) { return admit(std::move(m)); });
+        cc::log::info(line);
+    };
+    bridge_ = std::make_unique<PeerBridge>(io_, o, std::move(h), *key_);
+    bridge_->start();
+    cc::log::info("collective port listening on ", o.listen_host, ":", bridge_->port(),
+                  "; this member is reached at ", self_address());
+}
+
+void MemberService::send(const std::string& to, const proto::RaftMessage& message) {
+    if (!bridge_) return;
+    // A member added a moment ago is not known to the transport yet.
+    if (!find_member(refreshed_, to)) bridge_->refresh();
+    bridge_->send(to, message);
+}
+
+void MemberService::members_maybe_changed() {
+    if (!bridge_) return;
+    if (consensus_.consensus_status().membership != refreshed_) bridge_->refresh();
+}
+
+proto::ApiStatus MemberService::status() const {
+    ReportContext c;
+    c.in_collective = in_collective();
+    c.my_name = options_.my_name;
+    c.fingerprint = fingerprint();
+    c.link_up = [this](const std::string& m) { return bridge_ && bridge_->connected(m); };
+    auto s = status_report(consensus_.consensus_status(), raft::Clock::now(), c);
+    s.boot_id = boot_id_;
+    return s;
+}
+
+// ---- invite ----
+
+void MemberService::register_self(std::function<void(std::optional<std::string>)> done) {
+    auto s = consensus_.consensus_status();
+    const auto* mine = find_member(s.membership, options_.my_name);
+    proto::MemberInfo self{options_.my_name, self_address(), key_->fingerprint,
+                           mine ? mine->role : proto::Role::Voter, false};
+    if (mine && mine->fingerprint == self.fingerprint && in_collective()) {
+        done(std::nullopt);
+        return;
+    }
+    if (mine && *mine == self) {
+        // Nothing to change but no cfg/collective yet: the entry at boot holds it.
+        done(std::nullopt);
+        return;
+    }
+    if (!fs::exists(options_.etc_dir / "cfg" / "myname"))
+        state::save_myname(options_.etc_dir / "cfg" / "myname", options_.my_name);
+    consensus_.change_members(with_member(s.membership, self), [done](ChangeOutcome o) {
+        if (o.kind == ChangeOutcome::Kind::Committed) {
+            done(std::nullopt);
+        } else {
+            done(o.kind == ChangeOutcome::Kind::NoQuorum ? std::string(kNoQuorum) : o.reason);
+        }
+    });
+}
+
+void MemberService::invite(const proto::ApiInvite& request, Reply reply) {
+    if (!crypto::valid_member_name(request.name)) {
+        reply(error(proto::ApiErrorCode::BadRequest,
+                    "'" + request.name +
+                        "' is not a valid member name (1 to 64 characters of A-Z a-z 0-9 . _ -)"));
+        return;
+    }
+    if (request.name == options_.my_name) {
+        reply(error(
+            proto::ApiErrorCode::BadRequest,
+            request.name + " is this member's own name; invite the other server by its name"));
+        return;
+    }
+    bool created = false;
+    try {
+        created = ensure_key();
+        start_bridge();
+    } catch (const std::exception& e) {
+        reply(error(proto::ApiErrorCode::Internal, e.what()));
+        return;
+    }
+    if (!consensus_.consensus_status().quorum) {
+        reply(error(proto::ApiErrorCode::NoQuorum, kNoQuorum));
+        return;
+    }
+    register_self([this, request, reply, created, alive = alive_](std::optional<std::string> e) {
+        if (!*alive) return;
+        if (e) {
+            reply(error(proto::ApiErrorCode::NoQuorum, *e));
+            return;
+        }
+        auto ttl = request.ttl_seconds ? std::chrono::seconds(request.ttl_seconds)
+                                       : options_.invitation_ttl;
+        try {
+            auto token = book_.invite(
+                request.name, request.nonvoting ? proto::Role::NonVoter : proto::Role::Voter, ttl);
+            cc::log::info("invited ", request.name, request.nonvoting ? " (non-voting)" : "",
+                          "; the invitation expires in ", ttl.count(), " s");
+            reply(proto::ApiInvitation{token, created});
+        } catch (const std::exception& ex) {
+            reply(error(proto::ApiErrorCode::Internal, ex.what()));
+        }
+    });
+}
+
+// ---- the inviter's side of a join ----
+
+std::variant<proto::JoinAccept, std::string> MemberService::admit(proto::MemberInfo member) {
+    auto wait = std::make_shared<AdmitWait>();
+    wait->member = std::move(member);
+    wait->deadline = std::chrono::steady_clock::now() + kAdmitBound;
+    asio::post(io_, [this, wait, alive = alive_] {
+        if (*alive) try_admit(wait);
+    });
+    std::unique_lock lock(mu_);
+    bool done = cv_.wait_until(lock, wait->deadline + std::chrono::seconds(1),
+                               [&] { return stopping_ || wait->result.has_value(); });
+    if (wait->result) return *wait->result;
+    if (!done) return std::string("timed out adding the member to the collective; try again");
+    return std::string("the inviting member is shutting down; try again");
+}
+
+void MemberService::try_admit(std::shared_ptr<AdmitWait> wait) {
+    auto finish = [this, wait](std::variant<proto::JoinAccept, std::string> r) {
+        {
+            std::lock_guard lock(mu_);
+            wait->result = std::move(r);
+        }
+        cv_.notify_all();
+    };
+    auto s = consensus_.consensus_status();
+    if (!s.quorum) return finish(std::string(kNoQuorum));
+    auto accept = [this, wait](uint64_t index) {
+        auto now = consensus_.consensus_status();
+        return proto::JoinAccept{now.membership, now.leader, wait->member.address, index};
+    };
+    const auto* existing = find_member(s.membership, wait->member.name);
+    if (existing && existing->address == wait->member.address &&
+        existing->fingerprint == wait->member.fingerprint && existing->role == wait->member.role)
+        return finish(accept(s.commit_index));  // already in, as it is
+    consensus_.change_members(
+        with_member(s.membership, wait->member),
+        [this, wait, finish, accept, alive = alive_](ChangeOutcome o) {
+            if (!*alive) return;
+            using K = ChangeOutcome::Kind;
+            if (o.kind == K::Committed) return finish(accept(o.index));
+            if (o.kind == K::NoQuorum) return finish(std::string(kNoQuorum));
+            if (o.kind == K::Rejected && std::chrono::steady_clock::now() < wait->deadline) {
+                // Most likely another member list change (a promotion) is in flight.
+                auto timer =
+                    std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(100));
+                timer->async_wait([this, wait, timer, alive](boost::system::error_code ec) {
+                    if (!ec && *alive) try_admit(wait);
+                });
+                return;
+            }
+            finish(o.reason.empty() ? std::string("the member list change failed; try again")
+                                    : o.reason);
+        });
+}
+
+// ---- join ----
+
+void MemberService::join(const proto::ApiJoin& request, Reply reply) {
+    crypto::ParsedToken token;
+    try {
+        token = crypto::parse_token(request.token);
+    } catch (const crypto::InvalidTokenFormat& e) {
+        reply(error(proto::ApiErrorCode::BadRequest, e.what()));
+        return;
+    }
+    if (joining_) {
+        reply(error(proto::ApiErrorCode::BadRequest,
+                    "a join is already in progress on this member; wait for it to finish"));
+        return;
+    }
+    bool created = false;
+    try {
+        created = ensure_key();
+    } catch (const std::exception& e) {
+        reply(error(proto::ApiErrorCode::Internal, e.what()));
+        return;
+    }
+    joining_ = true;
+    if (join_thread_.joinable()) join_thread_.join();
+    JoinRequestOptions o;
+    o.server = request.server;
+    o.advertise = options_.advertise.empty() ? std::string() : self_address();
+    o.limits = options_.limits;
+    join_thread_ = std::thread(
+        [this, o, token = std::move(token), key = *key_, reply, created, alive = alive_] {
+            std::variant<proto::JoinAccept, std::string> result;
+            try {
+                result = join_collective(o, token, key);
+            } catch (const JoinFailure& e) {
+                result = std::string(e.what());
+            } catch (const std::exception& e) {
+                result = "Failed to connect to " + o.server + ": " + e.what();
+            }
+            asio::post(
+                io_, [this, result = std::move(result), name = token.name, reply, created, alive] {
+                    if (!*alive) return;
+                    joining_ = false;
+                    if (auto* failure = std::get_if<std::string>(&result)) {
+                        cc::log::warn("join failed: ", *failure);
+                        auto code = *failure == kNoQuorum ? proto::ApiErrorCode::NoQuorum
+                                                          : proto::ApiErrorCode::BadRequest;
+                        reply(error(code, *failure));
+                        return;
+                    }
+                    const auto& accept = std::get<proto::JoinAccept>(result);
+                    cc::log::info("joined the collective as ", name, " (leader ", accept.leader,
+                                  ", member list committed at index ", accept.commit_index,
+                                  "); restarting as a new member");
+                    reply(proto::ApiJoinStarted{name, accept.commit_index, boot_id_, created});
+                    if (on_joined) on_joined({name, accept.members});
+                });
+        });
+}
+
+// ---- delete ----
+
+void MemberService::delete_member(const proto::ApiDeleteMember& request, Reply reply) {
+    auto s = status();
+    const proto::ApiMemberStatus* m = nullptr;
+    for (const auto& x : s.members)
+        if (x.name == request.name) m = &x;
+    if (!s.in_collective || m == nullptr) {
+        reply(error(proto::ApiErrorCode::NotFound,
+                    request.name + " is not a recognized collective member"));
+        return;
+    }
+    if (m->active || m->name == s.leader || m->name == options_.my_name) {
+        reply(error(proto::ApiErrorCode::BadRequest,
+                    request.name + " is still active, stop the confluent service to remove it"));
+        return;
+    }
+    if (!s.quorum) {
+        reply(error(proto::ApiErrorCode::NoQuorum, kNoQuorum));
+        return;
+    }
+    auto list = without_member(consensus_.consensus_status().membership, request.name);
+    if (!list) {
+        reply(error(proto::ApiErrorCode::NotFound,
+                    request.name + " is not a recognized collective member"));
+        return;
+    }
+    consensus_.change_members(*list, [reply, name = request.name](ChangeOutcome o) {
+        using K = ChangeOutcome::Kind;
+        if (o.kind == K::Committed) {
+            cc::log::info("member ", name, " deleted from the collective at index ", o.index);
+            reply(proto::ApiDone{{"Successfully deleted " + name}});
+        } else if (o.kind == K::NoQuorum) {
+            reply(error(proto::ApiErrorCode::NoQuorum, kNoQuorum));
+        } else {
+            reply(error(proto::ApiErrorCode::Internal,
+                        o.reason.empty() ? "the member list change failed; try again" : o.reason));
+        }
+    });
+}
+
+}  // namespace cc::collective

@@ -1,0 +1,117 @@
+// MemberService: this member's part in a collective, between the local API
+// and the consensus driver. It owns the member key (loaded or created on
+// demand), the pending invitations, and the peer bridge (SSH transport), and
+// answers the collective commands:
+//
+//   invite  needs quorum. On a server in no collective it first records this
+//           member (name, address, key fingerprint) through the log, which
+//           writes cfg/collective; then it creates the invitation.
+//   join    runs the join exchange with SERVER on a thread of its own; once
+//           the inviter has committed us, on_joined is called with what the
+//           daemon needs to restart as a fresh member (fresh_start.hpp), and
+//           the caller gets ApiJoinStarted to wait for the catch-up.
+//   delete  offline members only, through the log, with quorum.
+//   status  collective show (status_report.hpp).
+//
+// The inviter's side of a join (join_inviter.hpp) runs on a transport
+// thread; its member list change is handed to the daemon thread and retried
+// while another member list change is still in flight.
+//
+// Threading: construct and call on the daemon thread. stop() before the
+// consensus driver goes away.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "daemon/collective/consensus_access.hpp"
+#include "daemon/collective/peer_bridge.hpp"
+#include "daemon/crypto/invitation_book.hpp"
+#include "proto/api.hpp"
+#include "proto/peer.hpp"
+
+namespace cc::collective {
+
+struct ServiceOptions {
+    std::filesystem::path etc_dir;
+    std::filesystem::path state_dir;
+    std::string my_name;
+    std::string listen = "0.0.0.0";  // ADDR or ADDR:PORT
+    uint16_t port = ssh::kDefaultPeerPort;
+    std::string advertise;  // ADDR[:PORT] others use for us; empty = see self_address()
+    std::chrono::seconds invitation_ttl = crypto::kDefaultInvitationTtl;
+    ssh::Limits limits;
+};
+
+// The daemon must restart as a new member with these (see fresh_start.hpp).
+struct JoinedCollective {
+    std::string name;
+    proto::Membership members;
+};
+
+class MemberService {
+  public:
+    using Reply = std::function<void(proto::ApiResponse)>;
+
+    MemberService(boost::asio::io_context& io, ServiceOptions options, ConsensusAccess& consensus);
+    ~MemberService();
+    MemberService(const MemberService&) = delete;
+    MemberService& operator=(const MemberService&) = delete;
+
+    // Starts the transport when this member has a key. Throws
+    // std::runtime_error when the collective port cannot be bound.
+    void start();
+    void stop();
+
+    // The driver's outgoing messages.
+    void send(const std::string& to, const proto::RaftMessage& message);
+    // After the driver processed events: reconnects when the member list changed.
+    void members_maybe_changed();
+
+    void invite(const proto::ApiInvite& request, Reply reply);
+    void join(const proto::ApiJoin& request, Reply reply);
+    void delete_member(const proto::ApiDeleteMember& request, Reply reply);
+    proto::ApiStatus status() const;
+
+    bool in_collective() const;
+    std::string fingerprint() const;
+    // Where others reach this member: advertise, else the listen address when
+    // it is a specific one, else the member name; with the port.
+    std::string self_address() const;
+
+    std::function<void(JoinedCollective)> on_joined;
+
+  private:
+    struct AdmitWait;
+    bool ensure_key();  // true when it had to create one
+    void start_bridge();
+    void register_self(std::function<void(std::optional<std::string> error)> done);
+    std::variant<proto::JoinAccept, std::string> admit(proto::MemberInfo member);
+    void try_admit(std::shared_ptr<AdmitWait> wait);
+
+    boost::asio::io_context& io_;
+    ServiceOptions options_;
+    ConsensusAccess& consensus_;
+    crypto::InvitationBook book_;
+    std::optional<crypto::MemberKey> key_;
+    std::unique_ptr<PeerBridge> bridge_;
+    proto::Membership refreshed_;
+    uint64_t boot_id_;
+    std::thread join_thread_;
+    bool joining_ = false;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+    // Inviter threads waiting for their member list change.
+    std::mutex mu_;
+    std::condition_variable cv_;
+    bool stopping_ = false;
+};
+
+}  // namespace cc::collective

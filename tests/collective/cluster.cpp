@@ -1,0 +1,73 @@
+#include "tests/collective/cluster.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <random>
+#include <thread>
+
+namespace cc::ct {
+
+Cluster::Cluster(size_t members) {
+    std::random_device rd;
+    unsigned first = 10 + rd() % (250 - 10 - static_cast<unsigned>(members));
+    for (size_t i = 0; i < members; ++i) {
+        auto m = std::make_unique<it::Member>("mgt" + std::to_string(i + 1));
+        std::string addr = "127.0.0." + std::to_string(first + i);
+        std::ofstream toml(m->etc / "confluent.toml");
+        toml << "[collective]\nlisten = \"" << addr << "\"\nadvertise = \"" << addr << "\"\n";
+        members_.push_back(std::move(m));
+        addresses_.push_back(addr);
+    }
+}
+
+std::string Cluster::address(size_t i) const {
+    return addresses_.at(i);
+}
+
+void Cluster::start_all() {
+    for (auto& m : members_) m->start();
+}
+
+std::string Cluster::ok(size_t i, const std::string& tool, const std::vector<std::string>& args) {
+    auto r = run(i, tool, args);
+    EXPECT_EQ(r.status, 0) << tool << " on mgt" << i + 1 << "\n" << r;
+    EXPECT_EQ(r.err, "") << tool << " on mgt" << i + 1;
+    return r.out;
+}
+
+std::string Cluster::fails(size_t i, const std::string& tool,
+                           const std::vector<std::string>& args) {
+    auto r = run(i, tool, args);
+    EXPECT_EQ(r.status, 1) << tool << " on mgt" << i + 1 << "\n" << r;
+    EXPECT_EQ(r.out, "") << tool;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    if (!r.err.empty() && r.err.back() == '\n') r.err.pop_back();
+    return r.err;
+}
+
+std::string Cluster::invite_and_join(size_t inviter, size_t joiner, bool nonvoting) {
+    std::vector<std::string> args{"invite", "mgt" + std::to_string(joiner + 1)};
+    if (nonvoting) args.push_back("-n");
+    auto inv = run(inviter, "collective", args);
+    EXPECT_EQ(inv.status, 0) << inv;
+    std::string token = inv.out.substr(0, inv.out.find('\n'));
+    auto j = run(joiner, "collective", {"join", address(inviter), "-i", token});
+    EXPECT_EQ(j.status, 0) << j << "\n" << members_[joiner]->log();
+    return j.out;
+}
+
+std::string Cluster::show_until(size_t i, const std::string& expected,
+                                std::chrono::milliseconds bound) {
+    auto deadline = std::chrono::steady_clock::now() + bound;
+    std::string last;
+    for (;;) {
+        auto r = run(i, "collective", {"show"});
+        last = r.out + r.err;
+        if (r.status == 0 && r.out == expected) return r.out;
+        if (std::chrono::steady_clock::now() > deadline) return last;
+        std::this_thread::sleep_for(50ms);
+    }
+}
+
+}  // namespace cc::ct

@@ -1,0 +1,56 @@
+// A collective of real confluentd processes on loopback for tests: member i
+// is named mgt<i+1>, listens on its own 127.0.0.N (N drawn at random per run,
+// so parallel runs rarely meet) at the default port, and advertises that
+// address. Members start as lone servers without a key, as freshly installed.
+//
+// Threading: one test thread.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/integration/harness.hpp"
+
+namespace cc::ct {
+
+using namespace std::chrono_literals;
+using it::CmdResult;
+
+class Cluster {
+  public:
+    explicit Cluster(size_t members);
+
+    it::Member& operator[](size_t i) { return *members_.at(i); }
+    // "127.0.0.N" of member i (what `collective join` takes).
+    std::string address(size_t i) const;
+    size_t size() const { return members_.size(); }
+
+    void start(size_t i) { members_.at(i)->start(); }
+    void start_all();
+
+    // A tool that must succeed: its stdout (stderr must be empty).
+    std::string ok(size_t i, const std::string& tool, const std::vector<std::string>& args);
+    // A tool that must fail with exit 1, nothing on stdout, one line on
+    // stderr: that line without its newline.
+    std::string fails(size_t i, const std::string& tool, const std::vector<std::string>& args);
+    CmdResult run(size_t i, const std::string& tool, const std::vector<std::string>& args) {
+        return members_.at(i)->cli(tool, args);
+    }
+
+    // invite on `inviter`, join on `joiner` through `via` (default: the
+    // inviter); returns the join's stdout.
+    std::string invite_and_join(size_t inviter, size_t joiner, bool nonvoting = false);
+
+    // Polls `collective show` on member i until it prints `expected`; the
+    // last output when the bound passes.
+    std::string show_until(size_t i, const std::string& expected,
+                           std::chrono::milliseconds bound = 15s);
+
+  private:
+    std::vector<std::unique_ptr<it::Member>> members_;
+    std::vector<std::string> addresses_;
+};
+
+}  // namespace cc::ct

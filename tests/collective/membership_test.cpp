@@ -1,0 +1,193 @@
+// Member list changes on real members: non-voting members, delete, re-invite
+// with a new key, restore from four files, five members losing their leader,
+// show -v/--json, and the SSH port seen by OpenSSH tools.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "daemon/state/member_files.hpp"
+#include "tests/collective/cluster.hpp"
+
+namespace {
+
+using cc::ct::Cluster;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+void form(Cluster& c, size_t n) {
+    for (size_t i = 1; i < n; ++i) c.invite_and_join(i - 1, i);
+}
+
+TEST(Membership, nonVotingMemberAndDeleteOfOfflineMembersOnly) {
+    Cluster c(3);
+    c.start_all();
+    c.invite_and_join(0, 1);
+    c.invite_and_join(0, 2, /*nonvoting=*/true);
+    const std::string all =
+        "Quorum: True\nLeader: mgt1\nActive collective members:\n    mgt2\n    mgt3 (nonvoting)\n";
+    EXPECT_EQ(c.show_until(1, all), all);
+
+    EXPECT_EQ(c.fails(1, "collective", {"delete", "mgt1"}),
+              "mgt1 is still active, stop the confluent service to remove it");
+    EXPECT_EQ(c.fails(1, "collective", {"delete", "mgt3"}),
+              "mgt3 is still active, stop the confluent service to remove it");
+    EXPECT_EQ(c.fails(1, "collective", {"delete", "mgt5"}),
+              "mgt5 is not a recognized collective member");
+
+    c[2].stop();
+    const std::string offline =
+        "Quorum: True\nLeader: mgt1\nActive collective members:\n    mgt2\n"
+        "Offline collective members:\n    mgt3 (nonvoting)\n";
+    EXPECT_EQ(c.show_until(0, offline), offline);
+    EXPECT_EQ(c.show_until(1, offline, 20s), offline);
+    EXPECT_EQ(c.ok(1, "collective", {"delete", "mgt3"}), "Successfully deleted mgt3\n");
+    const std::string two = "Quorum: True\nLeader: mgt1\nActive collective members:\n    mgt2\n";
+    EXPECT_EQ(c.show_until(0, two), two);
+    EXPECT_EQ(cc::state::load_collective(c[1].cfg() / "collective").membership.members.size(), 2u);
+}
+
+TEST(Membership, reinviteReplacesTheStaleEntryOfAReinstalledMember) {
+    Cluster c(3);
+    c.start_all();
+    form(c, 3);
+    std::string old_key = c[2].daemon_fingerprint();
+    // mgt3 is reinstalled: nothing left, a new key will be made.
+    c[2].kill9();
+    fs::remove_all(c[2].state);
+    for (const auto& e : fs::directory_iterator(c[2].etc))
+        if (e.path().filename() != "confluent.toml") fs::remove_all(e.path());
+    fs::create_directories(c[2].cfg());
+    c[2].start();
+    EXPECT_EQ(c.invite_and_join(1, 2), "Certificate generated successfully\nSuccess\n");
+    std::string new_key = c[2].daemon_fingerprint();
+    EXPECT_NE(new_key, old_key);
+    const std::string three =
+        "Quorum: True\nLeader: mgt1\nActive collective members:\n    mgt2\n    mgt3\n";
+    EXPECT_EQ(c.show_until(0, three), three);
+    auto list = cc::state::load_collective(c[0].cfg() / "collective").membership;
+    ASSERT_EQ(list.members.size(), 3u);
+    EXPECT_EQ(list.members[2].fingerprint, new_key);
+    // It takes writes again.
+    EXPECT_EQ(c.ok(2, "nodedefine", {"n9"}), "n9: created\n");
+}
+
+TEST(Membership, restoreFromFourFilesBringsBackTheConfiguration) {
+    Cluster c(3);
+    c.start_all();
+    form(c, 3);
+    c.ok(0, "nodedefine", {"n[1-200]", "groups=rack1"});
+    c.ok(1, "nodegroupattrib", {"everything", "collective.manager=mgt1"});
+    c[2].kill9();
+    // Keep the four files, lose everything else.
+    fs::path keep = c[2].root / "keep";
+    fs::create_directories(keep);
+    for (const char* f : {"privkey.pem", "srvcert.pem"}) fs::copy(c[2].etc / f, keep / f);
+    for (const char* f : {"collective", "myname"}) fs::copy(c[2].cfg() / f, keep / f);
+    fs::remove_all(c[2].state);
+    fs::remove_all(c[2].cfg());
+    fs::create_directories(c[2].cfg());
+    for (const char* f : {"privkey.pem", "srvcert.pem"}) {
+        fs::remove(c[2].etc / f);
+        fs::copy(keep / f, c[2].etc / f);
+    }
+    for (const char* f : {"collective", "myname"}) fs::copy(keep / f, c[2].cfg() / f);
+    c.ok(0, "nodedefine", {"n201"});  // a change it missed while away
+    c[2].start();
+    std::string last;
+    for (auto deadline = std::chrono::steady_clock::now() + 20s;
+         std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(50ms)) {
+        last = c.run(2, "nodelist", {"n200,n201"}).out;
+        if (last == "n200\nn201\n") break;
+    }
+    EXPECT_EQ(last, "n200\nn201\n") << c[2].log();
+    EXPECT_EQ(c.ok(2, "nodeattrib", {"n7", "collective.manager"}),
+              "n7: collective.manager: mgt1\n");
+    const std::string three =
+        "Quorum: True\nLeader: mgt1\nActive collective members:\n    mgt2\n    mgt3\n";
+    EXPECT_EQ(c.show_until(2, three), three);
+}
+
+TEST(Membership, fiveMembersSurviveTheLossOfTheirLeader) {
+    Cluster c(5);
+    c.start_all();
+    form(c, 5);
+    c.ok(3, "nodedefine", {"n1"});
+    c[0].kill9();
+    // A new leader among the four, with quorum, on every survivor.
+    std::string leader;
+    for (auto deadline = std::chrono::steady_clock::now() + 15s;
+         std::chrono::steady_clock::now() < deadline && leader.empty();
+         std::this_thread::sleep_for(50ms)) {
+        auto r = c.run(4, "collective", {"show"});
+        if (r.out.rfind("Quorum: True\nLeader: mgt", 0) == 0 &&
+            r.out.find("Leader: mgt1\n") == std::string::npos)
+            leader = r.out.substr(r.out.find("Leader: ") + 8, 4);
+    }
+    ASSERT_FALSE(leader.empty());
+    // Writes through any member, read back on another.
+    EXPECT_EQ(c.ok(1, "nodeattrib", {"n1", "location.rack=7"}), "n1: 7\n");
+    EXPECT_EQ(c.ok(1, "nodeattrib", {"n1", "location.rack"}), "n1: location.rack: 7\n");
+    auto v = c.ok(2, "collective", {"show", "--json"});
+    EXPECT_NE(v.find("\"quorum\":true"), std::string::npos) << v;
+    EXPECT_NE(v.find("\"offline\":[\"mgt1\"]"), std::string::npos) << v;
+    auto verbose = c.ok(4, "collective", {"show", "-v"});
+    EXPECT_NE(verbose.find("Offline collective members:\n    mgt1\n"), std::string::npos)
+        << verbose;
+    EXPECT_NE(verbose.find("Voters that may still fail before quorum is lost: "), std::string::npos)
+        << verbose;
+}
+
+TEST(Membership, showVerboseOnTheLeaderGivesTermIndexesLagAndMargin) {
+    Cluster c(3);
+    c.start_all();
+    form(c, 3);
+    auto v = c.ok(0, "collective", {"show", "-v"});
+    EXPECT_EQ(v.rfind("Quorum: True\nLeader: mgt1\nActive collective members:\n    mgt2\n    mgt3\n"
+                      "This member: mgt1 (leader)\nTerm: ",
+                      0),
+              0u)
+        << v;
+    EXPECT_NE(v.find("Voters that may still fail before quorum is lost: 1\n"), std::string::npos)
+        << v;
+    EXPECT_NE(v.find("    mgt2: voter, active, address " + c.address(1) + ":13001, lag "),
+              std::string::npos)
+        << v;
+    auto j = c.ok(1, "collective", {"show", "--json"});
+    EXPECT_EQ(j.rfind("{\"quorum\":true,\"leader\":\"mgt1\",\"active\":[\"mgt2\",\"mgt3\"]", 0), 0u)
+        << j;
+}
+
+TEST(Membership, sshKeyscanSeesTheKeyPinnedInCfgCollective) {
+    Cluster c(2);
+    c.start_all();
+    form(c, 2);
+    auto scan = cc::it::run_program("/usr/bin/ssh-keyscan",
+                                    {"-T", "5", "-t", "ecdsa", "-p", "13001", c.address(1)}, {});
+    ASSERT_EQ(scan.status, 0) << scan;
+    fs::path keys = c[0].root / "scanned";
+    { std::ofstream(keys) << scan.out; }
+    auto fp = cc::it::run_program("/usr/bin/ssh-keygen", {"-lf", keys.string()}, {});
+    ASSERT_EQ(fp.status, 0) << fp;
+    auto list = cc::state::load_collective(c[0].cfg() / "collective").membership;
+    EXPECT_NE(fp.out.find(" " + list.members[1].fingerprint + " "), std::string::npos)
+        << fp.out << " vs " << list.members[1].fingerprint;
+
+    // An OpenSSH client with a key the collective does not know is refused.
+    fs::path stranger = c[0].root / "stranger";
+    auto gen = cc::it::run_program("/usr/bin/ssh-keygen",
+                                   {"-q", "-t", "ecdsa", "-N", "", "-f", stranger.string()}, {});
+    ASSERT_EQ(gen.status, 0) << gen;
+    auto ssh =
+        cc::it::run_program("/usr/bin/ssh",
+                            {"-F", "/dev/null", "-i", stranger.string(), "-o", "BatchMode=yes",
+                             "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                             "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=5", "-p", "13001",
+                             "-s", "mgt9@" + c.address(1), "confluent-collective@v1"},
+                            {});
+    EXPECT_NE(ssh.status, 0) << ssh;
+    EXPECT_NE(ssh.err.find("Permission denied"), std::string::npos) << ssh.err;
+}
+
+}  // namespace
