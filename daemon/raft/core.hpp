@@ -5,7 +5,9 @@
 // passes the current time and a seed, so a simulator can replay it exactly.
 //
 // Threading: not thread-safe. Call every method from one thread (the daemon's
-// io_context thread), and call take_ready() after each event.
+// io_context thread), and call take_ready() after each event. Call tick(now)
+// once right after construction: it starts the timers (a collective of one
+// elects itself on that first tick).
 //
 // Driver loop, for every Ready r = take_ready():
 //   1. r.hard_state: write and fsync it before anything below.

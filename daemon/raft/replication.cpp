@@ -115,8 +115,10 @@ void State::on_append(const std::string& from, const proto::AppendRequest& m, Ti
         send(from, proto::AppendResponse{hs.term, false, 0, 0, m.seq});
         return;
     }
-    if (!well_formed(m)) return;
-    RAFT_CHECK(role != Role::Leader);  // two leaders in one term
+    // A second leader in our term, or entries that are not a log: only a
+    // broken or hostile peer sends these. Drop them (the simulator's checker
+    // is what proves correct peers never do).
+    if (!well_formed(m) || role == Role::Leader) return;
     if (role != Role::Follower || leader != from) become_follower(hs.term, from, now);
     leader_contact = now;
     reset_election_timer(now);
@@ -138,6 +140,7 @@ void State::on_append(const std::string& from, const proto::AppendRequest& m, Ti
         if (e.index <= snap) continue;  // committed, already in our snapshot
         if (e.index <= log.last_index()) {
             if (log.term_at(e.index) == e.term) continue;
+            if (e.index <= commit) return;  // would rewrite a committed entry
             truncate(e.index);
         }
         log.append(e);

@@ -79,7 +79,7 @@ void State::on_chunk(const std::string& from, const proto::SnapshotChunk& m, Tim
         send(from, proto::SnapshotAck{hs.term, m.index, 0, false});
         return;
     }
-    RAFT_CHECK(role != Role::Leader);  // two leaders in one term
+    if (role == Role::Leader || m.index_term > m.term) return;  // broken or hostile peer
     if (role != Role::Follower || leader != from) become_follower(hs.term, from, now);
     leader_contact = now;
     reset_election_timer(now);
