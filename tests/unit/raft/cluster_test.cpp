@@ -237,6 +237,26 @@ TEST(Cluster, forcedRecoveryIsRefusedWithQuorumAndRestoresWritesWithoutIt) {
     (void)l;
 }
 
+TEST(Cluster, messagesOnlyAHostilePeerSendsAreDroppedNotFatal) {
+    Cluster c(3);
+    c.run(2s);
+    auto l = c.leader();
+    auto term = c.core(l).hard_state().term;
+    // A second "leader" of our own term.
+    c.core(l).receive("m9", proto::AppendRequest{term, 0, 0, {}, 0, 0}, c.sim.now());
+    EXPECT_EQ(c.core(l).role(), Role::Leader);
+    // A "leader" rewriting a committed entry on a follower.
+    auto f = c.follower();
+    auto& fc = c.core(f);
+    ASSERT_GE(fc.commit_index(), 1u);
+    proto::Entry forged{term, 1, proto::EntryKind::Command, "P k forged"};
+    fc.receive(l, proto::AppendRequest{term, 0, 0, {forged}, 0, 0}, c.sim.now());
+    EXPECT_NE(fc.entry(1).data, "P k forged");
+    // A snapshot whose term is beyond the sender's.
+    fc.receive(l, proto::SnapshotChunk{term, 500, term + 7, {}, 0, "x", true}, c.sim.now());
+    EXPECT_LT(fc.last_index(), 500u);
+}
+
 TEST(Cluster, statusReportsQuorumLeaderAndMembers) {
     Cluster c(3);
     c.run(2s);
