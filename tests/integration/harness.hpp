@@ -5,7 +5,8 @@
 // No fixed sleeps: start() waits for the daemon's "ready:" log line on its
 // stderr pipe (bounded), stop/kill wait for the process to exit. The daemon
 // runs in its own process group, which the destructor kills with SIGKILL, so
-// a failing test never leaves a daemon behind.
+// a failing test never leaves a daemon behind; and it gets SIGKILL when the
+// test process dies (PR_SET_PDEATHSIG), so neither does a crashing one.
 //
 // Threading: one Member per test; a reader thread collects the daemon's log.
 #pragma once
