@@ -213,8 +213,11 @@ std::vector<std::string> attribute_lines(const proto::ApiObjects& objects, bool 
 }
 
 int run_tool(const char* name, int argc, char** argv, const std::function<int(int, char**)>& body) {
+    bool help = false;
+    for (int i = 1; i < argc; ++i)
+        help = help || std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h";
     try {
-        if (::geteuid() != 0)
+        if (::geteuid() != 0 && !help)
             throw CliError(std::string(name) +
                            ": permission denied: confluentd accepts only root; run it as root");
         return body(argc, argv);
