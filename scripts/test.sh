@@ -2,7 +2,8 @@
 # The whole test suite, as CI runs it: dependencies, clang-format check,
 # a normal build with every test, then an ASan/UBSan build of the tests.
 #   scripts/test.sh            everything
-#   SKIP_SANITIZE=1 scripts/test.sh   skip the ASan/UBSan pass (quicker local runs)
+#   SKIP_SANITIZE=1 scripts/test.sh   skip the sanitizer passes (quicker local runs)
+# The TSan pass covers the threaded parts: storage thread, SSH transport, API server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -20,3 +21,16 @@ if [ "${SKIP_SANITIZE:-0}" != 1 ]; then
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
      ctest --output-on-failure -j "$(nproc)" --timeout 900 -LE slow)
 fi
+
+if [ "${SKIP_SANITIZE:-0}" != 1 ]; then
+  echo "== build and test the threaded parts (TSan)"
+  tsan_targets=(storage_test ssh_test api_test)
+  scripts/install-deps.sh
+  cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCC_TSAN=ON >/dev/null
+  cmake --build build-tsan -j "$(nproc)" --target "${tsan_targets[@]}"
+  export TSAN_OPTIONS=halt_on_error=1
+  build-tsan/tests/unit/storage/storage_test
+  build-tsan/tests/unit/ssh/ssh_test
+  build-tsan/tests/unit/api/api_test
+fi
+
