@@ -1,21 +1,40 @@
-// collective gencert   create this member's key and certificate
-// collective show      quorum, leader, active and offline members
+// collective gencert              create this member's key and certificate
+// collective invite NAME [-n]     print a one-time token for server NAME
+// collective join SERVER [-i TOKEN]  join the collective SERVER belongs to
+// collective show [-v|--json]     quorum, leader, active and offline members
+// collective delete NAME          remove an offline member
 #include <unistd.h>
 
+#include <chrono>
 #include <iostream>
+#include <optional>
+#include <thread>
 
 #include "cli/client.hpp"
+#include "daemon/collective/show_format.hpp"
 #include "daemon/crypto/key.hpp"
 
 using namespace cc::cli;
 
 namespace {
 
+// How long `join` waits for the restarted daemon to catch up with the
+// collective (a large configuration takes a while to transfer and write).
+constexpr auto kCatchUpBound = std::chrono::seconds(300);
+constexpr auto kLinkGrace = std::chrono::seconds(3);
+
 std::string host_name() {
     char buf[256] = {};
     if (::gethostname(buf, sizeof buf - 1) != 0 || !buf[0]) return "localhost";
     std::string h(buf);
     return h.substr(0, h.find('.'));
+}
+
+// Collective commands print the daemon's line as it is: the texts are the
+// ones administrators know ("Invalid token", "Collective does not have quorum").
+[[noreturn]] void fail(const proto::ApiResponse& r, const char* what) {
+    if (auto* e = std::get_if<proto::ApiError>(&r)) throw CliError(e->message);
+    throw CliError(std::string("confluentd answered ") + what + " with something else");
 }
 
 int gencert(const cc::app::Config& config) {
@@ -33,27 +52,111 @@ int gencert(const cc::app::Config& config) {
     return 0;
 }
 
-int show(const cc::app::Config& config) {
-    ApiClient client(config.api_socket());
+proto::ApiStatus status(ApiClient& client) {
     auto r = client.call(proto::ApiStatusQuery{});
-    if (auto* e = std::get_if<proto::ApiError>(&r)) throw CliError(error_text(*e));
     auto* s = std::get_if<proto::ApiStatus>(&r);
-    if (!s) throw CliError("confluentd answered the status query with something else");
-    if (!s->in_collective) throw CliError("Collective mode not enabled on this system");
-    auto label = [&](const std::string& name) {
-        for (const auto& n : s->nonvoting)
-            if (n == name) return "    " + name + " (nonvoting)";
-        return "    " + name;
-    };
-    std::cout << "Quorum: " << (s->quorum ? "True" : "False") << "\n";
-    std::cout << "Leader: " << s->leader << "\n";
-    std::cout << "Active collective members:\n";
-    for (const auto& m : s->active) std::cout << label(m) << "\n";
-    if (!s->offline.empty()) {
-        std::cout << "Offline collective members:\n";
-        for (const auto& m : s->offline) std::cout << label(m) << "\n";
-    }
+    if (!s) fail(r, "the status query");
+    return *s;
+}
+
+int show(const cc::app::Config& config, bool verbose, bool json) {
+    ApiClient client(config.api_socket());
+    auto s = status(client);
+    if (!s.in_collective) throw CliError("Collective mode not enabled on this system");
+    if (json)
+        std::cout << cc::collective::format_show_json(s);
+    else
+        std::cout << (verbose ? cc::collective::format_show_verbose(s)
+                              : cc::collective::format_show(s));
     return 0;
+}
+
+int invite(const cc::app::Config& config, const std::string& name, bool nonvoting, uint64_t ttl) {
+    ApiClient client(config.api_socket());
+    auto r = client.call(proto::ApiInvite{name, nonvoting, ttl});
+    auto* inv = std::get_if<proto::ApiInvitation>(&r);
+    if (!inv) fail(r, "the invitation");
+    // stdout carries only the token, so that $(collective invite NAME) works.
+    if (inv->key_generated) std::cerr << "Certificate generated successfully\n";
+    std::cout << inv->token << "\n";
+    return 0;
+}
+
+bool votes(const proto::ApiStatus& s, const std::string& name) {
+    for (const auto& m : s.members)
+        if (m.name == name) return m.voter;
+    return false;
+}
+
+// Waits until the restarted daemon is the member `started.name` and has
+// applied the member list change that admitted it (and, for a voter, the
+// leader's promotion once it caught up).
+void wait_caught_up(const cc::app::Config& config, const proto::ApiJoinStarted& started) {
+    auto deadline = std::chrono::steady_clock::now() + kCatchUpBound;
+    std::optional<std::chrono::steady_clock::time_point> caught_up;
+    std::string last = "confluentd did not restart";
+    while (std::chrono::steady_clock::now() < deadline) {
+        try {
+            ApiClient client(config.api_socket());
+            auto s = status(client);
+            if (s.boot_id != started.previous_boot_id && s.my_name == started.name &&
+                s.in_collective && s.applied_index >= started.commit_index &&
+                (!started.will_vote || votes(s, started.name))) {
+                // Caught up; give the links to the other members a moment to
+                // come up, so that `collective show` right after is complete.
+                if (!caught_up) caught_up = std::chrono::steady_clock::now();
+                if (s.offline.empty() || std::chrono::steady_clock::now() > *caught_up + kLinkGrace)
+                    return;
+            }
+            last = "this member has applied index " + std::to_string(s.applied_index) + " of " +
+                   std::to_string(started.commit_index);
+        } catch (const CliError& e) {
+            last = e.what();  // the daemon is restarting
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    throw CliError("joined, but this member has not caught up with the collective yet (" + last +
+                   "); see confluentd's log");
+}
+
+int join(const cc::app::Config& config, const std::string& server, std::string token) {
+    if (token.empty()) {
+        std::cerr << "Paste the invitation here: " << std::flush;
+        std::getline(std::cin, token);
+    }
+    proto::ApiJoinStarted started;
+    {
+        ApiClient client(config.api_socket());
+        auto r = client.call(proto::ApiJoin{server, token});
+        auto* s = std::get_if<proto::ApiJoinStarted>(&r);
+        if (!s) fail(r, "the join");
+        started = *s;
+    }
+    if (started.key_generated) std::cout << "Certificate generated successfully\n" << std::flush;
+    wait_caught_up(config, started);
+    std::cout << "Success\n";
+    return 0;
+}
+
+int remove(const cc::app::Config& config, const std::string& name) {
+    ApiClient client(config.api_socket());
+    auto r = client.call(proto::ApiDeleteMember{name});
+    auto* done = std::get_if<proto::ApiDone>(&r);
+    if (!done) fail(r, "the delete");
+    for (const auto& line : done->lines) std::cout << line << "\n";
+    return 0;
+}
+
+const char* kUsage =
+    "Usage: collective SUBCOMMAND [options]\n"
+    "  gencert                  create this member's key and certificate\n"
+    "  invite NAME [-n]         print a one-time token that lets server NAME join\n"
+    "  join SERVER [-i TOKEN]   join the collective that SERVER belongs to\n"
+    "  show [-v] [--json]       quorum, leader, active and offline members\n"
+    "  delete NAME              remove an offline member";
+
+void expect_args(const std::vector<std::string>& args, size_t n, const std::string& usage) {
+    if (args.size() != n) throw CliError("usage: collective " + usage + " (see collective --help)");
 }
 
 }  // namespace
@@ -61,20 +164,48 @@ int show(const cc::app::Config& config) {
 int main(int argc, char** argv) {
     return run_tool("collective", argc, argv, [](int ac, char** av) {
         po::variables_map vm;
-        auto args = parse_command_line(ac, av, po::options_description("Options"),
-                                       "Usage: collective gencert | show\n"
-                                       "  gencert  create this member's key and certificate\n"
-                                       "  show     quorum, leader, active and offline members",
-                                       vm);
+        po::options_description opts("Options");
+        // clang-format off
+        opts.add_options()
+            ("nonvoting,n", "invite: the member joins without a vote")
+            ("ttl", po::value<uint64_t>(), "invite: seconds the invitation stays valid (default 3600)")
+            ("invitation,i", po::value<std::string>(), "join: the token printed by collective invite")
+            ("verbose,v", "show: term, indexes, lag and last contact of each member")
+            ("json", "show: the same as JSON");
+        // clang-format on
+        auto args = parse_command_line(ac, av, opts, kUsage, vm);
         if (!args) return 0;
         if (args->empty())
             throw CliError(
-                "collective: give a subcommand: gencert or show (see collective --help)");
-        const std::string& sub = args->front();
-        if (args->size() != 1) throw CliError("collective " + sub + ": takes no arguments");
+                "collective: give a subcommand: gencert, invite, join, show or delete (see "
+                "collective --help)");
+        const std::string sub = args->front();
         auto config = resolve_paths(vm);
-        if (sub == "gencert") return gencert(config);
-        if (sub == "show") return show(config);
-        throw CliError("collective: unknown subcommand '" + sub + "' (use gencert or show)");
+        if (sub == "gencert") {
+            expect_args(*args, 1, "gencert");
+            return gencert(config);
+        }
+        if (sub == "show") {
+            expect_args(*args, 1, "show [-v] [--json]");
+            return show(config, vm.count("verbose") > 0, vm.count("json") > 0);
+        }
+        if (sub == "invite") {
+            expect_args(*args, 2, "invite NAME [-n]");
+            uint64_t ttl = vm.count("ttl") ? vm["ttl"].as<uint64_t>() : 0;
+            if (vm.count("ttl") && ttl == 0)
+                throw CliError("collective invite: --ttl must be a positive number of seconds");
+            return invite(config, (*args)[1], vm.count("nonvoting") > 0, ttl);
+        }
+        if (sub == "join") {
+            expect_args(*args, 2, "join SERVER [-i TOKEN]");
+            return join(config, (*args)[1],
+                        vm.count("invitation") ? vm["invitation"].as<std::string>() : "");
+        }
+        if (sub == "delete") {
+            expect_args(*args, 2, "delete NAME");
+            return remove(config, (*args)[1]);
+        }
+        throw CliError("collective: unknown subcommand '" + sub +
+                       "' (use gencert, invite, join, show or delete)");
     });
 }

@@ -51,7 +51,31 @@ struct ApiStatusQuery {
     CC_PROTO_FIELDS()
 };
 
-using ApiRequest = std::variant<ApiWrite, ApiNodeQuery, ApiGroupQuery, ApiStatusQuery>;
+// collective invite NAME [-n]: a one-time token for server NAME. Needs quorum.
+struct ApiInvite {
+    std::string name;
+    bool nonvoting = false;
+    uint64_t ttl_seconds = 0;  // 0: the daemon's default (one hour)
+    CC_PROTO_FIELDS(name, nonvoting, ttl_seconds)
+};
+
+// collective join SERVER -i TOKEN: the daemon runs the join exchange with
+// SERVER and answers ApiJoinStarted once it is a committed member; it then
+// restarts as a member of that collective (the API goes away for a moment).
+struct ApiJoin {
+    std::string server;  // host, host:port, [v6]:port
+    std::string token;
+    CC_PROTO_FIELDS(server, token)
+};
+
+// collective delete NAME: removes an offline member through the log.
+struct ApiDeleteMember {
+    std::string name;
+    CC_PROTO_FIELDS(name)
+};
+
+using ApiRequest = std::variant<ApiWrite, ApiNodeQuery, ApiGroupQuery, ApiStatusQuery, ApiInvite,
+                                ApiJoin, ApiDeleteMember>;
 
 // ---- responses ----
 
@@ -105,6 +129,18 @@ struct ApiObjects {
     CC_PROTO_FIELDS(objects, more)
 };
 
+// One member as this member sees it (collective show -v / --json).
+struct ApiMemberStatus {
+    std::string name;
+    std::string address;
+    std::string fingerprint;
+    bool voter = false;
+    bool active = false;
+    int64_t lag = -1;              // entries behind the leader's log; -1: unknown here
+    int64_t last_contact_ms = -1;  // since the leader last heard from it; -1: unknown here
+    CC_PROTO_FIELDS(name, address, fingerprint, voter, active, lag, last_contact_ms)
+};
+
 struct ApiStatus {
     bool in_collective = false;  // false: a lone server (no cfg/collective)
     bool quorum = false;
@@ -117,10 +153,40 @@ struct ApiStatus {
     uint64_t term = 0;
     uint64_t commit_index = 0;
     uint64_t applied_index = 0;
+    std::string role;                      // "leader", "follower", ...
+    uint32_t failures_tolerated = 0;       // voters that may still fail before quorum is lost
+    std::vector<ApiMemberStatus> members;  // every member, natural order
+    uint64_t boot_id = 0;                  // random per daemon start (a join restarts it)
     CC_PROTO_FIELDS(in_collective, quorum, leader, active, offline, nonvoting, my_name, fingerprint,
-                    term, commit_index, applied_index)
+                    term, commit_index, applied_index, role, failures_tolerated, members, boot_id)
 };
 
-using ApiResponse = std::variant<ApiError, ApiWriteDone, ApiObjects, ApiStatus>;
+// Answer to ApiInvite.
+struct ApiInvitation {
+    std::string token;
+    bool key_generated = false;  // print "Certificate generated successfully" (stderr)
+    CC_PROTO_FIELDS(token, key_generated)
+};
+
+// Answer to ApiJoin: the inviter committed us; wait until the restarted
+// daemon (boot_id != previous_boot_id) calls itself `name` and has applied
+// `commit_index`, then the join is complete.
+struct ApiJoinStarted {
+    std::string name;
+    uint64_t commit_index = 0;
+    uint64_t previous_boot_id = 0;
+    bool key_generated = false;
+    bool will_vote = false;  // also wait until this member is promoted to voter
+    CC_PROTO_FIELDS(name, commit_index, previous_boot_id, key_generated, will_vote)
+};
+
+// A command that completed; lines are its output.
+struct ApiDone {
+    std::vector<std::string> lines;
+    CC_PROTO_FIELDS(lines)
+};
+
+using ApiResponse = std::variant<ApiError, ApiWriteDone, ApiObjects, ApiStatus, ApiInvitation,
+                                 ApiJoinStarted, ApiDone>;
 
 }  // namespace proto

@@ -153,10 +153,22 @@ Daemon::Daemon(asio::io_context& io, Config config)
 
     std::string fingerprint = own_fingerprint(config_.etc_dir);
     if (!fingerprint.empty()) cc::log::info("this member's key fingerprint is ", fingerprint);
-    proto::MemberInfo self{my_name_,
-                           (config_.advertise.empty() ? my_name_ : config_.advertise) + ":" +
-                               std::to_string(config_.port),
-                           fingerprint, proto::Role::Voter};
+    collective::ServiceOptions so;
+    so.etc_dir = config_.etc_dir;
+    so.state_dir = config_.state_dir;
+    so.my_name = my_name_;
+    so.listen = config_.listen;
+    so.port = config_.port;
+    so.advertise = config_.advertise;
+    try {
+        members_ = std::make_unique<collective::MemberService>(
+            io_, so, static_cast<collective::ConsensusAccess&>(*this));
+    } catch (const std::exception& e) {
+        throw StartupError(e.what());
+    }
+    // A lone server's own entry carries no key yet: `collective invite`
+    // records the key (and so cfg/collective) through the log.
+    proto::MemberInfo self{my_name_, members_->self_address(), "", proto::Role::Voter};
     boot.initial_membership.members = {self};
     if (collective) boot.initial_membership = collective->membership;
     if (boot.snapshot.membership.members.empty())
@@ -186,12 +198,22 @@ Daemon::Daemon(asio::io_context& io, Config config)
     driver_ = std::make_unique<RaftDriver>(
         io_, rc, std::move(boot), std::move(applied_membership), db_, *log_, hard_state_,
         snapshot_meta_, RaftDriver::Files{cfg, layout.collective() / "catching-up"},
-        RaftDriver::SendFn{}, cfg_writer_.get());
+        [this](const std::string& to, proto::RaftMessage m) { members_->send(to, m); },
+        cfg_writer_.get());
+    members_->on_joined = [this](collective::JoinedCollective j) {
+        joined_ = std::move(j);
+        // Let the answer to the join reach the CLI before the API closes.
+        ready_deadline_.expires_after(std::chrono::milliseconds(200));
+        ready_deadline_.async_wait([this](boost::system::error_code) {
+            shutdown("joining the collective as " + joined_->name);
+        });
+    };
 }
 
 Daemon::~Daemon() {
     *alive_ = false;
     api_.reset();
+    if (members_) members_->stop();
     if (driver_) driver_->stop();
 }
 
@@ -201,8 +223,14 @@ void Daemon::start() {
         if (!ec) shutdown(sig == SIGTERM ? "SIGTERM" : "SIGINT");
     });
     driver_->set_on_applied([this](uint64_t) {
+        members_->members_maybe_changed();
         if (!api_ && replayed()) open_api();
     });
+    try {
+        members_->start();
+    } catch (const std::exception& e) {
+        throw StartupError(e.what());
+    }
     driver_->start();
     cfg_writer_->start();
     if (!api_ && replayed()) {
@@ -247,6 +275,7 @@ void Daemon::shutdown(const std::string& why) {
     signals_.cancel();
     ready_deadline_.cancel();
     if (api_) api_->stop();
+    members_->stop();
     driver_->stop();
     log_->flush();
     try {
@@ -268,8 +297,14 @@ void Daemon::handle(proto::ApiRequest request, net::ApiReply reply) {
                 reply(answer_nodes(r));
             } else if constexpr (std::is_same_v<T, proto::ApiGroupQuery>) {
                 reply(answer_groups(r));
-            } else {
+            } else if constexpr (std::is_same_v<T, proto::ApiStatusQuery>) {
                 reply(answer_status());
+            } else if constexpr (std::is_same_v<T, proto::ApiInvite>) {
+                members_->invite(r, std::move(reply));
+            } else if constexpr (std::is_same_v<T, proto::ApiJoin>) {
+                members_->join(r, std::move(reply));
+            } else {
+                members_->delete_member(r, std::move(reply));
             }
         },
         request);
@@ -288,34 +323,35 @@ void Daemon::answer_write(proto::ApiWrite w, net::ApiReply reply) {
         reply(proto::ApiError{proto::ApiErrorCode::BadRequest, e.what()});
         return;
     }
-    driver_->propose(w.command, [reply = std::move(reply), lone = !in_collective_](WriteOutcome o) {
-        using K = WriteOutcome::Kind;
-        switch (o.kind) {
-            case K::Applied:
-                reply(proto::ApiWriteDone{o.index, std::move(o.result)});
-                return;
-            case K::NoQuorum:
-                // A lone server lacks "quorum" only for a moment after a failed
-                // log write, while it re-elects itself.
-                if (lone)
-                    o.reason =
-                        "confluentd is recovering from a failed log write; nothing was "
-                        "changed, retry in a moment";
-                reply(proto::ApiError{proto::ApiErrorCode::NoQuorum, o.reason});
-                return;
-            case K::StorageFailed:
-                reply(proto::ApiError{proto::ApiErrorCode::StorageFailed,
-                                      o.reason + "; nothing was changed"});
-                return;
-            case K::Rejected:
-                reply(proto::ApiError{proto::ApiErrorCode::BadRequest, o.reason});
-                return;
-            case K::NotLeader:
-            case K::Timeout:
-                reply(proto::ApiError{proto::ApiErrorCode::Internal, o.reason});
-                return;
-        }
-    });
+    driver_->propose(
+        w.command, [reply = std::move(reply), lone = !members_->in_collective()](WriteOutcome o) {
+            using K = WriteOutcome::Kind;
+            switch (o.kind) {
+                case K::Applied:
+                    reply(proto::ApiWriteDone{o.index, std::move(o.result)});
+                    return;
+                case K::NoQuorum:
+                    // A lone server lacks "quorum" only for a moment after a failed
+                    // log write, while it re-elects itself.
+                    if (lone)
+                        o.reason =
+                            "confluentd is recovering from a failed log write; nothing was "
+                            "changed, retry in a moment";
+                    reply(proto::ApiError{proto::ApiErrorCode::NoQuorum, o.reason});
+                    return;
+                case K::StorageFailed:
+                    reply(proto::ApiError{proto::ApiErrorCode::StorageFailed,
+                                          o.reason + "; nothing was changed"});
+                    return;
+                case K::Rejected:
+                    reply(proto::ApiError{proto::ApiErrorCode::BadRequest, o.reason});
+                    return;
+                case K::NotLeader:
+                case K::Timeout:
+                    reply(proto::ApiError{proto::ApiErrorCode::Internal, o.reason});
+                    return;
+            }
+        });
 }
 
 proto::ApiResponse Daemon::answer_nodes(const proto::ApiNodeQuery& q) const {
@@ -327,28 +363,31 @@ proto::ApiResponse Daemon::answer_groups(const proto::ApiGroupQuery& q) const {
 }
 
 proto::ApiResponse Daemon::answer_status() const {
-    auto s = driver_->status();
-    proto::ApiStatus out;
-    out.in_collective = in_collective_;
-    out.quorum = s.quorum;
-    out.leader = s.leader;
-    out.my_name = my_name_;
-    out.fingerprint = own_fingerprint(config_.etc_dir);
-    out.term = s.term;
-    out.commit_index = s.commit_index;
-    out.applied_index = s.applied_index;
-    for (const auto& m : s.members) {
-        if (!m.voter) out.nonvoting.push_back(m.info.name);
-        if (m.info.name == s.leader) continue;
-        (m.active ? out.active : out.offline).push_back(m.info.name);
-    }
-    auto natural = [](const std::string& a, const std::string& b) {
-        return state::natural_less(a, b);
-    };
-    std::sort(out.active.begin(), out.active.end(), natural);
-    std::sort(out.offline.begin(), out.offline.end(), natural);
-    std::sort(out.nonvoting.begin(), out.nonvoting.end(), natural);
-    return out;
+    return members_->status();
+}
+
+raft::Status Daemon::consensus_status() const {
+    return driver_->status();
+}
+
+void Daemon::change_members(proto::Membership members,
+                            std::function<void(collective::ChangeOutcome)> done) {
+    driver_->propose_membership(std::move(members), [done = std::move(done)](WriteOutcome o) {
+        using K = WriteOutcome::Kind;
+        using C = collective::ChangeOutcome::Kind;
+        collective::ChangeOutcome c;
+        c.index = o.index;
+        c.reason = o.reason;
+        c.kind = o.kind == K::Applied    ? C::Committed
+                 : o.kind == K::NoQuorum ? C::NoQuorum
+                 : o.kind == K::Rejected ? C::Rejected
+                                         : C::Failed;
+        done(std::move(c));
+    });
+}
+
+void Daemon::deliver(const std::string& from, proto::RaftMessage message) {
+    driver_->receive(from, std::move(message));
 }
 
 }  // namespace cc::app

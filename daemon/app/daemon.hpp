@@ -25,6 +25,7 @@
 #include "daemon/app/config.hpp"
 #include "daemon/app/instance_lock.hpp"
 #include "daemon/app/raft_driver.hpp"
+#include "daemon/collective/member_service.hpp"
 #include "daemon/net/api/api_server.hpp"
 #include "daemon/state/database.hpp"
 #include "daemon/storage/file_log_store.hpp"
@@ -38,7 +39,7 @@ struct StartupError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-class Daemon final : public net::ApiHandler {
+class Daemon final : public net::ApiHandler, private collective::ConsensusAccess {
   public:
     // Loads files and the log; throws StartupError.
     Daemon(boost::asio::io_context& io, Config config);
@@ -53,6 +54,11 @@ class Daemon final : public net::ApiHandler {
 
     void handle(proto::ApiRequest request, net::ApiReply reply) override;
 
+    // Set when the daemon stopped because this member joined a collective:
+    // main() resets the files (collective/fresh_start.hpp) and starts a new
+    // Daemon as a member of it.
+    const std::optional<collective::JoinedCollective>& joined() const { return joined_; }
+
   private:
     // The log found at start is applied (and a lone server leads).
     bool replayed() const;
@@ -61,6 +67,12 @@ class Daemon final : public net::ApiHandler {
     proto::ApiResponse answer_nodes(const proto::ApiNodeQuery& q) const;
     proto::ApiResponse answer_groups(const proto::ApiGroupQuery& q) const;
     proto::ApiResponse answer_status() const;
+
+    // collective::ConsensusAccess, for the member service.
+    raft::Status consensus_status() const override;
+    void change_members(proto::Membership members,
+                        std::function<void(collective::ChangeOutcome)> done) override;
+    void deliver(const std::string& from, proto::RaftMessage message) override;
 
     boost::asio::io_context& io_;
     Config config_;
@@ -71,8 +83,10 @@ class Daemon final : public net::ApiHandler {
     storage::HardStateFile hard_state_;
     storage::SnapshotMetaFile snapshot_meta_;
     std::unique_ptr<storage::FileLogStore> log_;
-    std::unique_ptr<CfgWriter> cfg_writer_;  // before driver_: the driver feeds it
+    std::unique_ptr<CfgWriter> cfg_writer_;               // before driver_: the driver feeds it
+    std::unique_ptr<collective::MemberService> members_;  // before driver_: it sends through it
     std::unique_ptr<RaftDriver> driver_;
+    std::optional<collective::JoinedCollective> joined_;
     std::unique_ptr<net::ApiServer> api_;
     boost::asio::signal_set signals_;
     boost::asio::steady_timer ready_deadline_;

@@ -8,6 +8,7 @@
 
 #include "daemon/app/config.hpp"
 #include "daemon/app/daemon.hpp"
+#include "daemon/collective/fresh_start.hpp"
 #include "daemon/util/log.hpp"
 
 namespace po = boost::program_options;
@@ -58,9 +59,23 @@ int main(int argc, char** argv) {
         auto config = cc::app::resolve_config(flags);
         cc::log::set_level(config.log_level);
         boost::asio::io_context io;
-        cc::app::Daemon daemon(io, config);
-        daemon.start();
-        io.run();
+        for (;;) {
+            std::optional<cc::collective::JoinedCollective> joined;
+            {
+                cc::app::Daemon daemon(io, config);
+                daemon.start();
+                io.run();
+                joined = daemon.joined();
+            }
+            if (!joined) break;
+            // This member joined a collective: keep the old cfg/ aside, start afresh.
+            auto backup =
+                cc::collective::reset_for_join(config.etc_dir, config.state_dir, joined->name,
+                                               joined->members, std::chrono::system_clock::now());
+            if (!backup.empty())
+                cc::log::info("the previous configuration is kept in ", backup.string());
+            io.restart();
+        }
         cc::log::info("stopped");
         return 0;
     } catch (const cc::app::ConfigError& e) {
@@ -68,6 +83,10 @@ int main(int argc, char** argv) {
         return 1;
     } catch (const cc::app::StartupError& e) {
         cc::log::error(e.what());  // one line on stderr, with time and level
+        return 1;
+    } catch (const std::exception& e) {
+        // Resetting the files after a join failed (disk full, permissions).
+        cc::log::error(e.what());
         return 1;
     }
 }

@@ -87,6 +87,21 @@ void RaftDriver::propose(const proto::Command& command, std::function<void(Write
     process();
 }
 
+void RaftDriver::propose_membership(proto::Membership members,
+                                    std::function<void(WriteOutcome)> done) {
+    if (stopped_) {
+        WriteOutcome o;
+        o.kind = WriteOutcome::Kind::NotLeader;
+        o.reason = "confluentd is shutting down; retry once it is back";
+        done(std::move(o));
+        return;
+    }
+    raft::ProposalId id = next_id_++;
+    pending_.emplace(id, std::move(done));
+    core_->propose_membership(id, std::move(members), now());
+    process();
+}
+
 void RaftDriver::on_synced(storage::LogPosition last) {
     if (stopped_) return;
     core_->persisted(last.index, last.term, now());
@@ -124,6 +139,12 @@ const proto::Membership& RaftDriver::membership_at(uint64_t index) const {
 
 void RaftDriver::files_saved(uint64_t index) {
     if (stopped_) return;
+    // A leader keeps the entries its live followers still need, so that a
+    // follower a little behind gets entries rather than a whole snapshot.
+    auto st = core_->status(now());
+    if (st.role == raft::Role::Leader)
+        for (const auto& m : st.members)
+            if (m.info.name != st.self && m.active) index = std::min(index, m.match_index);
     uint64_t snap = core_->snapshot().index;
     if (index < snap + kCompactEvery || index > applied_index_) return;
     uint64_t term = 0;

@@ -80,6 +80,10 @@ class RaftDriver {
     // Proposes a prepared command; `done` is called exactly once on this thread.
     void propose(const proto::Command& command, std::function<void(WriteOutcome)> done);
 
+    // Proposes a new member list (differing from the latest in one member);
+    // `done` is called exactly once on this thread.
+    void propose_membership(proto::Membership members, std::function<void(WriteOutcome)> done);
+
     // Events posted from the storage thread.
     void on_synced(storage::LogPosition last);
     // next_index: where the store's next append must start (0: anywhere).

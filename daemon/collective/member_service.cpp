@@ -317,35 +317,37 @@ void MemberService::join(const proto::ApiJoin& request, Reply reply) {
     o.server = request.server;
     o.advertise = options_.advertise.empty() ? std::string() : self_address();
     o.limits = options_.limits;
-    join_thread_ = std::thread(
-        [this, o, token = std::move(token), key = *key_, reply, created, alive = alive_] {
-            std::variant<proto::JoinAccept, std::string> result;
-            try {
-                result = join_collective(o, token, key);
-            } catch (const JoinFailure& e) {
-                result = std::string(e.what());
-            } catch (const std::exception& e) {
-                result = "Failed to connect to " + o.server + ": " + e.what();
+    join_thread_ = std::thread([this, o, token = std::move(token), key = *key_, reply, created,
+                                alive = alive_] {
+        std::variant<proto::JoinAccept, std::string> result;
+        try {
+            result = join_collective(o, token, key);
+        } catch (const JoinFailure& e) {
+            result = std::string(e.what());
+        } catch (const std::exception& e) {
+            result = "Failed to connect to " + o.server + ": " + e.what();
+        }
+        asio::post(io_, [this, result = std::move(result), name = token.name, reply, created,
+                         alive] {
+            if (!*alive) return;
+            joining_ = false;
+            if (auto* failure = std::get_if<std::string>(&result)) {
+                cc::log::warn("join failed: ", *failure);
+                auto code = *failure == kNoQuorum ? proto::ApiErrorCode::NoQuorum
+                                                  : proto::ApiErrorCode::BadRequest;
+                reply(error(code, *failure));
+                return;
             }
-            asio::post(
-                io_, [this, result = std::move(result), name = token.name, reply, created, alive] {
-                    if (!*alive) return;
-                    joining_ = false;
-                    if (auto* failure = std::get_if<std::string>(&result)) {
-                        cc::log::warn("join failed: ", *failure);
-                        auto code = *failure == kNoQuorum ? proto::ApiErrorCode::NoQuorum
-                                                          : proto::ApiErrorCode::BadRequest;
-                        reply(error(code, *failure));
-                        return;
-                    }
-                    const auto& accept = std::get<proto::JoinAccept>(result);
-                    cc::log::info("joined the collective as ", name, " (leader ", accept.leader,
-                                  ", member list committed at index ", accept.commit_index,
-                                  "); restarting as a new member");
-                    reply(proto::ApiJoinStarted{name, accept.commit_index, boot_id_, created});
-                    if (on_joined) on_joined({name, accept.members});
-                });
+            const auto& accept = std::get<proto::JoinAccept>(result);
+            cc::log::info("joined the collective as ", name, " (leader ", accept.leader,
+                          ", member list committed at index ", accept.commit_index,
+                          "); restarting as a new member");
+            const auto* me = find_member(accept.members, name);
+            bool will_vote = me && (me->role == proto::Role::Voter || me->promote);
+            reply(proto::ApiJoinStarted{name, accept.commit_index, boot_id_, created, will_vote});
+            if (on_joined) on_joined({name, accept.members});
         });
+    });
 }
 
 // ---- delete ----
