@@ -1,0 +1,114 @@
+#include "daemon/collective/show_format.hpp"
+
+#include <gtest/gtest.h>
+
+#include "daemon/collective/status_report.hpp"
+
+namespace {
+
+using namespace cc::collective;
+
+proto::MemberInfo member(std::string name, proto::Role role = proto::Role::Voter) {
+    return {name, name + ":13001", "SHA256:" + name, role, false};
+}
+
+raft::Status leader_status(raft::TimePoint now) {
+    raft::Status s;
+    s.self = "mgt1";
+    s.role = raft::Role::Leader;
+    s.term = 3;
+    s.leader = "mgt1";
+    s.quorum = true;
+    s.commit_index = s.applied_index = s.last_index = 40;
+    for (auto name : {"mgt10", "mgt2", "mgt1", "mgt3"}) {
+        raft::MemberStatus m;
+        m.info = member(name);
+        m.voter = true;
+        m.active = std::string(name) != "mgt3";
+        m.match_index = std::string(name) == "mgt10" ? 38 : 40;
+        m.last_contact = now - std::chrono::milliseconds(std::string(name) == "mgt3" ? 9000 : 20);
+        s.members.push_back(m);
+    }
+    raft::MemberStatus nv;
+    nv.info = member("mgt4", proto::Role::NonVoter);
+    nv.voter = false;
+    nv.active = true;
+    nv.match_index = 40;
+    s.members.push_back(nv);
+    return s;
+}
+
+TEST(ShowFormat, plain_isTheReferenceFormat) {
+    auto now = raft::Clock::now();
+    ReportContext c;
+    c.in_collective = true;
+    c.my_name = "mgt1";
+    auto s = status_report(leader_status(now), now, c);
+    EXPECT_EQ(format_show(s),
+              "Quorum: True\nLeader: mgt1\nActive collective members:\n    mgt2\n"
+              "    mgt4 (nonvoting)\n    mgt10\nOffline collective members:\n    mgt3\n");
+}
+
+TEST(ShowFormat, statusReport_countsTheMarginAndLagOnTheLeader) {
+    auto now = raft::Clock::now();
+    ReportContext c;
+    c.in_collective = true;
+    c.my_name = "mgt1";
+    auto s = status_report(leader_status(now), now, c);
+    // Four voters, three active: majority 3, so none may fail.
+    EXPECT_EQ(s.failures_tolerated, 0u);
+    ASSERT_EQ(s.members.size(), 5u);
+    EXPECT_EQ(s.members[0].name, "mgt1");
+    EXPECT_EQ(s.members[4].name, "mgt10");
+    EXPECT_EQ(s.members[4].lag, 2);
+    EXPECT_EQ(s.members[4].last_contact_ms, 20);
+    auto v = format_show_verbose(s);
+    EXPECT_NE(v.find("    mgt10: voter, active, address mgt10:13001, lag 2, last contact 0.0s ago"),
+              std::string::npos)
+        << v;
+    EXPECT_NE(v.find("    mgt3: voter, offline,"), std::string::npos) << v;
+}
+
+TEST(ShowFormat, statusReport_onAFollowerCountsLinkedMembersActive) {
+    auto now = raft::Clock::now();
+    raft::Status f;
+    f.self = "mgt2";
+    f.role = raft::Role::Follower;
+    f.leader = "mgt1";
+    f.quorum = true;
+    for (auto name : {"mgt1", "mgt2", "mgt3"}) {
+        raft::MemberStatus m;
+        m.info = member(name);
+        m.voter = true;
+        m.active = std::string(name) != "mgt3";  // the core knows only self and the leader
+        f.members.push_back(m);
+    }
+    ReportContext c;
+    c.in_collective = true;
+    c.my_name = "mgt2";
+    c.link_up = [](const std::string& m) { return m == "mgt3"; };
+    auto s = status_report(f, now, c);
+    EXPECT_EQ(format_show(s),
+              "Quorum: True\nLeader: mgt1\nActive collective members:\n    mgt2\n"
+              "    mgt3\n");
+    EXPECT_EQ(s.failures_tolerated, 1u);
+    EXPECT_EQ(s.members[0].lag, -1);  // unknown away from the leader
+    c.link_up = [](const std::string&) { return false; };
+    EXPECT_EQ(format_show(status_report(f, now, c)),
+              "Quorum: True\nLeader: mgt1\nActive collective members:\n    mgt2\n"
+              "Offline collective members:\n    mgt3\n");
+}
+
+TEST(ShowFormat, json_escapesAndMarksUnknownsNull) {
+    proto::ApiStatus s;
+    s.in_collective = true;
+    s.leader = "a\"b";
+    s.members.push_back({"x\n", "addr", "fp", true, false, -1, -1});
+    auto j = format_show_json(s);
+    EXPECT_NE(j.find("\"leader\":\"a\\\"b\""), std::string::npos) << j;
+    EXPECT_NE(j.find("\"name\":\"x\\n\""), std::string::npos) << j;
+    EXPECT_NE(j.find("\"lag\":null,\"last_contact_ms\":null"), std::string::npos) << j;
+    EXPECT_EQ(json_string(std::string("\x01", 1)), "\"\\u0001\"");
+}
+
+}  // namespace
