@@ -12,13 +12,16 @@ Cluster::Cluster(size_t members) {
     std::random_device rd;
     unsigned first = 10 + rd() % (250 - 10 - static_cast<unsigned>(members));
     for (size_t i = 0; i < members; ++i) {
-        auto m = std::make_unique<it::Member>("mgt" + std::to_string(i + 1));
-        std::string addr = "127.0.0." + std::to_string(first + i);
-        std::ofstream toml(m->etc / "confluent.toml");
-        toml << "[collective]\nlisten = \"" << addr << "\"\nadvertise = \"" << addr << "\"\n";
-        members_.push_back(std::move(m));
-        addresses_.push_back(addr);
+        members_.push_back(std::make_unique<it::Member>("mgt" + std::to_string(i + 1)));
+        addresses_.emplace_back();
+        move(i, "127.0.0." + std::to_string(first + i));
     }
+}
+
+void Cluster::move(size_t i, const std::string& address) {
+    std::ofstream toml(members_.at(i)->etc / "confluent.toml");
+    toml << "[collective]\nlisten = \"" << address << "\"\nadvertise = \"" << address << "\"\n";
+    addresses_.at(i) = address;
 }
 
 std::string Cluster::address(size_t i) const {
