@@ -62,7 +62,15 @@ void apply_file(const std::filesystem::path& file, Config& c, const Overrides& f
     if (auto* n = root.get("collective")) {
         auto* t = n->as_table();
         if (!t) throw ConfigError(where(file, *n) + ": collective must be a table");
-        reject_unknown_keys(file, *t, {"listen", "advertise", "port"}, "collective.");
+        reject_unknown_keys(file, *t, {"listen", "advertise", "port", "invitation_ttl"},
+                            "collective.");
+        if (auto* v = t->get("invitation_ttl")) {
+            auto s = value_of<int64_t>(file, *v, "collective.invitation_ttl", "an integer");
+            if (s < 1 || s > 30 * 24 * 3600)
+                throw ConfigError(where(file, *v) +
+                                  ": collective.invitation_ttl must be 1..2592000 seconds");
+            c.invitation_ttl = std::chrono::seconds(s);
+        }
         if (auto* v = t->get("listen"); v && !flags.listen)
             c.listen = value_of<std::string>(file, *v, "collective.listen", "a string");
         if (auto* v = t->get("advertise"); v && !flags.advertise)

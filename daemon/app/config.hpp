@@ -41,6 +41,8 @@ struct Config {
     std::string listen = "0.0.0.0";
     std::string advertise;  // address peers use to reach us; empty = host name
     uint16_t port = 13001;
+    // How long a `collective invite` token stays valid (collective.invitation_ttl).
+    std::chrono::seconds invitation_ttl{3600};
     // How often dirty cfg/ files are written out of the applied state.
     std::chrono::milliseconds cfg_flush_interval{1000};
 

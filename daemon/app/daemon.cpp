@@ -160,6 +160,7 @@ Daemon::Daemon(asio::io_context& io, Config config)
     so.listen = config_.listen;
     so.port = config_.port;
     so.advertise = config_.advertise;
+    so.invitation_ttl = config_.invitation_ttl;
     try {
         members_ = std::make_unique<collective::MemberService>(
             io_, so, static_cast<collective::ConsensusAccess&>(*this));

@@ -49,6 +49,19 @@ TEST(BadInput, tokensThatAreGarbledAlteredUsedOrForAnotherServer) {
     EXPECT_EQ(c.fails(0, "collective", {"join", c.address(1), "-i", token}), "Invalid token");
 }
 
+TEST(BadInput, anExpiredTokenIsInvalid) {
+    Cluster c(2);
+    c.start_all();
+    auto inv = c.run(0, "collective", {"invite", "mgt2", "--ttl", "1"});
+    ASSERT_EQ(inv.status, 0) << inv;
+    // Past the expiry (whole seconds since the epoch) whatever the rounding.
+    auto expired = std::chrono::steady_clock::now() + 2100ms;
+    while (std::chrono::steady_clock::now() < expired) std::this_thread::sleep_for(100ms);
+    EXPECT_EQ(c.fails(1, "collective", {"join", c.address(0), "-i", token_of(inv.out)}),
+              "Invalid token");
+    EXPECT_EQ(c.fails(1, "collective", {"show"}), "Collective mode not enabled on this system");
+}
+
 TEST(BadInput, unreachableOrMalformedServer) {
     Cluster c(1);
     c.start_all();

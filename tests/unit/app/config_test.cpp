@@ -135,6 +135,17 @@ TEST_F(ConfigTest, shippedDefaultFile_parsesToTheDefaults) {
     EXPECT_EQ(from_file.advertise, defaults.advertise);
     EXPECT_EQ(from_file.log_level, defaults.log_level);
     EXPECT_EQ(from_file.cfg_flush_interval, defaults.cfg_flush_interval);
+    EXPECT_EQ(from_file.invitation_ttl, defaults.invitation_ttl);
+}
+
+TEST_F(ConfigTest, invitationTtl_fromTheFileWithinBounds) {
+    Overrides o;
+    o.etc_dir = dir;
+    EXPECT_EQ(resolve(o).invitation_ttl, std::chrono::seconds(3600));
+    write_toml("[collective]\ninvitation_ttl = 600\n");
+    EXPECT_EQ(resolve(o).invitation_ttl, std::chrono::seconds(600));
+    write_toml("[collective]\ninvitation_ttl = 0\n");
+    EXPECT_THROW(resolve(o), ConfigError);
 }
 
 }  // namespace
