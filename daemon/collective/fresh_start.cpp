@@ -39,7 +39,10 @@ fs::path reset_for_join(const fs::path& etc_dir, const fs::path& state_dir, cons
             fs::remove_all(entry.path());
     }
     cc::fs::ensure_dir(layout.log_dir(), 0700);
-    storage::HardStateFile(layout.hardstate()).save({0, ""});
+    bool takes_over_a_voter = false;
+    for (const auto& m : members.members)
+        if (m.name == name) takes_over_a_voter = m.role == proto::Role::Voter && !m.promote;
+    if (!takes_over_a_voter) storage::HardStateFile(layout.hardstate()).save({0, ""});
     cc::fs::sync_dir(layout.collective());
 
     state::save_myname(cfg / "myname", name);

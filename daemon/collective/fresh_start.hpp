@@ -5,8 +5,13 @@
 //   ETC/cfg              -> ETC/cfg.backup-YYYYmmddTHHMMSS  (UTC; "-2", "-3"...
 //                           appended when that name is taken)
 //   STATE/collective/    emptied (log, snapshot-meta, catching-up flag), then
-//                        hardstate = term 0, no vote: a new member, not a
-//                        restored one, so it may vote once it has the log
+//                        hardstate = term 0, no vote: a new member (it joins
+//                        as a non-voter and is promoted once caught up).
+//                        A joiner that takes over a voter's entry (a
+//                        re-invited member) gets no hardstate instead: the
+//                        restored-member rule keeps it from voting until it
+//                        has caught up, so a vote its previous incarnation
+//                        cast in the current term can never be cast twice.
 //   ETC/cfg/myname       the name from the token
 //   ETC/cfg/collective   the member list from JoinAccept, applied_index 0
 //
@@ -26,6 +31,7 @@ namespace cc::collective {
 std::string backup_name(std::chrono::system_clock::time_point when);
 
 // Performs the reset; returns the backup directory (empty when there was no cfg/).
+// Whether the joiner starts fresh or restored follows from its entry in `members`.
 std::filesystem::path reset_for_join(const std::filesystem::path& etc_dir,
                                      const std::filesystem::path& state_dir,
                                      const std::string& name, const proto::Membership& members,

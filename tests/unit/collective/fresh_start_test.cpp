@@ -56,4 +56,16 @@ TEST(ResetForJoin, keepsTheOldCfgAsideAndStartsAFreshMember) {
     EXPECT_EQ(again, etc / "cfg.backup-20261125T183605-2");
 }
 
+TEST(ResetForJoin, aJoinerTakingOverAVotersEntryStartsAsRestored) {
+    test::TempDir root;
+    fs::path etc = root.path() / "etc", state = root.path() / "state";
+    proto::Membership members;
+    members.members = {{"mgt1", "127.0.0.11:13001", "SHA256:a", proto::Role::Voter, false},
+                       {"mgt2", "127.0.0.12:13001", "SHA256:new", proto::Role::Voter, false}};
+    collective::reset_for_join(etc, state, "mgt2", members, std::chrono::system_clock::now());
+    // No hard state: no vote until it has caught up with a leader.
+    EXPECT_FALSE(storage::HardStateFile(storage::Layout(state).hardstate()).load());
+    EXPECT_EQ(state::load_myname(etc / "cfg" / "myname"), "mgt2");
+}
+
 }  // namespace
