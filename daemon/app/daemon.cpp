@@ -138,11 +138,16 @@ Daemon::Daemon(asio::io_context& io, Config config)
                       "; the log continues after the files");
         if (!recovered.entries.empty()) log_->truncate_suffix(0);
         uint64_t term = boot.hard_state ? boot.hard_state->term : 0;
-        boot.snapshot.index = files_max;
+        // A restored member (four files put back) never leads before it has
+        // caught up, so it starts from what *every* file holds: the leader
+        // then sends what the oldest one lacks (cfg/collective alone is
+        // usually far ahead of a missing nodes file).
+        uint64_t point = (!boot.hard_state && in_collective_) ? files_min : files_max;
+        boot.snapshot.index = point;
         boot.snapshot.term = term;
         boot.log.clear();
-        last = files_max;
-        files_min = files_max;
+        last = point;
+        files_min = point;
         files_ahead = true;
     }
     if (files_min < boot.snapshot.index)
