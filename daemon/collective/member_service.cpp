@@ -201,16 +201,17 @@ void MemberService::invite(const proto::ApiInvite& request, Reply reply) {
             request.name + " is this member's own name; invite the other server by its name"));
         return;
     }
+    // Before anything is created: without quorum nothing changes.
+    if (!consensus_.consensus_status().quorum) {
+        reply(error(proto::ApiErrorCode::NoQuorum, kNoQuorum));
+        return;
+    }
     bool created = false;
     try {
         created = ensure_key();
         start_bridge();
     } catch (const std::exception& e) {
         reply(error(proto::ApiErrorCode::Internal, e.what()));
-        return;
-    }
-    if (!consensus_.consensus_status().quorum) {
-        reply(error(proto::ApiErrorCode::NoQuorum, kNoQuorum));
         return;
     }
     register_self([this, request, reply, created, alive = alive_](std::optional<std::string> e) {
