@@ -10,10 +10,30 @@
 
 namespace cc::faults {
 
+namespace {
+
+// "line N: 'ours' vs 'theirs'" for the first line that differs.
+std::string first_difference(const std::string& a, const std::string& b) {
+    std::istringstream x(a), y(b);
+    std::string la, lb;
+    for (size_t n = 1;; ++n) {
+        bool ga = static_cast<bool>(std::getline(x, la));
+        bool gb = static_cast<bool>(std::getline(y, lb));
+        if (!ga && !gb) return "same lines (differs in line endings)";
+        if (!ga) la = "<end of file>";
+        if (!gb) lb = "<end of file>";
+        if (!ga || !gb || la != lb)
+            return "line " + std::to_string(n) + ": '" + la + "' vs '" + lb + "'";
+    }
+}
+
+}  // namespace
+
 std::string Verdict::summary() const {
     std::ostringstream o;
     o << "acked=" << writes_acked << " failed=" << writes_failed << " unknown=" << writes_unknown
       << " reads=" << reads_ok << " lost=" << lost << " divergent=" << divergent
+      << " refused_applied=" << refused_applied
       << " linearizable=" << (linearizable == "yes" ? "yes" : "NO");
     return o.str();
 }
@@ -66,9 +86,12 @@ Verdict verify_after_heal(Cluster& cluster, Workload& workload) {
     cluster.wait_converged();
     // Acknowledged writes per key.
     std::map<std::string, std::vector<uint64_t>> acked;
-    for (const auto& op : workload.history()) {
+    std::map<std::string, const Op*> refused;  // "fault.w<id>" -> the refused write
+    auto before = workload.history();
+    for (const auto& op : before) {
         if (!op.write) continue;
         if (op.outcome == Outcome::Ok) acked[op.key].push_back(op.id);
+        if (op.outcome == Outcome::Failed) refused["fault.w" + op.value] = &op;
     }
     for (size_t m = 0; m < cluster.size(); ++m) {
         for (const auto& key : workload.keys()) {
@@ -95,6 +118,16 @@ Verdict verify_after_heal(Cluster& cluster, Workload& workload) {
             }
             read.outcome = Outcome::Ok;
             workload.record(read);
+            for (const auto& name : present) {
+                auto it = refused.find(name);
+                if (it == refused.end()) continue;
+                ++v.refused_applied;
+                if (v.refused_applied <= 5)
+                    v.problems.push_back("write " + it->second->value + " on " + key + " through " +
+                                         cluster.at(it->second->member).name() + " was refused ('" +
+                                         it->second->error + "') but is applied on " +
+                                         cluster.at(m).name());
+            }
             for (uint64_t id : acked[key]) {
                 if (present.count("fault.w" + std::to_string(id))) continue;
                 ++v.lost;
@@ -135,7 +168,8 @@ Verdict verify_after_heal(Cluster& cluster, Workload& workload) {
             if (ours.count(name) && theirs.count(name) && ours[name] == theirs[name]) continue;
             ++v.divergent;
             v.problems.push_back("cfg/" + name + " differs between " + cluster.at(0).name() +
-                                 " and " + cluster.at(m).name());
+                                 " and " + cluster.at(m).name() + ": " +
+                                 first_difference(ours[name], theirs[name]));
         }
     }
     return v;

@@ -17,12 +17,15 @@ namespace cc::faults {
 
 struct Verdict {
     uint64_t writes_acked = 0, writes_failed = 0, writes_unknown = 0, reads_ok = 0;
-    uint64_t lost = 0;                         // acknowledged writes missing on some member
-    uint64_t divergent = 0;                    // cfg/ files that differ between members
+    uint64_t lost = 0;       // acknowledged writes missing on some member
+    uint64_t divergent = 0;  // cfg/ files that differ between members
+    // Writes the daemon refused as definite (\"nothing was changed\") that
+    // are applied all the same.
+    uint64_t refused_applied = 0;
     std::string linearizable = "not checked";  // "yes", or the checker's report
     std::vector<std::string> problems;         // one line each
     bool ok() const { return problems.empty(); }
-    // "acked=N failed=N unknown=N reads=N lost=0 divergent=0 linearizable=yes"
+    // "acked=N failed=N unknown=N reads=N lost=0 divergent=0 refused_applied=0 linearizable=yes"
     std::string summary() const;
 };
 

@@ -104,6 +104,12 @@ void Workload::record(Op op) {
     ops_.push_back(std::move(op));
 }
 
+Op Workload::write_once(size_t member) {
+    Op op = do_write(member, next_node(member, 0));
+    record(op);
+    return op;
+}
+
 Op Workload::do_write(size_t member, const std::string& k) {
     Op op;
     op.id = next_id();

@@ -82,6 +82,9 @@ class Workload {
 
     // Every node used so far, all members.
     std::vector<std::string> keys() const;
+    // One write through `member` outside the clients (a probe), recorded in
+    // the history like theirs; returns it.
+    Op write_once(size_t member);
     std::vector<Op> history() const;
     // Appends operations made outside the clients (final reads).
     void record(Op op);
