@@ -22,6 +22,8 @@ namespace {
 // collective (a large configuration takes a while to transfer and write).
 constexpr auto kCatchUpBound = std::chrono::seconds(300);
 constexpr auto kLinkGrace = std::chrono::seconds(3);
+// How long the daemon may stay unreachable while it restarts as a member.
+constexpr auto kRestartBound = std::chrono::seconds(30);
 
 std::string host_name() {
     char buf[256] = {};
@@ -93,7 +95,7 @@ bool votes(const proto::ApiStatus& s, const std::string& name) {
 // leader's promotion once it caught up).
 void wait_caught_up(const cc::app::Config& config, const proto::ApiJoinStarted& started) {
     auto deadline = std::chrono::steady_clock::now() + kCatchUpBound;
-    std::optional<std::chrono::steady_clock::time_point> caught_up;
+    std::optional<std::chrono::steady_clock::time_point> caught_up, unreachable_since;
     std::string last = "confluentd did not restart";
     while (std::chrono::steady_clock::now() < deadline) {
         try {
@@ -110,8 +112,16 @@ void wait_caught_up(const cc::app::Config& config, const proto::ApiJoinStarted& 
             }
             last = "this member has applied index " + std::to_string(s.applied_index) + " of " +
                    std::to_string(started.commit_index);
+            unreachable_since.reset();
         } catch (const CliError& e) {
             last = e.what();  // the daemon is restarting
+            auto now = std::chrono::steady_clock::now();
+            if (!unreachable_since) unreachable_since = now;
+            if (now - *unreachable_since > kRestartBound)
+                throw CliError(
+                    "joined, but confluentd did not come back after restarting as a "
+                    "member (" +
+                    last + "); see its log");
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }

@@ -9,12 +9,14 @@
 namespace cc::ct {
 
 Cluster::Cluster(size_t members) {
+    // A /24 of the loopback net per cluster (127.0.R.10, .11, ...), R random,
+    // so that tests running side by side almost never share an address.
     std::random_device rd;
-    unsigned first = 10 + rd() % (250 - 10 - static_cast<unsigned>(members));
+    unsigned subnet = 1 + rd() % 254;
     for (size_t i = 0; i < members; ++i) {
         members_.push_back(std::make_unique<it::Member>("mgt" + std::to_string(i + 1)));
         addresses_.emplace_back();
-        move(i, "127.0.0." + std::to_string(first + i));
+        move(i, "127.0." + std::to_string(subnet) + "." + std::to_string(10 + i));
     }
 }
 

@@ -1,7 +1,7 @@
 // A collective of real confluentd processes on loopback for tests: member i
-// is named mgt<i+1>, listens on its own 127.0.0.N (N drawn at random per run,
-// so parallel runs rarely meet) at the default port, and advertises that
-// address. Members start as lone servers without a key, as freshly installed.
+// is named mgt<i+1>, listens on its own 127.0.R.N (R drawn at random per
+// cluster, N = 10 + i, so parallel runs rarely meet) at the default port, and
+// advertises that address. Members start as lone servers without a key, as freshly installed.
 //
 // Threading: one test thread.
 #pragma once

@@ -166,8 +166,10 @@ TEST(Membership, sshKeyscanSeesTheKeyPinnedInCfgCollective) {
     Cluster c(2);
     c.start_all();
     form(c, 2);
-    auto scan = cc::it::run_program("/usr/bin/ssh-keyscan",
-                                    {"-T", "5", "-t", "ecdsa", "-p", "13001", c.address(1)}, {});
+    // OpenSSH tools run under timeout(1), so a hang fails the test instead of stalling it.
+    auto scan = cc::it::run_program(
+        "/usr/bin/timeout",
+        {"20", "/usr/bin/ssh-keyscan", "-T", "5", "-t", "ecdsa", "-p", "13001", c.address(1)}, {});
     ASSERT_EQ(scan.status, 0) << scan;
     fs::path keys = c[0].root / "scanned";
     { std::ofstream(keys) << scan.out; }

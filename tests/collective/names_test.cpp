@@ -32,7 +32,7 @@ TEST(Names, referencePage_withTheHostNamesMgt1ToMgt3) {
         std::ofstream hosts(c[0].root / "hosts");
         hosts << "127.0.0.1 localhost\n::1 localhost\n";
         for (size_t i = 0; i < 3; ++i) hosts << c.address(i) << " mgt" << i + 1 << "\n";
-        hosts << "127.0.0.254 mgt4\n";  // nobody listens there
+        hosts << "127.0.0.254 mgt4\n";  // nobody listens there (clusters use 127.0.R.10+)
     }
     auto why = private_hosts(c[0].root / "hosts");
     ASSERT_EQ(why, "") << "this test needs root (CAP_SYS_ADMIN) for a private /etc/hosts";
