@@ -87,6 +87,9 @@ TEST(Collective3, kill9OfAFollower_threeTimes_losesNothing) {
     expect_clean("Collective3.kill9Follower rounds=3", verify_after_heal(*c, w), *c);
 }
 
+// Fails while cfg/collective's applied_index differs between members after
+// log compaction and restarts ("applied_index = 4172" vs "applied_index = 10";
+// same member list): reported to the lead, see RELIABILITY.md.
 TEST(Collective5, kill9OfTwoOfFive_includingTheLeader_keepsWorking) {
     FORMED_OR_SKIP(c, 5);
     Workload w(*c, load(23));

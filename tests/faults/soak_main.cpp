@@ -1,16 +1,18 @@
 // cc_fault_soak: randomized fault runs until a deadline, for scripts/soak.sh.
 //
-//   cc_fault_soak --minutes M [--members N] [--rounds R] [--seed S]
+//   cc_fault_soak --minutes M [--members N] [--rounds R] [--seed S] [--keep-going]
 //
 // Each iteration forms a fresh collective and runs R random faults under load
 // (random_run.hpp), with seed S, S+1, ... (S random by default). Prints one
 // line per iteration and a total; stops at the first failing iteration with
-// its problems and the members' logs. Exit status 0 when every run was clean.
+// its problems and the members' logs (with --keep-going: prints them, counts
+// them by kind and goes on). Exit status 0 when every run was clean.
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <iostream>
 #include <map>
 #include <random>
+#include <set>
 
 #include "tests/faults/disk.hpp"
 #include "tests/faults/random_run.hpp"
@@ -25,7 +27,8 @@ int main(int argc, char** argv) {
         ("minutes", po::value<double>()->default_value(30), "run until this many minutes have passed")
         ("members", po::value<size_t>()->default_value(3), "members per collective (3 or 5)")
         ("rounds", po::value<size_t>()->default_value(10), "faults per iteration")
-        ("seed", po::value<uint64_t>(), "first seed (default: random)");
+        ("seed", po::value<uint64_t>(), "first seed (default: random)")
+        ("keep-going", "go on after a failing iteration (its problems are printed and counted)");
     // clang-format on
     po::variables_map vm;
     try {
@@ -41,7 +44,9 @@ int main(int argc, char** argv) {
                std::chrono::duration_cast<Clock::duration>(
                    std::chrono::duration<double, std::ratio<60>>(vm["minutes"].as<double>()));
     std::map<std::string, size_t> faults;
-    uint64_t acked = 0, lost = 0, divergent = 0, iterations = 0;
+    uint64_t acked = 0, lost = 0, divergent = 0, refused_applied = 0, iterations = 0, failed = 0;
+    std::map<std::string, size_t> problems;  // problem kind -> iterations showing it
+    bool keep_going = vm.count("keep-going") > 0;
     auto t0 = Clock::now();
     while (Clock::now() < end) {
         cc::faults::RandomRunOptions o{seed, vm["members"].as<size_t>(), vm["rounds"].as<size_t>()};
@@ -57,20 +62,33 @@ int main(int argc, char** argv) {
         acked += r.verdict.writes_acked;
         lost += r.verdict.lost;
         divergent += r.verdict.divergent;
+        refused_applied += r.verdict.refused_applied;
         std::cout << "iteration " << iterations << " seed " << seed << ": "
                   << (r.ok() ? "ok " : "FAILED ") << r.verdict.summary() << std::endl;
         if (!r.ok()) {
+            ++failed;
             std::cout << r.error << "\n";
-            for (const auto& p : r.verdict.problems) std::cout << p << "\n";
-            std::cout << r.logs;
-            return 1;
+            std::set<std::string> kinds;
+            for (const auto& p : r.verdict.problems) {
+                std::cout << p << "\n";
+                kinds.insert(p.substr(0, p.find(':')));  // "cfg/collective differs between ..."
+            }
+            if (!r.error.empty()) kinds.insert("harness gave up: " + r.error.substr(0, 60));
+            for (const auto& k : kinds) ++problems[k];
+            if (!keep_going) {
+                std::cout << r.logs;
+                return 1;
+            }
         }
         ++seed;
     }
     std::cout << "soak: " << iterations << " iterations in "
               << std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - t0).count()
               << " s, writes acknowledged " << acked << ", lost " << lost << ", divergent files "
-              << divergent << "\n";
-    for (const auto& [name, n] : faults) std::cout << "  " << name << ": " << n << "\n";
-    return 0;
+              << divergent << ", refused but applied " << refused_applied << ", failed iterations "
+              << failed << "\n";
+    for (const auto& [name, n] : faults) std::cout << "  fault " << name << ": " << n << "\n";
+    for (const auto& [kind, n] : problems)
+        std::cout << "  problem in " << n << " iterations: " << kind << "\n";
+    return failed == 0 ? 0 : 1;
 }
