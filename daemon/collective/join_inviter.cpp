@@ -24,6 +24,11 @@ std::string refuse(ssh::Connection& conn, const std::string& reason, const std::
 
 std::string joiner_address(const proto::JoinRequest& request, const ssh::PeerInfo& peer,
                            uint16_t default_port) {
+    // ":PORT": the address seen, at the joiner's own (non-default) port.
+    if (!request.advertise.empty() && request.advertise.front() == ':') {
+        std::string seen = with_port(host_of(peer.remote_address), default_port);
+        return seen.substr(0, seen.rfind(':')) + request.advertise;
+    }
     if (!request.advertise.empty()) return with_port(request.advertise, default_port);
     return with_port(host_of(peer.remote_address), default_port);
 }

@@ -316,7 +316,12 @@ void MemberService::join(const proto::ApiJoin& request, Reply reply) {
     if (join_thread_.joinable()) join_thread_.join();
     JoinRequestOptions o;
     o.server = request.server;
-    o.advertise = options_.advertise.empty() ? std::string() : self_address();
+    // Without --advertise the inviter records the address it sees us at;
+    // a non-default port must still be told.
+    uint16_t own_port = parse_server(options_.listen, options_.port).port;
+    o.advertise = !options_.advertise.empty()         ? self_address()
+                  : own_port != ssh::kDefaultPeerPort ? ":" + std::to_string(own_port)
+                                                      : std::string();
     o.limits = options_.limits;
     join_thread_ = std::thread([this, o, token = std::move(token), key = *key_, reply, created,
                                 alive = alive_] {

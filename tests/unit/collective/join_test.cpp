@@ -107,6 +107,13 @@ TEST_F(Join, joinCollective_recordsTheAdvertisedAddress) {
     EXPECT_EQ(admitted->address, "mgt2.example:13001");
 }
 
+TEST_F(Join, joinCollective_recordsTheSeenHostAtTheJoinersOwnPort) {
+    auto token = book.invite("mgt2", proto::Role::Voter);
+    collective::join_collective(to_inviter(":14001"), crypto::parse_token(token), joiner.key);
+    ASSERT_TRUE(admitted);
+    EXPECT_EQ(admitted->address, "127.0.0.1:14001");
+}
+
 TEST_F(Join, aTamperedSecretIsInvalidAndLeavesTheInvitation) {
     auto token = book.invite("mgt2", proto::Role::Voter);
     auto parsed = crypto::parse_token(token);
