@@ -28,6 +28,8 @@ void run_seed(uint64_t seed, size_t members) {
 TEST(Random, seed1_threeMembers) {
     run_seed(1, 3);
 }
+// Fails while the cfg/collective applied_index divergence is open (members
+// that compacted or caught up at different points; see RELIABILITY.md).
 TEST(Random, seed2_fiveMembers) {
     run_seed(2, 5);
 }
