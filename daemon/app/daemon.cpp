@@ -346,8 +346,14 @@ void Daemon::answer_write(proto::ApiWrite w, net::ApiReply reply) {
                     reply(proto::ApiError{proto::ApiErrorCode::NoQuorum, o.reason});
                     return;
                 case K::StorageFailed:
-                    reply(proto::ApiError{proto::ApiErrorCode::StorageFailed,
-                                          o.reason + "; nothing was changed"});
+                    // Only a lone server knows nobody else holds the entry: in a
+                    // collective the leader may have sent it before its own write
+                    // failed, and the others can commit it without this member.
+                    reply(proto::ApiError{
+                        proto::ApiErrorCode::StorageFailed,
+                        o.reason + (lone ? "; nothing was changed"
+                                         : "; the other members may still apply this change: "
+                                           "read it back before retrying")});
                     return;
                 case K::Rejected:
                     reply(proto::ApiError{proto::ApiErrorCode::BadRequest, o.reason});

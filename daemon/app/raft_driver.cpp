@@ -180,13 +180,25 @@ void RaftDriver::write_hard_state(const raft::HardState& hs) {
     }
 }
 
+// cfg/collective names the index of the entry it came from. A snapshot does
+// not carry that index, so an unchanged member list keeps the file as it is
+// (byte-identical to the other members'); only a list that changed while this
+// member was away is recorded at the snapshot's index.
+void RaftDriver::save_member_list_from_snapshot(const raft::SnapshotMeta& meta) {
+    auto path = files_.cfg_dir / "collective";
+    std::error_code ec;
+    if (std::filesystem::exists(path, ec) &&
+        state::load_collective(path).membership == meta.membership)
+        return;
+    state::save_collective(path, {meta.index, meta.membership});
+}
+
 void RaftDriver::install_snapshot(const raft::SnapshotInstall& s) {
     db_.install_snapshot(s.data, s.meta.index);
     // Durable before the log is cut; the writer's replica follows.
     db_.save(files_.cfg_dir, true);
     if (listener_) listener_->snapshot_installed(s.data, s.meta.index);
-    if (!s.meta.membership.members.empty())
-        state::save_collective(files_.cfg_dir / "collective", {s.meta.index, s.meta.membership});
+    if (!s.meta.membership.members.empty()) save_member_list_from_snapshot(s.meta);
     snapshot_meta_.save({s.meta.index, s.meta.term, s.meta.membership});
     if (log_last_index_ <= s.meta.index) {
         log_.truncate_suffix(0);

@@ -104,6 +104,7 @@ class RaftDriver {
     void process();
     void write_hard_state(const raft::HardState& hs);
     void install_snapshot(const raft::SnapshotInstall& s);
+    void save_member_list_from_snapshot(const raft::SnapshotMeta& meta);
     void apply(const proto::Entry& e);
     void answer(const raft::ProposalResult& r);
     void arm_timer(raft::TimePoint at);
