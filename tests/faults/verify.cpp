@@ -39,9 +39,17 @@ std::string Verdict::summary() const {
 }
 
 std::string check_history(const std::vector<Op>& history) {
+    // A write of unknown outcome whose value no read ever returned can be left
+    // out: keeping it optional admits exactly the same orders (no read can sit
+    // between it and the next write), and leaving it out keeps the search
+    // small when a fault leaves hundreds of writes undecided. Values are unique.
+    std::set<std::pair<std::string, std::string>> observed;
+    for (const auto& h : history)
+        if (!h.write && h.outcome == Outcome::Ok) observed.emplace(h.key, h.value);
     std::vector<sim::KvOp> ops;
     for (const auto& h : history) {
         if (h.write && h.outcome == Outcome::Failed) continue;
+        if (h.write && h.outcome == Outcome::Unknown && !observed.count({h.key, h.value})) continue;
         if (!h.write && h.outcome != Outcome::Ok) continue;
         sim::KvOp k;
         k.id = h.id;

@@ -129,8 +129,11 @@ Op Workload::do_write(size_t member, const std::string& k) {
             op.outcome = done->result.ok() ? Outcome::Ok : Outcome::Failed;
             op.error = done->result.message;
         } else if (auto* e = std::get_if<proto::ApiError>(&r)) {
-            bool definite = e->code == proto::ApiErrorCode::NoQuorum ||
-                            e->code == proto::ApiErrorCode::StorageFailed ||
+            // A failed log write is definite only when the daemon says so (a lone
+            // server); in a collective the followers may still commit the entry.
+            bool storage_definite = e->code == proto::ApiErrorCode::StorageFailed &&
+                                    e->message.find("nothing was changed") != std::string::npos;
+            bool definite = e->code == proto::ApiErrorCode::NoQuorum || storage_definite ||
                             e->code == proto::ApiErrorCode::BadRequest;
             op.outcome = definite ? Outcome::Failed : Outcome::Unknown;
             op.error = e->message;
