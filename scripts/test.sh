@@ -3,6 +3,7 @@
 # a normal build with every test, then an ASan/UBSan build of the tests.
 #   scripts/test.sh            everything
 #   SKIP_SANITIZE=1 scripts/test.sh   skip the sanitizer passes (quicker local runs)
+#   RUN_SLOW=1 scripts/test.sh        also run the tests labelled slow
 # The TSan pass covers the threaded parts: storage thread, SSH transport, API server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +14,11 @@ scripts/format.sh --check
 
 echo "== build and test (RelWithDebInfo)"
 BUILD_DIR=build scripts/build.sh
-(cd build && ctest --output-on-failure -j "$(nproc)" --timeout 600)
+# Tests labelled `slow` (failover figures, 60 s steady load) are timing
+# measurements: opt in with RUN_SLOW=1 rather than risk a noisy CI machine.
+slow_filter=(-LE slow)
+[ "${RUN_SLOW:-0}" = 1 ] && slow_filter=()
+(cd build && ctest --output-on-failure -j "$(nproc)" --timeout 600 "${slow_filter[@]}")
 
 if [ "${SKIP_SANITIZE:-0}" != 1 ]; then
   echo "== build and test (ASan + UBSan)"
