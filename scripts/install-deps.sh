@@ -6,7 +6,7 @@ pkgs=(
   build-essential cmake ninja-build pkg-config clang-format
   libssh-dev libboost-dev libboost-program-options-dev libtomlplusplus-dev libbotan-2-dev
   libgtest-dev googletest
-  openssh-client iproute2 procps
+  openssh-client openssl iproute2 procps util-linux
 )
 missing=()
 for p in "${pkgs[@]}"; do
