@@ -15,11 +15,6 @@ namespace cc::cli {
 namespace {
 // Longest wait for an answer: writes end within the daemon's proposal timeout.
 constexpr int kAnswerTimeoutSeconds = 30;
-
-bool name_char_ok(char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' ||
-           c == ':' || c == '/';
-}
 }  // namespace
 
 void add_common_options(po::options_description& opts) {
@@ -63,34 +58,6 @@ cc::app::Config resolve_paths(const po::variables_map& vm) {
     } catch (const cc::app::ConfigError& e) {
         throw CliError(e.what());
     }
-}
-
-bool is_assignment(const std::string& arg) {
-    return arg.find('=') != std::string::npos;
-}
-
-std::string check_attribute_name(const std::string& arg) {
-    if (arg.empty()) throw CliError("Error: an attribute name is empty");
-    for (char c : arg)
-        if (!name_char_ok(c))
-            throw CliError("Error: malformed attribute name '" + arg +
-                           "': use letters, digits and . _ - only");
-    return arg;
-}
-
-std::pair<std::string, std::string> parse_assignment(const std::string& arg) {
-    auto eq = arg.find('=');
-    if (eq == std::string::npos)
-        throw CliError("Error: malformed attribute assignment '" + arg + "': expected attr=value");
-    std::string name = arg.substr(0, eq);
-    if (name.empty())
-        throw CliError("Error: malformed attribute assignment '" + arg +
-                       "': the attribute name before '=' is empty");
-    for (char c : name)
-        if (!name_char_ok(c))
-            throw CliError("Error: malformed attribute assignment '" + arg +
-                           "': the attribute name may hold letters, digits and . _ - only");
-    return {name, arg.substr(eq + 1)};
 }
 
 ApiClient::ApiClient(const std::filesystem::path& socket) : socket_(socket) {
@@ -212,7 +179,8 @@ std::vector<std::string> attribute_lines(const proto::ApiObjects& objects, bool 
     return lines;
 }
 
-int run_tool(const char* name, int argc, char** argv, const std::function<int(int, char**)>& body) {
+int run_tool(const char* name, int argc, char** argv, po::options_description opts,
+             const std::string& usage, const std::function<int(const CommandLine&)>& body) {
     bool help = false;
     for (int i = 1; i < argc; ++i)
         help = help || std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h";
@@ -220,7 +188,11 @@ int run_tool(const char* name, int argc, char** argv, const std::function<int(in
         if (::geteuid() != 0 && !help)
             throw CliError(std::string(name) +
                            ": permission denied: confluentd accepts only root; run it as root");
-        return body(argc, argv);
+        CommandLine cl;
+        auto args = parse_command_line(argc, argv, std::move(opts), usage, cl.vm);
+        if (!args) return 0;
+        cl.args = std::move(*args);
+        return body(cl);
     } catch (const CliError& e) {
         std::cout.flush();
         std::cerr << e.what() << "\n";

@@ -1,9 +1,10 @@
 // Shared code of the CLI tools: common options, the connection to the local
 // confluentd and the one way every tool reports an error.
 //
-// Each tool is main() -> run_tool(name, argc, argv, body). body parses its
-// own arguments and talks to confluentd through ApiClient; any CliError (and
-// any failure reply) ends up as exactly one line on stderr and exit status 1.
+// Each tool is main() -> run_tool(name, argc, argv, options, usage, body).
+// run_tool parses the command line; body checks the arguments and talks to
+// confluentd through ApiClient; any CliError (and any failure reply) ends up
+// as exactly one line on stderr and exit status 1.
 //
 // Threading: single-threaded programs.
 #pragma once
@@ -41,13 +42,6 @@ std::optional<std::vector<std::string>> parse_command_line(int argc, char** argv
 // The settings the common options and the environment select.
 cc::app::Config resolve_paths(const po::variables_map& vm);
 
-// Parses "attr=value" (value may be empty, name may not); CliError otherwise.
-std::pair<std::string, std::string> parse_assignment(const std::string& arg);
-// True when arg has the form of an assignment (contains '=').
-bool is_assignment(const std::string& arg);
-// A bare attribute name; CliError when it is empty or holds '='.
-std::string check_attribute_name(const std::string& arg);
-
 // One connection to confluentd's API socket.
 class ApiClient {
   public:
@@ -80,8 +74,17 @@ proto::ApiObjects expect_objects(proto::ApiResponse r);
 // "n1: attr: value" lines, with " (inherited from group G)" when blame.
 std::vector<std::string> attribute_lines(const proto::ApiObjects& objects, bool blame);
 
-// Runs a tool: refuses non-root callers, turns CliError and option errors
-// (and bad command lines) into one stderr line and exit status 1.
-int run_tool(const char* name, int argc, char** argv, const std::function<int(int, char**)>& body);
+// A tool's parsed command line: its options and its positional arguments.
+struct CommandLine {
+    po::variables_map vm;
+    std::vector<std::string> args;
+};
+
+// Runs a tool: refuses non-root callers, parses the command line (`opts` plus
+// the common options; --help prints `usage` and the options and exits 0),
+// runs body, and turns CliError and option errors (bad command lines) into
+// one stderr line and exit status 1.
+int run_tool(const char* name, int argc, char** argv, po::options_description opts,
+             const std::string& usage, const std::function<int(const CommandLine&)>& body);
 
 }  // namespace cc::cli

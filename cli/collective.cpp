@@ -172,48 +172,47 @@ void expect_args(const std::vector<std::string>& args, size_t n, const std::stri
 }  // namespace
 
 int main(int argc, char** argv) {
-    return run_tool("collective", argc, argv, [](int ac, char** av) {
-        po::variables_map vm;
-        po::options_description opts("Options");
-        // clang-format off
-        opts.add_options()
-            ("nonvoting,n", "invite: the member joins without a vote")
-            ("ttl", po::value<uint64_t>(), "invite: seconds the invitation stays valid (default 3600)")
-            ("invitation,i", po::value<std::string>(), "join: the token printed by collective invite")
-            ("verbose,v", "show: term, indexes, lag and last contact of each member")
-            ("json", "show: the same as JSON");
-        // clang-format on
-        auto args = parse_command_line(ac, av, opts, kUsage, vm);
-        if (!args) return 0;
-        if (args->empty())
+    po::options_description opts("Options");
+    // clang-format off
+    opts.add_options()
+        ("nonvoting,n", "invite: the member joins without a vote")
+        ("ttl", po::value<uint64_t>(), "invite: seconds the invitation stays valid (default 3600)")
+        ("invitation,i", po::value<std::string>(), "join: the token printed by collective invite")
+        ("verbose,v", "show: term, indexes, lag and last contact of each member")
+        ("json", "show: the same as JSON");
+    // clang-format on
+    return run_tool("collective", argc, argv, opts, kUsage, [](const CommandLine& cl) {
+        const auto& args = cl.args;
+        const auto& vm = cl.vm;
+        if (args.empty())
             throw CliError(
                 "collective: give a subcommand: gencert, invite, join, show or delete (see "
                 "collective --help)");
-        const std::string sub = args->front();
+        const std::string sub = args.front();
         auto config = resolve_paths(vm);
         if (sub == "gencert") {
-            expect_args(*args, 1, "gencert");
+            expect_args(args, 1, "gencert");
             return gencert(config);
         }
         if (sub == "show") {
-            expect_args(*args, 1, "show [-v] [--json]");
+            expect_args(args, 1, "show [-v] [--json]");
             return show(config, vm.count("verbose") > 0, vm.count("json") > 0);
         }
         if (sub == "invite") {
-            expect_args(*args, 2, "invite NAME [-n]");
+            expect_args(args, 2, "invite NAME [-n]");
             uint64_t ttl = vm.count("ttl") ? vm["ttl"].as<uint64_t>() : 0;
             if (vm.count("ttl") && ttl == 0)
                 throw CliError("collective invite: --ttl must be a positive number of seconds");
-            return invite(config, (*args)[1], vm.count("nonvoting") > 0, ttl);
+            return invite(config, args[1], vm.count("nonvoting") > 0, ttl);
         }
         if (sub == "join") {
-            expect_args(*args, 2, "join SERVER [-i TOKEN]");
-            return join(config, (*args)[1],
+            expect_args(args, 2, "join SERVER [-i TOKEN]");
+            return join(config, args[1],
                         vm.count("invitation") ? vm["invitation"].as<std::string>() : "");
         }
         if (sub == "delete") {
-            expect_args(*args, 2, "delete NAME");
-            return remove(config, (*args)[1]);
+            expect_args(args, 2, "delete NAME");
+            return remove(config, args[1]);
         }
         throw CliError("collective: unknown subcommand '" + sub +
                        "' (use gencert, invite, join, show or delete)");

@@ -4,17 +4,16 @@
 using namespace cc::cli;
 
 int main(int argc, char** argv) {
-    return run_tool("nodegroupremove", argc, argv, [](int ac, char** av) {
-        po::variables_map vm;
-        auto args = parse_command_line(ac, av, po::options_description("Options"),
-                                       "Usage: nodegroupremove GROUP\nRemoves a node group.", vm);
-        if (!args) return 0;
-        if (args->size() != 1)
-            throw CliError("nodegroupremove: give exactly one group, e.g. nodegroupremove rack1");
-        proto::RemoveGroup cmd;
-        cmd.group = args->front();
-        ApiClient client(resolve_paths(vm).api_socket());
-        run_write(client, std::move(cmd));
-        return 0;
-    });
+    return run_tool(
+        "nodegroupremove", argc, argv, po::options_description("Options"),
+        "Usage: nodegroupremove GROUP\nRemoves a node group.", [](const CommandLine& cl) {
+            if (cl.args.size() != 1)
+                throw CliError(
+                    "nodegroupremove: give exactly one group, e.g. nodegroupremove rack1");
+            proto::RemoveGroup cmd;
+            cmd.group = cl.args.front();
+            ApiClient client(resolve_paths(cl.vm).api_socket());
+            run_write(client, std::move(cmd));
+            return 0;
+        });
 }

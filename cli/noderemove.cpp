@@ -4,17 +4,15 @@
 using namespace cc::cli;
 
 int main(int argc, char** argv) {
-    return run_tool("noderemove", argc, argv, [](int ac, char** av) {
-        po::variables_map vm;
-        auto args = parse_command_line(ac, av, po::options_description("Options"),
-                                       "Usage: noderemove NODERANGE\nRemoves the nodes.", vm);
-        if (!args) return 0;
-        if (args->size() != 1)
-            throw CliError("noderemove: give exactly one noderange, e.g. noderemove n1-n4");
-        proto::RemoveNodes cmd;
-        cmd.noderange = args->front();
-        ApiClient client(resolve_paths(vm).api_socket());
-        run_write(client, std::move(cmd));
-        return 0;
-    });
+    return run_tool(
+        "noderemove", argc, argv, po::options_description("Options"),
+        "Usage: noderemove NODERANGE\nRemoves the nodes.", [](const CommandLine& cl) {
+            if (cl.args.size() != 1)
+                throw CliError("noderemove: give exactly one noderange, e.g. noderemove n1-n4");
+            proto::RemoveNodes cmd;
+            cmd.noderange = cl.args.front();
+            ApiClient client(resolve_paths(cl.vm).api_socket());
+            run_write(client, std::move(cmd));
+            return 0;
+        });
 }
