@@ -6,7 +6,7 @@
 #include "daemon/storage/hard_state_file.hpp"
 #include "daemon/storage/layout.hpp"
 #include "daemon/util/fs.hpp"
-#include "tests/unit/crypto/temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
 

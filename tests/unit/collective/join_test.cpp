@@ -6,7 +6,7 @@
 #include "daemon/collective/joiner.hpp"
 #include "daemon/crypto/invitation_book.hpp"
 #include "daemon/net/ssh/peer_transport.hpp"
-#include "tests/unit/crypto/temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
 

@@ -3,7 +3,7 @@
 
 #include "daemon/crypto/invitation_book.hpp"
 #include "daemon/util/fs.hpp"
-#include "tests/unit/crypto/temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
 

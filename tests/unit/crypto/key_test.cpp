@@ -5,8 +5,8 @@
 
 #include "daemon/crypto/key.hpp"
 #include "daemon/util/fs.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "tests/unit/crypto/run_command.hpp"
-#include "tests/unit/crypto/temp_dir.hpp"
 
 namespace {
 

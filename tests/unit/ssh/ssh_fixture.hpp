@@ -18,7 +18,7 @@
 #include "daemon/crypto/key.hpp"
 #include "daemon/net/ssh/client.hpp"
 #include "daemon/net/ssh/server.hpp"
-#include "tests/unit/crypto/temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace cc::test {
 

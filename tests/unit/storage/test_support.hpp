@@ -3,7 +3,6 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <condition_variable>
 #include <filesystem>
@@ -13,27 +12,13 @@
 
 #include "daemon/storage/log_store.hpp"
 #include "daemon/storage/storage_error.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace cc::storage::test {
 
-// A fresh directory under the system temp dir, removed with its contents.
-class TempDir {
-  public:
-    TempDir() {
-        std::string tmpl = (std::filesystem::temp_directory_path() / "cc-storage-XXXXXX").string();
-        if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path_ = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::filesystem::path& path() const { return path_; }
-
-  private:
-    std::filesystem::path path_;
+// Scratch directories named cc-storage-*.
+struct TempDir : cc::test::TempDir {
+    TempDir() : cc::test::TempDir("cc-storage") {}
 };
 
 // Entries first .. first+count-1 of `term`, each with distinct data.
