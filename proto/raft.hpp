@@ -72,7 +72,8 @@ struct SnapshotChunk {
     uint64_t offset = 0;
     std::string data;
     bool done = false;
-    CC_PROTO_FIELDS(term, index, index_term, membership, offset, data, done)
+    uint64_t membership_index = 0;  // entry that set `membership` (0: unknown, older sender)
+    CC_PROTO_FIELDS(term, index, index_term, membership, offset, data, done, membership_index)
 };
 
 // Acknowledges every byte before next_offset; done: installed durably.

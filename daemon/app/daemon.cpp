@@ -98,7 +98,8 @@ Daemon::Daemon(asio::io_context& io, Config config)
             boot.hard_state = raft::HardState{};  // a new lone server starts from term 0
         }
         if (auto meta = snapshot_meta_.load())
-            boot.snapshot = raft::SnapshotMeta{meta->index, meta->term, meta->membership};
+            boot.snapshot = raft::SnapshotMeta{meta->index, meta->term, meta->membership,
+                                               meta->membership_index};
         storage::LogCallbacks callbacks;
         callbacks.on_synced = [this, alive = alive_](storage::LogPosition last) {
             asio::post(io_, [this, alive, last] {
@@ -145,6 +146,11 @@ Daemon::Daemon(asio::io_context& io, Config config)
         uint64_t point = (!boot.hard_state && in_collective_) ? files_min : files_max;
         boot.snapshot.index = point;
         boot.snapshot.term = term;
+        if (collective) {
+            // cfg/collective is never older than snapshot-meta's list.
+            boot.snapshot.membership = collective->membership;
+            boot.snapshot.membership_index = collective->applied_index;
+        }
         boot.log.clear();
         last = point;
         files_min = point;
@@ -177,15 +183,15 @@ Daemon::Daemon(asio::io_context& io, Config config)
     proto::MemberInfo self{my_name_, members_->self_address(), "", proto::Role::Voter};
     boot.initial_membership.members = {self};
     if (collective) boot.initial_membership = collective->membership;
-    if (boot.snapshot.membership.members.empty())
+    if (boot.snapshot.membership.members.empty()) {
         boot.snapshot.membership = boot.initial_membership;
-    proto::Membership applied_membership =
-        collective ? collective->membership : boot.initial_membership;
+        boot.snapshot.membership_index = collective ? collective->applied_index : 0;
+    }
     if (files_ahead) {
         // Recorded, so that the next start finds the log continuing from it.
         try {
-            snapshot_meta_.save(
-                {boot.snapshot.index, boot.snapshot.term, boot.snapshot.membership});
+            snapshot_meta_.save({boot.snapshot.index, boot.snapshot.term, boot.snapshot.membership,
+                                 boot.snapshot.membership_index});
         } catch (const std::exception& e) {
             throw StartupError(e.what());
         }
@@ -202,8 +208,8 @@ Daemon::Daemon(asio::io_context& io, Config config)
     raft::Config rc;
     rc.self = my_name_;
     driver_ = std::make_unique<RaftDriver>(
-        io_, rc, std::move(boot), std::move(applied_membership), db_, *log_, hard_state_,
-        snapshot_meta_, RaftDriver::Files{cfg, layout.collective() / "catching-up"},
+        io_, rc, std::move(boot), db_, *log_, hard_state_, snapshot_meta_,
+        RaftDriver::Files{cfg, layout.collective() / "catching-up"},
         [this](const std::string& to, proto::RaftMessage m) { members_->send(to, m); },
         cfg_writer_.get());
     members_->on_joined = [this](collective::JoinedCollective j) {

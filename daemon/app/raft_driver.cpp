@@ -28,10 +28,9 @@ constexpr auto kResultKeep = std::chrono::seconds(30);
 }  // namespace
 
 RaftDriver::RaftDriver(boost::asio::io_context& io, raft::Config config, raft::BootState boot,
-                       proto::Membership applied_membership, state::Database& db,
-                       storage::LogStore& log, storage::HardStateFile& hard_state,
-                       storage::SnapshotMetaFile& snapshot_meta, Files files, SendFn send,
-                       ApplyListener* listener)
+                       state::Database& db, storage::LogStore& log,
+                       storage::HardStateFile& hard_state, storage::SnapshotMetaFile& snapshot_meta,
+                       Files files, SendFn send, ApplyListener* listener)
     : io_(io),
       db_(db),
       log_(log),
@@ -43,7 +42,6 @@ RaftDriver::RaftDriver(boost::asio::io_context& io, raft::Config config, raft::B
       timer_(io) {
     applied_index_ = boot.applied;
     log_last_index_ = boot.log.empty() ? boot.snapshot.index : boot.log.back().index;
-    membership_at_[boot.applied] = std::move(applied_membership);
     std::random_device rd;
     uint64_t seed = (uint64_t(rd()) << 32) ^ rd();
     core_ = std::make_unique<raft::Core>(std::move(config), std::move(boot), seed);
@@ -131,12 +129,6 @@ raft::Status RaftDriver::status() const {
     return core_->status(now());
 }
 
-const proto::Membership& RaftDriver::membership_at(uint64_t index) const {
-    auto it = membership_at_.upper_bound(index);
-    if (it != membership_at_.begin()) --it;
-    return it->second;
-}
-
 void RaftDriver::files_saved(uint64_t index) {
     if (stopped_) return;
     // A leader keeps the entries its live followers still need, so that a
@@ -147,13 +139,9 @@ void RaftDriver::files_saved(uint64_t index) {
             if (m.info.name != st.self && m.active) index = std::min(index, m.match_index);
     uint64_t snap = core_->snapshot().index;
     if (index < snap + kCompactEvery || index > applied_index_) return;
-    uint64_t term = 0;
-    if (index >= core_->first_index() && index <= core_->last_index())
-        term = core_->entry(index).term;
-    else
-        return;
+    if (index < core_->first_index() || index > core_->last_index()) return;
     try {
-        snapshot_meta_.save({index, term, membership_at(index)});
+        save_snapshot_meta(core_->snapshot_meta_at(index));
     } catch (const std::exception& e) {
         cc::log::error("cannot record the compaction point: ", e.what(),
                        "; the log is kept whole until it can be written");
@@ -161,10 +149,6 @@ void RaftDriver::files_saved(uint64_t index) {
     }
     core_->snapshot_taken(index, now());
     log_.compact_prefix(index);
-    // Keep only the member list in force at the new snapshot and later ones.
-    auto keep = membership_at_.upper_bound(index);
-    if (keep != membership_at_.begin()) --keep;
-    membership_at_.erase(membership_at_.begin(), keep);
     cc::log::debug("log compacted up to index ", index);
     process();
 }
@@ -180,17 +164,24 @@ void RaftDriver::write_hard_state(const raft::HardState& hs) {
     }
 }
 
-// cfg/collective names the index of the entry it came from. A snapshot does
-// not carry that index, so an unchanged member list keeps the file as it is
-// (byte-identical to the other members'); only a list that changed while this
-// member was away is recorded at the snapshot's index.
+// cfg/collective names the index of the entry its list came from, so that it
+// is byte-identical on every member. A snapshot carries that index; one from a
+// leader too old to send it leaves an unchanged list's file as it is and
+// records a changed one at the snapshot's index.
 void RaftDriver::save_member_list_from_snapshot(const raft::SnapshotMeta& meta) {
     auto path = files_.cfg_dir / "collective";
-    std::error_code ec;
-    if (std::filesystem::exists(path, ec) &&
-        state::load_collective(path).membership == meta.membership)
-        return;
-    state::save_collective(path, {meta.index, meta.membership});
+    if (meta.membership_index == 0) {
+        std::error_code ec;
+        if (std::filesystem::exists(path, ec) &&
+            state::load_collective(path).membership == meta.membership)
+            return;
+    }
+    state::save_collective(
+        path, {meta.membership_index != 0 ? meta.membership_index : meta.index, meta.membership});
+}
+
+void RaftDriver::save_snapshot_meta(const raft::SnapshotMeta& meta) {
+    snapshot_meta_.save({meta.index, meta.term, meta.membership, meta.membership_index});
 }
 
 void RaftDriver::install_snapshot(const raft::SnapshotInstall& s) {
@@ -199,15 +190,13 @@ void RaftDriver::install_snapshot(const raft::SnapshotInstall& s) {
     db_.save(files_.cfg_dir, true);
     if (listener_) listener_->snapshot_installed(s.data, s.meta.index);
     if (!s.meta.membership.members.empty()) save_member_list_from_snapshot(s.meta);
-    snapshot_meta_.save({s.meta.index, s.meta.term, s.meta.membership});
+    save_snapshot_meta(s.meta);
     if (log_last_index_ <= s.meta.index) {
         log_.truncate_suffix(0);
         log_last_index_ = s.meta.index;
     } else {
         log_.compact_prefix(s.meta.index);
     }
-    membership_at_.clear();
-    membership_at_[s.meta.index] = s.meta.membership;
     applied_index_ = s.meta.index;
     cc::log::info("installed a snapshot of the collective's state at index ", s.meta.index);
 }
@@ -234,13 +223,12 @@ void RaftDriver::apply(const proto::Entry& e) {
             break;
         }
         case proto::EntryKind::Membership: {
-            auto m = proto::from_bytes<proto::Membership>(e.data);
+            const auto m = proto::from_bytes<proto::Membership>(e.data);
             try {
                 state::save_collective(files_.cfg_dir / "collective", {e.index, m});
             } catch (const std::exception& err) {
                 cc::log::error("cannot write the member list: ", err.what());
             }
-            membership_at_[e.index] = std::move(m);
             db_.note_index(e.index);
             if (listener_) listener_->index_noted(e.index);
             cc::log::info("member list changed at index ", e.index);

@@ -63,11 +63,10 @@ class RaftDriver {
     using SendFn = std::function<void(const std::string& to, proto::RaftMessage)>;
 
     // boot must come from the files and the log store's recovered() log;
-    // applied_membership is the member list in force at boot.applied.
     RaftDriver(boost::asio::io_context& io, raft::Config config, raft::BootState boot,
-               proto::Membership applied_membership, state::Database& db, storage::LogStore& log,
-               storage::HardStateFile& hard_state, storage::SnapshotMetaFile& snapshot_meta,
-               Files files, SendFn send, ApplyListener* listener = nullptr);
+               state::Database& db, storage::LogStore& log, storage::HardStateFile& hard_state,
+               storage::SnapshotMetaFile& snapshot_meta, Files files, SendFn send,
+               ApplyListener* listener = nullptr);
     ~RaftDriver();
     RaftDriver(const RaftDriver&) = delete;
     RaftDriver& operator=(const RaftDriver&) = delete;
@@ -105,11 +104,11 @@ class RaftDriver {
     void write_hard_state(const raft::HardState& hs);
     void install_snapshot(const raft::SnapshotInstall& s);
     void save_member_list_from_snapshot(const raft::SnapshotMeta& meta);
+    void save_snapshot_meta(const raft::SnapshotMeta& meta);
     void apply(const proto::Entry& e);
     void answer(const raft::ProposalResult& r);
     void arm_timer(raft::TimePoint at);
     void prune_results();
-    const proto::Membership& membership_at(uint64_t index) const;
 
     boost::asio::io_context& io_;
     std::unique_ptr<raft::Core> core_;
@@ -131,8 +130,6 @@ class RaftDriver {
         raft::TimePoint at;
     };
     std::map<uint64_t, Applied> results_;
-    // Member lists by the index they took effect at (for snapshot-meta).
-    std::map<uint64_t, proto::Membership> membership_at_;
     uint64_t applied_index_ = 0;
     uint64_t log_last_index_ = 0;                 // last entry queued to the store
     std::optional<std::string> storage_failure_;  // reason for proposals failed by it

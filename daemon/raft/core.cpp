@@ -282,6 +282,10 @@ const proto::Entry& Core::entry(Index index) const {
 const SnapshotMeta& Core::snapshot() const {
     return s_->log.snapshot();
 }
+SnapshotMeta Core::snapshot_meta_at(Index index) const {
+    RAFT_CHECK(index >= s_->log.snapshot().index && index <= s_->log.last_index());
+    return s_->log.meta_at(index);
+}
 const proto::Membership& Core::membership() const {
     return s_->log.membership();
 }

@@ -101,6 +101,9 @@ struct SnapshotMeta {
     Index index = 0;  // last log index the snapshot covers (0: none)
     Term term = 0;    // term of that entry
     proto::Membership membership;
+    // Index of the log entry that set `membership`; 0 when no entry did (the
+    // initial list) or the sender is a version that does not say.
+    Index membership_index = 0;
     bool operator==(const SnapshotMeta&) const = default;
 };
 
@@ -292,6 +295,8 @@ class Core {
     // Entry at `index` (first_index() <= index <= last_index()).
     const proto::Entry& entry(Index index) const;
     const SnapshotMeta& snapshot() const;
+    // What a snapshot at `index` records (snapshot().index <= index <= last_index()).
+    SnapshotMeta snapshot_meta_at(Index index) const;
     const proto::Membership& membership() const;  // latest, possibly uncommitted
 
   private:

@@ -39,7 +39,7 @@ void RaftLog::truncate_from(Index from) {
 void RaftLog::compact_to(Index index) {
     RAFT_CHECK(index + 1 >= first_index() && index <= last_index());
     if (index == snapshot_.index) return;
-    SnapshotMeta meta{index, *term_at(index), membership_at(index)};
+    SnapshotMeta meta = meta_at(index);
     entries_.erase(entries_.begin(), entries_.begin() + long(index - snapshot_.index));
     while (!configs_.empty() && configs_.front().first <= index) configs_.erase(configs_.begin());
     snapshot_ = std::move(meta);
@@ -50,6 +50,7 @@ bool RaftLog::install(SnapshotMeta snapshot) {
     if (keep) {
         compact_to(snapshot.index);
         snapshot_.membership = std::move(snapshot.membership);
+        if (snapshot.membership_index != 0) snapshot_.membership_index = snapshot.membership_index;
         return true;
     }
     entries_.clear();
@@ -73,6 +74,19 @@ const proto::Membership& RaftLog::membership_at(Index index) const {
         m = &c;
     }
     return *m;
+}
+
+Index RaftLog::membership_entry_at(Index index) const {
+    Index at = snapshot_.membership_index;
+    for (const auto& [i, c] : configs_) {
+        if (i > index) break;
+        at = i;
+    }
+    return at;
+}
+
+SnapshotMeta RaftLog::meta_at(Index index) const {
+    return SnapshotMeta{index, *term_at(index), membership_at(index), membership_entry_at(index)};
 }
 
 bool RaftLog::voter_since(Index index, const std::string& name) const {

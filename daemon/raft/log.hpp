@@ -42,8 +42,12 @@ class RaftLog {
     // (the snapshot index when it comes from the snapshot).
     const proto::Membership& membership() const;
     Index membership_index() const;
-    // Member list in force at `index` (>= snapshot index).
+    // Member list in force at `index` (>= snapshot index), and the index of
+    // the entry that set it (the snapshot's membership_index when it is older).
     const proto::Membership& membership_at(Index index) const;
+    Index membership_entry_at(Index index) const;
+    // The snapshot's view of `index`: its term and the member list in force.
+    SnapshotMeta meta_at(Index index) const;
     // Whether `name` is a voter in the list in force at `index` or in any
     // list the log defines after it.
     bool voter_since(Index index, const std::string& name) const;

@@ -30,7 +30,7 @@ void State::send_snapshot(const std::string& to, Index index, std::string data, 
     if (it == progress.end() || it->second.mode != Progress::Mode::Snapshot) return;
     RAFT_CHECK(index <= applied && index >= log.snapshot().index);
     auto& p = it->second;
-    p.snap_meta = SnapshotMeta{index, *log.term_at(index), log.membership_at(index)};
+    p.snap_meta = log.meta_at(index);
     p.snap_data = std::make_shared<const std::string>(std::move(data));
     p.snap_offset = 0;
     p.last_progress = now;
@@ -43,7 +43,8 @@ void State::send_chunk(const std::string& to, Progress& p, TimePoint now) {
     bool done = p.snap_offset + len == data.size();
     send(to,
          proto::SnapshotChunk{hs.term, p.snap_meta.index, p.snap_meta.term, p.snap_meta.membership,
-                              p.snap_offset, data.substr(p.snap_offset, len), done});
+                              p.snap_offset, data.substr(p.snap_offset, len), done,
+                              p.snap_meta.membership_index});
     p.last_send = now;
 }
 
@@ -102,7 +103,7 @@ void State::on_chunk(const std::string& from, const proto::SnapshotChunk& m, Tim
         send(from, proto::SnapshotAck{hs.term, m.index, incoming->data.size(), false});
         return;
     }
-    SnapshotMeta meta{m.index, m.index_term, incoming->membership};
+    SnapshotMeta meta{m.index, m.index_term, incoming->membership, incoming->membership_index};
     bool kept = log.install(meta);
     std::erase_if(ready.entries,
                   [&](const proto::Entry& e) { return !kept || e.index <= m.index; });

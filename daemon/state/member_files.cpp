@@ -43,7 +43,7 @@ CollectiveFile parse_collective(std::string_view text, const std::filesystem::pa
                 const toml::table& t = *m.as_table();
                 for (auto&& [k, v] : t) {
                     if (k.str() != "name" && k.str() != "address" && k.str() != "fingerprint" &&
-                        k.str() != "role")
+                        k.str() != "role" && k.str() != "promote")
                         throw ConfigFileError(
                             path, line_of(v),
                             "unknown key '" + std::string(k.str()) + "' in [[member]]");
@@ -66,6 +66,11 @@ CollectiveFile parse_collective(std::string_view text, const std::filesystem::pa
                     throw ConfigFileError(
                         path, line_of(*t.get("role")),
                         "role must be \"voter\" or \"nonvoter\", not \"" + role + "\"");
+                if (const toml::node* p = t.get("promote")) {
+                    if (!p->is_boolean())
+                        throw ConfigFileError(path, line_of(*p), "promote must be true or false");
+                    info.promote = p->value_or(false);
+                }
                 out.membership.members.push_back(std::move(info));
             }
         } else {
@@ -90,6 +95,8 @@ std::string render_collective(const CollectiveFile& file) {
         out += "\nfingerprint = ";
         append_toml_string(out, m.fingerprint);
         out += m.role == proto::Role::Voter ? "\nrole = \"voter\"\n" : "\nrole = \"nonvoter\"\n";
+        // A joining voter, promoted by the leader once it has caught up.
+        if (m.promote) out += "promote = true\n";
     }
     return out;
 }

@@ -8,6 +8,7 @@
 //   address = "10.0.0.1:13001"
 //   fingerprint = "SHA256:..."
 //   role = "voter"            # or "nonvoter"
+//   promote = true            # only on a joining voter not yet promoted
 //
 // Loading a corrupt file raises ConfigFileError (path, line, reason); writing
 // goes through cc::fs::write_atomic. Threading: free functions, no shared state.

@@ -29,6 +29,8 @@ std::optional<SnapshotMeta> SnapshotMetaFile::load() const {
     SnapshotMeta m;
     m.index = state_uint(path_, *t, "index", kRemedy);
     m.term = state_uint(path_, *t, "term", kRemedy);
+    if (t->contains("membership_index"))
+        m.membership_index = state_uint(path_, *t, "membership_index", kRemedy);
     if (const toml::node* n = t->get("members")) {
         const toml::array* members = n->as_array();
         if (members == nullptr) {
@@ -59,6 +61,15 @@ std::optional<SnapshotMeta> SnapshotMetaFile::load() const {
                                    path_);
             }
             info.role = role == "voter" ? proto::Role::Voter : proto::Role::NonVoter;
+            if (const toml::node* p = mt->get("promote")) {
+                if (!p->is_boolean()) {
+                    throw StorageError("corrupt " + path_.string() + ":" +
+                                           std::to_string(p->source().begin.line) +
+                                           ": promote must be true or false; " + kRemedy,
+                                       path_);
+                }
+                info.promote = p->value_or(false);
+            }
             m.membership.members.push_back(std::move(info));
         }
     }
@@ -69,12 +80,16 @@ void SnapshotMetaFile::save(const SnapshotMeta& meta) const {
     toml::table t;
     t.insert("index", to_toml_int(meta.index));
     t.insert("term", to_toml_int(meta.term));
+    if (meta.membership_index != 0)
+        t.insert("membership_index", to_toml_int(meta.membership_index));
     toml::array members;
     for (const auto& m : meta.membership.members) {
-        members.push_back(toml::table{{"name", m.name},
-                                      {"address", m.address},
-                                      {"fingerprint", m.fingerprint},
-                                      {"role", role_name(m.role)}});
+        toml::table member{{"name", m.name},
+                           {"address", m.address},
+                           {"fingerprint", m.fingerprint},
+                           {"role", role_name(m.role)}};
+        if (m.promote) member.insert("promote", true);
+        members.push_back(std::move(member));
     }
     t.insert("members", std::move(members));
     save_state_file(path_, std::move(t));

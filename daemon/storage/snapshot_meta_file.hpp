@@ -4,12 +4,14 @@
 //   format = 1
 //   index = 52310          # last entry covered by the snapshot (the cfg/ files)
 //   term = 6               # its term
+//   membership_index = 52001   # entry that set the member list (absent: 0)
 //
 //   [[members]]            # the membership in force at `index`
 //   name = "mgt1"
 //   address = "10.0.0.1:13001"
 //   fingerprint = "SHA256:..."
 //   role = "voter"         # or "nonvoter"
+//   promote = true         # only on a joining voter not yet promoted
 //
 // Written atomically and fsynced before compact_prefix(index) is queued.
 //
@@ -29,6 +31,7 @@ struct SnapshotMeta {
     uint64_t index = 0;
     uint64_t term = 0;
     proto::Membership membership;
+    uint64_t membership_index = 0;
     bool operator==(const SnapshotMeta&) const = default;
 };
 std::ostream& operator<<(std::ostream& os, const SnapshotMeta& m);

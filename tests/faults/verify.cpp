@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <vector>
 
 #include "tests/sim/linearizability.hpp"
 
@@ -157,8 +158,16 @@ Verdict verify_after_heal(Cluster& cluster, Workload& workload) {
     }
     v.linearizable = check_history(history);
     if (v.linearizable != "yes") v.problems.push_back("history: " + v.linearizable);
-    // Stopping flushes every member's cfg/ files.
-    for (size_t m = 0; m < cluster.size(); ++m) {
+    // Stopping flushes every member's cfg/ files. The leader goes last: were
+    // it first, the others would elect a new leader whose no-op moves their
+    // files one index past the stopped leader's, a difference of timing
+    // rather than of content.
+    std::vector<size_t> order;
+    auto leader = cluster.leader();
+    for (size_t m = 0; m < cluster.size(); ++m)
+        if (m != leader) order.push_back(m);
+    if (leader) order.push_back(*leader);
+    for (size_t m : order) {
         int status = cluster.at(m).stop();
         if (status != 0)
             v.problems.push_back(cluster.at(m).name() + " exited with status " +

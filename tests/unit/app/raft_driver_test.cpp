@@ -47,7 +47,7 @@ class RaftDriverTest : public ::testing::Test {
         raft::Config rc;
         rc.self = "m1";
         driver = std::make_unique<cc::app::RaftDriver>(
-            io, rc, b, members, db, *log, hard_state, meta,
+            io, rc, b, db, *log, hard_state, meta,
             cc::app::RaftDriver::Files{dir, dir / "catching-up"}, cc::app::RaftDriver::SendFn{});
         driver->start();
         run_until([&] { return driver->status().role == raft::Role::Leader; });

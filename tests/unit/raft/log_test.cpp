@@ -68,6 +68,29 @@ TEST(RaftLog, compactionKeepsTheMemberListInForce) {
     EXPECT_EQ(log.at(3).term, 2u);
 }
 
+TEST(RaftLog, snapshotsNameTheEntryThatSetTheirMemberList) {
+    // cfg/collective records that index; a member that catches up by snapshot
+    // must write the same number as one that applied the entry.
+    RaftLog log({}, {}, list({"a"}));
+    log.append(cmd(1, 1));
+    log.append(members(1, 2, list({"a", "b"})));
+    log.append(cmd(1, 3));
+    EXPECT_EQ(log.membership_entry_at(1), 0u) << "the initial list came from no entry";
+    EXPECT_EQ(log.membership_entry_at(3), 2u);
+    EXPECT_EQ(log.meta_at(3).membership_index, 2u);
+    log.compact_to(3);
+    EXPECT_EQ(log.snapshot().membership_index, 2u);
+    log.append(cmd(2, 4));
+    EXPECT_EQ(log.membership_entry_at(4), 2u) << "still the compacted entry's list";
+
+    RaftLog behind({}, {cmd(1, 1)}, list({"a"}));
+    EXPECT_FALSE(behind.install({7, 2, list({"a", "b"}), 5}));
+    EXPECT_EQ(behind.membership_entry_at(7), 5u);
+    RaftLog matching({}, {cmd(1, 1), members(1, 2, list({"a", "b"}))}, list({"a"}));
+    EXPECT_TRUE(matching.install({2, 1, list({"a", "b"}), 2}));
+    EXPECT_EQ(matching.snapshot().membership_index, 2u);
+}
+
 TEST(RaftLog, installKeepsAMatchingSuffixAndWipesAConflictingLog) {
     RaftLog log({}, {cmd(1, 1), cmd(1, 2), cmd(2, 3)}, list({"a"}));
     EXPECT_TRUE(log.install({2, 1, list({"a"})}));

@@ -207,13 +207,21 @@ TEST(CollectiveFile, roundTripsAndReportsLine) {
     cc::state::CollectiveFile f;
     f.applied_index = 7;
     f.membership.members = {{"mgt1", "127.0.0.1:13001", "SHA256:abc", proto::Role::Voter},
-                            {"mgt2", "[::1]:13002", "SHA256:d\"ef", proto::Role::NonVoter}};
+                            {"mgt2", "[::1]:13002", "SHA256:d\"ef", proto::Role::NonVoter},
+                            // A joining voter the leader has yet to promote.
+                            {"mgt3", "127.0.0.3:13001", "SHA256:ghi", proto::Role::NonVoter, true}};
     auto path = dir.path / "collective";
     cc::state::save_collective(path, f);
     EXPECT_EQ(cc::state::load_collective(path), f);
     std::string text = cc::fs::read_file(path);
     EXPECT_NE(text.find("[[member]]\nname = \"mgt2\"\naddress = \"[::1]:13002\""),
               std::string::npos);
+
+    EXPECT_NE(text.find("name = \"mgt3\"\naddress = \"127.0.0.3:13001\"\nfingerprint = "
+                        "\"SHA256:ghi\"\nrole = \"nonvoter\"\npromote = true\n"),
+              std::string::npos)
+        << text;
+    EXPECT_EQ(text.find("promote"), text.rfind("promote")) << "written only when set";
 
     auto error_of = [&](const std::string& t) {
         try {
@@ -233,6 +241,9 @@ TEST(CollectiveFile, roundTripsAndReportsLine) {
     EXPECT_EQ(error_of("applied_index = 1\n[[member]]\nname = \"m\"\naddress = \"a\"\n"
                        "fingerprint = \"f\"\nrole = \"voter\"\nport = 1\n"),
               p + " line 7: unknown key 'port' in [[member]] (fix or restore the file)");
+    EXPECT_EQ(error_of("applied_index = 1\n[[member]]\nname = \"m\"\naddress = \"a\"\n"
+                       "fingerprint = \"f\"\nrole = \"nonvoter\"\npromote = \"yes\"\n"),
+              p + " line 7: promote must be true or false (fix or restore the file)");
     EXPECT_EQ(error_of("applied_index = 1\nmember = 3\n"),
               p + " line 2: member must be [[member]] tables (fix or restore the file)");
     std::string syntax = error_of("applied_index = 1\n\n[[member]\n");

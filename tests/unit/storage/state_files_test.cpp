@@ -93,10 +93,13 @@ TEST(HardStateFile, save_intoAMissingDirectoryNamesThePath) {
 }
 
 SnapshotMeta sample_meta() {
+    // mgt4 is a joining voter the leader has yet to promote: that must survive.
     return SnapshotMeta{52310,
                         6,
                         {{{"mgt1", "10.0.0.1:13001", "SHA256:abc", proto::Role::Voter},
-                          {"mgt3", "[::1]:13003", "SHA256:def", proto::Role::NonVoter}}}};
+                          {"mgt3", "[::1]:13003", "SHA256:def", proto::Role::NonVoter},
+                          {"mgt4", "10.0.0.4:13001", "SHA256:ghi", proto::Role::NonVoter, true}}},
+                        52001};
 }
 
 TEST(SnapshotMetaFile, load_ofAMissingFileIsNothing) {
