@@ -19,12 +19,7 @@ using namespace std::chrono_literals;
 // collective. Now the answer must either be true (the value is not applied)
 // or say that the other members may still apply it.
 TEST(Bug, fullDiskOnTheLeader_refusalNeverClaimsNothingChangedWhenTheOthersApplyIt) {
-    std::unique_ptr<Cluster> c;
-    try {
-        c = std::make_unique<Cluster>(3);
-    } catch (const NetUnavailable&) {
-        GTEST_SKIP() << "network namespaces are unavailable (needs root)";
-    }
+    CLUSTER_OR_SKIP(c, cluster_or_null(3));
     SmallDisk disk(c->at(0).state, 16);
     if (!disk.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs CAP_SYS_ADMIN)";
     c->start_all();

@@ -194,4 +194,21 @@ std::string Cluster::logs() const {
     return out;
 }
 
+std::unique_ptr<Cluster> cluster_or_null(size_t members) {
+    try {
+        return std::make_unique<Cluster>(members);
+    } catch (const NetUnavailable&) {
+        return nullptr;
+    }
+}
+
+std::unique_ptr<Cluster> formed_or_null(size_t members) {
+    auto c = cluster_or_null(members);
+    if (c) {
+        c->start_all();
+        c->form();
+    }
+    return c;
+}
+
 }  // namespace cc::faults

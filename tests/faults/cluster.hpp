@@ -75,4 +75,17 @@ class Cluster {
     std::vector<std::unique_ptr<Server>> servers_;
 };
 
+// A Cluster of `members`, not started, or nullptr when network namespaces
+// are unavailable here (not root); other failures throw.
+std::unique_ptr<Cluster> cluster_or_null(size_t members);
+// The same, started and formed (start_all(), then form()).
+std::unique_ptr<Cluster> formed_or_null(size_t members);
+
+// In a gtest test body: `var` holds the cluster that `make` (one of the two
+// above) returns, or the test is skipped as unable to run here.
+#define CLUSTER_OR_SKIP(var, make)                                               \
+    auto var = make;                                                             \
+    if (!var) GTEST_SKIP() << "network namespaces are unavailable (needs root)"; \
+    static_assert(true)
+
 }  // namespace cc::faults

@@ -30,23 +30,6 @@ WorkloadOptions load(uint64_t seed) {
     return o;
 }
 
-// A formed collective, or nothing when namespaces are unavailable here.
-std::unique_ptr<Cluster> formed(size_t members) {
-    try {
-        auto c = std::make_unique<Cluster>(members);
-        c->start_all();
-        c->form();
-        return c;
-    } catch (const NetUnavailable&) {
-        return nullptr;
-    }
-}
-
-#define FORMED_OR_SKIP(var, n)                                                   \
-    auto var = formed(n);                                                        \
-    if (!var) GTEST_SKIP() << "network namespaces are unavailable (needs root)"; \
-    static_assert(true)
-
 size_t other_than(const Cluster& c, std::initializer_list<size_t> not_these) {
     for (size_t i = 0; i < c.size(); ++i)
         if (std::find(not_these.begin(), not_these.end(), i) == not_these.end()) return i;
@@ -54,7 +37,7 @@ size_t other_than(const Cluster& c, std::initializer_list<size_t> not_these) {
 }
 
 TEST(Collective3, kill9OfTheLeader_threeTimes_losesNothing) {
-    FORMED_OR_SKIP(c, 3);
+    CLUSTER_OR_SKIP(c, formed_or_null(3));
     Workload w(*c, load(21));
     w.start();
     for (int round = 0; round < 3; ++round) {
@@ -71,7 +54,7 @@ TEST(Collective3, kill9OfTheLeader_threeTimes_losesNothing) {
 }
 
 TEST(Collective3, kill9OfAFollower_threeTimes_losesNothing) {
-    FORMED_OR_SKIP(c, 3);
+    CLUSTER_OR_SKIP(c, formed_or_null(3));
     Workload w(*c, load(22));
     w.start();
     for (int round = 0; round < 3; ++round) {
@@ -91,7 +74,7 @@ TEST(Collective3, kill9OfAFollower_threeTimes_losesNothing) {
 // log compaction and restarts ("applied_index = 4172" vs "applied_index = 10";
 // same member list): reported to the lead, see RELIABILITY.md.
 TEST(Collective5, kill9OfTwoOfFive_includingTheLeader_keepsWorking) {
-    FORMED_OR_SKIP(c, 5);
+    CLUSTER_OR_SKIP(c, formed_or_null(5));
     Workload w(*c, load(23));
     w.start();
     for (int round = 0; round < 2; ++round) {
@@ -115,7 +98,7 @@ TEST(Collective5, kill9OfTwoOfFive_includingTheLeader_keepsWorking) {
 }
 
 TEST(Collective3, pausedLeaderThatWakesUp_doesNotActAsLeader) {
-    FORMED_OR_SKIP(c, 3);
+    CLUSTER_OR_SKIP(c, formed_or_null(3));
     Workload w(*c, load(24));
     w.start();
     std::this_thread::sleep_for(1s);
@@ -134,7 +117,7 @@ TEST(Collective3, pausedLeaderThatWakesUp_doesNotActAsLeader) {
 }
 
 TEST(Collective3, isolatedLeader_refusesItsClientsWritesAndLosesNothing) {
-    FORMED_OR_SKIP(c, 3);
+    CLUSTER_OR_SKIP(c, formed_or_null(3));
     Workload w(*c, load(25));
     w.start();
     std::this_thread::sleep_for(1s);
@@ -183,7 +166,7 @@ TEST(Collective3, isolatedLeader_refusesItsClientsWritesAndLosesNothing) {
 }
 
 TEST(Collective3, asymmetricPartitions_loseNothing) {
-    FORMED_OR_SKIP(c, 3);
+    CLUSTER_OR_SKIP(c, formed_or_null(3));
     Workload w(*c, load(26));
     w.start();
     std::this_thread::sleep_for(1s);
@@ -213,7 +196,7 @@ TEST(Collective3, asymmetricPartitions_loseNothing) {
 }
 
 TEST(Collective3, quorumLoss_refusesWritesAtOnceServesReadsAndRecoversAlone) {
-    FORMED_OR_SKIP(c, 3);
+    CLUSTER_OR_SKIP(c, formed_or_null(3));
     ASSERT_EQ(c->at(0).cli("nodedefine", {"q1", "a=1"}).status, 0);
     size_t survivor = c->wait_leader();
     for (size_t i = 0; i < c->size(); ++i)
@@ -250,7 +233,7 @@ TEST(Collective3, quorumLoss_refusesWritesAtOnceServesReadsAndRecoversAlone) {
 }
 
 TEST(Collective3, damagedLogTailOnAFollower_isCutAndCaughtUp) {
-    FORMED_OR_SKIP(c, 3);
+    CLUSTER_OR_SKIP(c, formed_or_null(3));
     Workload w(*c, load(27));
     w.start();
     for (int round = 0; round < 4; ++round) {
@@ -274,7 +257,7 @@ TEST(Collective3, damagedLogTailOnAFollower_isCutAndCaughtUp) {
 }
 
 TEST(Collective3, memberRestoredFromFourFilesDuringLoad_catchesUp) {
-    FORMED_OR_SKIP(c, 3);
+    CLUSTER_OR_SKIP(c, formed_or_null(3));
     Workload w(*c, load(28));
     w.start();
     std::this_thread::sleep_for(2s);
@@ -294,26 +277,20 @@ TEST(Collective3, memberRestoredFromFourFilesDuringLoad_catchesUp) {
 // Fails while the bug reproduced by Bug.fullDiskOnTheLeader_* is open:
 // writes refused with "nothing was changed" are applied (refused_applied).
 TEST(Collective3, fullDiskOnTheLeader_othersCarryOnAndItRecovers) {
-    std::unique_ptr<Cluster> c;
-    std::unique_ptr<SmallDisk> disk;
-    try {
-        c = std::make_unique<Cluster>(3);
-    } catch (const NetUnavailable&) {
-        GTEST_SKIP() << "network namespaces are unavailable (needs root)";
-    }
+    CLUSTER_OR_SKIP(c, cluster_or_null(3));
     // mgt1 forms the collective and leads it at first.
-    disk = std::make_unique<SmallDisk>(c->at(0).state, 16);
-    if (!disk->mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs CAP_SYS_ADMIN)";
+    SmallDisk disk(c->at(0).state, 16);
+    if (!disk.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs CAP_SYS_ADMIN)";
     c->start_all();
     c->form();
     Workload w(*c, load(29));
     w.start();
     std::this_thread::sleep_for(1s);
-    disk->fill();
+    disk.fill();
     auto before = w.acknowledged_writes();
     std::this_thread::sleep_for(4s);
     EXPECT_GT(w.acknowledged_writes(), before + 10) << "the other two should keep writing";
-    disk->unfill();
+    disk.unfill();
     c->wait_all_follow();
     std::this_thread::sleep_for(1s);
     w.stop();
@@ -322,7 +299,7 @@ TEST(Collective3, fullDiskOnTheLeader_othersCarryOnAndItRecovers) {
 }
 
 TEST(Collective3, packetLossAndDelay_loseNothing) {
-    FORMED_OR_SKIP(c, 3);
+    CLUSTER_OR_SKIP(c, formed_or_null(3));
     if (!c->net().degrade(0, 10, 30))
         GTEST_SKIP() << "this kernel has no netem (sch_netem): loss and delay cannot be injected";
     for (size_t i = 1; i < c->size(); ++i) c->net().degrade(i, 10, 30);
@@ -338,7 +315,7 @@ TEST(Collective3, packetLossAndDelay_loseNothing) {
 // Without netem, loss is approximated by flapping links: every 30 ms each
 // direction of each pair is cut with probability 10 % for that slot.
 TEST(Collective3, flakyLinks_loseNothing) {
-    FORMED_OR_SKIP(c, 3);
+    CLUSTER_OR_SKIP(c, formed_or_null(3));
     Workload w(*c, load(31));
     w.start();
     std::mt19937_64 rng(31);

@@ -18,20 +18,8 @@ using namespace cc::faults;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-std::unique_ptr<Cluster> formed(size_t members) {
-    try {
-        auto c = std::make_unique<Cluster>(members);
-        c->start_all();
-        c->form();
-        return c;
-    } catch (const NetUnavailable&) {
-        return nullptr;
-    }
-}
-
 TEST(Failover, kill9OfTheLeader_elevenTimes_medianUnderOneSecond) {
-    auto c = formed(3);
-    if (!c) GTEST_SKIP() << "network namespaces are unavailable (needs root)";
+    CLUSTER_OR_SKIP(c, formed_or_null(3));
     ASSERT_EQ(c->at(0).cli("nodedefine", {"probe"}).status, 0);
     WorkloadOptions o;
     o.clients_per_member = 1;
@@ -57,8 +45,7 @@ TEST(Failover, kill9OfTheLeader_elevenTimes_medianUnderOneSecond) {
 }
 
 TEST(SteadyLoad, sixtySecondsWithoutFaults_neverChangesLeader) {
-    auto c = formed(3);
-    if (!c) GTEST_SKIP() << "network namespaces are unavailable (needs root)";
+    CLUSTER_OR_SKIP(c, formed_or_null(3));
     Workload w(*c, WorkloadOptions{});
     size_t l = c->wait_all_follow();
     auto term = c->at(l).status()->term;
