@@ -57,6 +57,21 @@ class Recovery : public ::testing::Test {
         return s;
     }
 
+    // Segment 1 as written with entries 1..5 of term 1, and the offset at
+    // which its last record starts (the record the damage tests hit).
+    struct FiveEntries {
+        std::string bytes;
+        size_t last_record_at;
+    };
+    FiveEntries write_five_entries() {
+        auto entries = make_entries(1, 5, 1);
+        write(entries);
+        std::string last;
+        append_record(last, entries.back());
+        std::string bytes = read_bytes(segment(1));
+        return {bytes, bytes.size() - last.size()};
+    }
+
     // After a repair the log must take new entries and keep them.
     void expect_appends_after_repair(uint64_t next, const std::vector<proto::Entry>& kept) {
         write(make_entries(next, 2, 9));
@@ -71,12 +86,7 @@ size_t count_lines(const std::string& s) {
 }
 
 TEST_F(Recovery, open_cutsATornLastRecordAtEveryByteOffset) {
-    auto entries = make_entries(1, 5, 1);
-    write(entries);
-    const std::string original = read_bytes(segment(1));
-    std::string last;
-    append_record(last, entries.back());
-    const size_t start = original.size() - last.size();
+    const auto [original, start] = write_five_entries();
     const auto kept = make_entries(1, 4, 1);
     for (size_t n = start; n < original.size(); ++n) {
         write_bytes(segment(1), original.substr(0, n));
@@ -105,12 +115,7 @@ TEST_F(Recovery, open_cutsATornLastRecordAtEveryByteOffset) {
 }
 
 TEST_F(Recovery, open_cutsTheLastRecordWhenAnyOfItsBytesFlips) {
-    auto entries = make_entries(1, 5, 1);
-    write(entries);
-    const std::string original = read_bytes(segment(1));
-    std::string last;
-    append_record(last, entries.back());
-    const size_t start = original.size() - last.size();
+    const auto [original, start] = write_five_entries();
     for (size_t p = start; p < original.size(); ++p) {
         for (char mask : {'\x01', '\x80'}) {
             std::string bad = original;
