@@ -50,7 +50,12 @@ struct Hello {
     uint32_t min_version = kPeerVersionMin;
     uint32_t max_version = kPeerVersionMax;
     std::string name;  // the sender's member name (the joiner: the name in its token)
-    CC_PROTO_FIELDS(min_version, max_version, name)
+    // Where members should reach the sender, as JoinRequest::advertise:
+    // "host:port", ":port" (the address seen, that port) or "" (the address
+    // seen, default port). A member that comes back from a new address is
+    // recorded there through the log (member_service.cpp).
+    std::string advertise;
+    CC_PROTO_FIELDS(min_version, max_version, name, advertise)
     bool operator==(const Hello&) const = default;
 };
 

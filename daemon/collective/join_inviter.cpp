@@ -22,17 +22,6 @@ std::string refuse(ssh::Connection& conn, const std::string& reason, const std::
 
 }  // namespace
 
-std::string joiner_address(const proto::JoinRequest& request, const ssh::PeerInfo& peer,
-                           uint16_t default_port) {
-    // ":PORT": the address seen, at the joiner's own (non-default) port.
-    if (!request.advertise.empty() && request.advertise.front() == ':') {
-        std::string seen = with_port(host_of(peer.remote_address), default_port);
-        return seen.substr(0, seen.rfind(':')) + request.advertise;
-    }
-    if (!request.advertise.empty()) return with_port(request.advertise, default_port);
-    return with_port(host_of(peer.remote_address), default_port);
-}
-
 std::string serve_join(ssh::Connection& conn, crypto::InvitationBook& book,
                        const std::string& own_blob, uint16_t default_port, const AdmitFn& admit,
                        std::chrono::milliseconds step_timeout) {
@@ -60,8 +49,9 @@ std::string serve_join(ssh::Connection& conn, crypto::InvitationBook& book,
         if (!confirm || !std::holds_alternative<proto::JoinConfirm>(
                             proto::from_bytes<proto::JoinMessage>(*confirm)))
             return "join of " + request->name + ": the joiner did not confirm our proof";
-        proto::MemberInfo member{request->name, joiner_address(*request, peer, default_port),
-                                 peer.fingerprint, r.role};
+        proto::MemberInfo member{
+            request->name, reach_address(request->advertise, peer.remote_address, default_port),
+            peer.fingerprint, r.role};
         auto admitted = admit(member);
         if (auto* reason = std::get_if<std::string>(&admitted))
             return refuse(conn, *reason, "join of " + request->name + " failed: " + *reason);

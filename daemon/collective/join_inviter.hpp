@@ -25,12 +25,6 @@ namespace cc::collective {
 // The member to add; returns JoinAccept once committed, or a one-line reason.
 using AdmitFn = std::function<std::variant<proto::JoinAccept, std::string>(proto::MemberInfo)>;
 
-// The address to record for a joiner: what it asked to be called by
-// ("host[:port]"), else the host it connected from with the port it asked
-// for (":port") or the collective's default port.
-std::string joiner_address(const proto::JoinRequest& request, const ssh::PeerInfo& peer,
-                           uint16_t default_port);
-
 // Runs the exchange; returns a log line saying how it ended.
 std::string serve_join(ssh::Connection& conn, crypto::InvitationBook& book,
                        const std::string& own_blob, uint16_t default_port, const AdmitFn& admit,

@@ -64,4 +64,14 @@ std::string with_port(const std::string& address, uint16_t default_port) {
     return address;
 }
 
+std::string reach_address(const std::string& advertise, const std::string& remote_address,
+                          uint16_t default_port) {
+    if (!advertise.empty() && advertise.front() == ':') {
+        std::string seen = with_port(host_of(remote_address), default_port);
+        return seen.substr(0, seen.rfind(':')) + advertise;
+    }
+    if (!advertise.empty()) return with_port(advertise, default_port);
+    return with_port(host_of(remote_address), default_port);
+}
+
 }  // namespace cc::collective

@@ -37,4 +37,10 @@ std::string with_port(const std::string& address, uint16_t default_port);
 // The host part of "ip:port" / "[v6]:port" as reported for a TCP peer.
 std::string host_of(const std::string& address);
 
+// Where members reach a peer that says `advertise` (JoinRequest/Hello) and
+// connected from `remote_address`: "host:port" as said; ":PORT" the address
+// seen at that port; "" the address seen at `default_port`.
+std::string reach_address(const std::string& advertise, const std::string& remote_address,
+                          uint16_t default_port);
+
 }  // namespace cc::collective

@@ -98,6 +98,15 @@ std::string MemberService::self_address() const {
     return with_port(options_.my_name, options_.port);
 }
 
+std::string MemberService::peer_advertise() const {
+    // Without --advertise members record the address they see us at; a
+    // non-default port must still be told.
+    uint16_t own_port = parse_server(options_.listen, options_.port).port;
+    if (!options_.advertise.empty()) return self_address();
+    if (own_port != ssh::kDefaultPeerPort) return ":" + std::to_string(own_port);
+    return {};
+}
+
 bool MemberService::ensure_key() {
     if (key_) return false;
     bool created = false;
@@ -114,6 +123,7 @@ void MemberService::start_bridge() {
     if (bridge_ || !key_) return;
     BridgeOptions o;
     o.my_name = options_.my_name;
+    o.advertise = peer_advertise();
     auto listen = parse_server(options_.listen, options_.port);
     o.listen_host = wildcard(listen.host) ? "0.0.0.0" : listen.host;
     o.listen_port = listen.port;
@@ -125,6 +135,11 @@ void MemberService::start_bridge() {
     };
     h.deliver = [this](const std::string& from, proto::RaftMessage m) {
         consensus_.deliver(from, std::move(m));
+    };
+    h.on_link = [this](const std::string& member, const std::string& remote,
+                       const std::string& advertise) {
+        moved_.seen(member, reach_address(advertise, remote, ssh::kDefaultPeerPort));
+        record_moved_members();
     };
     h.accepting_joins = [this] { return book_.has_pending(); };
     h.on_join = [this, blob = key_->blob](std::unique_ptr<ssh::Connection> conn) {
@@ -148,6 +163,24 @@ void MemberService::send(const std::string& to, const proto::RaftMessage& messag
 void MemberService::members_maybe_changed() {
     if (!bridge_) return;
     if (consensus_.consensus_status().membership != refreshed_) bridge_->refresh();
+    record_moved_members();
+}
+
+void MemberService::record_moved_members() {
+    auto change = moved_.next(consensus_.consensus_status(), std::chrono::steady_clock::now());
+    if (!change) return;
+    cc::log::info("member ", change->member, " is now reached at ", change->to, " (was ",
+                  change->from, "); recording the new address through the log");
+    consensus_.change_members(change->list, [this, alive = alive_, c = *change](ChangeOutcome o) {
+        if (!*alive) return;
+        bool ok = o.kind == ChangeOutcome::Kind::Committed;
+        if (ok)
+            cc::log::info("address of member ", c.member, " is ", c.to, " from index ", o.index);
+        else
+            cc::log::warn("could not record the new address of member ", c.member, ": ",
+                          o.reason.empty() ? kNoQuorum : o.reason, "; trying again");
+        moved_.finished(ok, std::chrono::steady_clock::now());
+    });
 }
 
 proto::ApiStatus MemberService::status() const {
@@ -316,12 +349,7 @@ void MemberService::join(const proto::ApiJoin& request, Reply reply) {
     if (join_thread_.joinable()) join_thread_.join();
     JoinRequestOptions o;
     o.server = request.server;
-    // Without --advertise the inviter records the address it sees us at;
-    // a non-default port must still be told.
-    uint16_t own_port = parse_server(options_.listen, options_.port).port;
-    o.advertise = !options_.advertise.empty()         ? self_address()
-                  : own_port != ssh::kDefaultPeerPort ? ":" + std::to_string(own_port)
-                                                      : std::string();
+    o.advertise = peer_advertise();
     o.limits = options_.limits;
     join_thread_ = std::thread([this, o, token = std::move(token), key = *key_, reply, created,
                                 alive = alive_] {

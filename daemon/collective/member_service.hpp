@@ -33,6 +33,7 @@
 #include <thread>
 
 #include "daemon/collective/consensus_access.hpp"
+#include "daemon/collective/moved_members.hpp"
 #include "daemon/collective/peer_bridge.hpp"
 #include "daemon/crypto/invitation_book.hpp"
 #include "proto/api.hpp"
@@ -73,7 +74,8 @@ class MemberService {
 
     // The driver's outgoing messages.
     void send(const std::string& to, const proto::RaftMessage& message);
-    // After the driver processed events: reconnects when the member list changed.
+    // After the driver processed events: reconnects when the member list
+    // changed; on the leader, records a member seen at a new address.
     void members_maybe_changed();
 
     void invite(const proto::ApiInvite& request, Reply reply);
@@ -86,6 +88,9 @@ class MemberService {
     // Where others reach this member: advertise, else the listen address when
     // it is a specific one, else the member name; with the port.
     std::string self_address() const;
+    // What this member says others should use (JoinRequest/Hello.advertise):
+    // "host:port" with --advertise, ":port" at a non-default port, else "".
+    std::string peer_advertise() const;
 
     std::function<void(JoinedCollective)> on_joined;
 
@@ -96,6 +101,7 @@ class MemberService {
     void register_self(std::function<void(std::optional<std::string> error)> done);
     std::variant<proto::JoinAccept, std::string> admit(proto::MemberInfo member);
     void try_admit(std::shared_ptr<AdmitWait> wait);
+    void record_moved_members();
 
     boost::asio::io_context& io_;
     ServiceOptions options_;
@@ -104,6 +110,7 @@ class MemberService {
     std::optional<crypto::MemberKey> key_;
     std::unique_ptr<PeerBridge> bridge_;
     proto::Membership refreshed_;
+    MovedMembers moved_;
     uint64_t boot_id_;
     std::thread join_thread_;
     bool joining_ = false;

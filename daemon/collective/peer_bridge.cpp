@@ -12,6 +12,7 @@ PeerBridge::PeerBridge(boost::asio::io_context& io, BridgeOptions options, Bridg
     : io_(io), handlers_(std::move(handlers)) {
     ssh::TransportOptions o;
     o.my_name = options.my_name;
+    o.advertise = options.advertise;
     o.listen_host = options.listen_host;
     o.listen_port = options.listen_port;
     o.limits = options.limits;
@@ -30,11 +31,12 @@ PeerBridge::PeerBridge(boost::asio::io_context& io, BridgeOptions options, Bridg
     };
     h.on_link = [this, alive = alive_](const ssh::PeerInfo& peer, bool up) {
         if (peer.direction != ssh::Direction::Inbound) return;
-        boost::asio::post(io_, [this, alive, up, name = peer.name, addr = peer.remote_address] {
+        boost::asio::post(io_, [this, alive, up, name = peer.name, addr = peer.remote_address,
+                                advertise = peer.advertise] {
             if (!*alive) return;
             auto& n = inbound_[name];
             n = up ? n + 1 : (n > 0 ? n - 1 : 0);
-            if (up && handlers_.on_link) handlers_.on_link(name, addr);
+            if (up && handlers_.on_link) handlers_.on_link(name, addr, advertise);
         });
     };
     if (handlers_.on_join) h.on_join = handlers_.on_join;

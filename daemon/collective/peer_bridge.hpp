@@ -28,6 +28,7 @@ namespace cc::collective {
 
 struct BridgeOptions {
     std::string my_name;
+    std::string advertise;  // Hello.advertise (see proto/peer.hpp)
     std::string listen_host = "0.0.0.0";
     uint16_t listen_port = ssh::kDefaultPeerPort;
     ssh::Limits limits;
@@ -36,8 +37,11 @@ struct BridgeOptions {
 struct BridgeHandlers {
     std::function<proto::Membership()> members;                                // daemon thread
     std::function<void(const std::string& from, proto::RaftMessage)> deliver;  // daemon thread
-    // A member's connection to us came up from `remote_address` (daemon thread).
-    std::function<void(const std::string& member, const std::string& remote_address)> on_link;
+    // A member's connection to us came up from `remote_address`, its Hello
+    // saying `advertise` (daemon thread).
+    std::function<void(const std::string& member, const std::string& remote_address,
+                       const std::string& advertise)>
+        on_link;
     std::function<void(std::unique_ptr<ssh::Connection>)> on_join;  // transport thread
     std::function<bool()> accepting_joins = [] { return false; };   // any thread
 };

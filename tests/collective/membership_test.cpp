@@ -1,5 +1,6 @@
 // Member list changes on real members: non-voting members, delete, re-invite
-// with a new key, restore from four files, five members losing their leader,
+// with a new key, restore from four files, a member back at a new address,
+// five members losing their leader,
 // show -v/--json, and the SSH port seen by OpenSSH tools.
 #include <gtest/gtest.h>
 
@@ -110,6 +111,44 @@ TEST(Membership, restoreFromFourFilesBringsBackTheConfiguration) {
     const std::string three =
         "Quorum: True\nLeader: mgt1\nActive collective members:\n    mgt2\n    mgt3\n";
     EXPECT_EQ(c.show_until(2, three), three);
+}
+
+TEST(Membership, memberBackAtANewAddressIsRecordedThroughTheLog) {
+    Cluster c(3);
+    c.start_all();
+    form(c, 3);
+    std::string old_address = c.address(2);
+    std::string new_address = old_address.substr(0, old_address.rfind('.')) + ".40";
+    ASSERT_EQ(c[2].stop(), 0);
+    // Reinstalled elsewhere: same key and files, a new address; nothing
+    // listens at the old one any more.
+    c.move(2, new_address);
+    c[2].start();
+    auto recorded = [&](size_t i) {
+        auto f = cc::state::load_collective(c[i].cfg() / "collective");
+        for (const auto& m : f.membership.members)
+            if (m.name == "mgt3") return m.address;
+        return std::string("(missing)");
+    };
+    std::string want = new_address + ":13001";
+    for (auto deadline = std::chrono::steady_clock::now() + 20s;
+         std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(50ms)) {
+        if (recorded(0) == want && recorded(1) == want && recorded(2) == want) break;
+    }
+    for (size_t i = 0; i < 3; ++i) EXPECT_EQ(recorded(i), want) << "member " << i;
+    EXPECT_TRUE(c[0].wait_for_log("member mgt3 is now reached at " + want, 1s)) << c[0].log();
+    // The leader replicates to it at the new address.
+    c.ok(0, "nodedefine", {"moved1"});
+    std::string last;
+    for (auto deadline = std::chrono::steady_clock::now() + 10s;
+         std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(50ms)) {
+        last = c.run(2, "nodelist", {"moved1"}).out;
+        if (last == "moved1\n") break;
+    }
+    EXPECT_EQ(last, "moved1\n") << c[2].log();
+    const std::string three =
+        "Quorum: True\nLeader: mgt1\nActive collective members:\n    mgt2\n    mgt3\n";
+    EXPECT_EQ(c.show_until(0, three), three);
 }
 
 TEST(Membership, fiveMembersSurviveTheLossOfTheirLeader) {

@@ -197,18 +197,20 @@ std::unique_ptr<Connection> connect(const ClientOptions& opt, const crypto::Memb
     }
     auto impl = std::make_unique<Connection::Impl>(std::move(session), std::move(channel), info,
                                                    limits, *watchdog, ticket, std::move(keep));
+    proto::Hello ours;
+    ours.name = opt.my_name;
+    ours.advertise = opt.advertise;
     proto::Hello theirs;
     try {
-        theirs = impl->exchange_hello(opt.my_name, deadline);
+        theirs = impl->exchange_hello(ours, deadline);
     } catch (const ConnectionClosed& e) {
         throw error(e.what());
     }
-    proto::Hello ours;
-    ours.name = opt.my_name;
     auto version = proto::negotiate_version(ours, theirs);
     if (!version) throw error(proto::version_refusal(ours, theirs));
     impl->info.name = theirs.name;
     impl->info.version = *version;
+    impl->info.advertise = theirs.advertise;
     watchdog->rearm(ticket, Clock::now() + opt.limits.dead_after + opt.limits.keepalive_interval);
     return std::make_unique<Connection>(std::move(impl));
 }

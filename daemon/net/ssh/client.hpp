@@ -32,7 +32,8 @@ struct ConnectError : std::runtime_error {
 struct ClientOptions {
     std::string host;  // name or IP literal
     uint16_t port = 13001;
-    std::string my_name;  // sent in Hello (and as the SSH user name)
+    std::string my_name;    // sent in Hello (and as the SSH user name)
+    std::string advertise;  // sent in Hello
     ChannelKind kind = ChannelKind::Member;
     std::string expected_fingerprint;  // empty = join mode
     Limits limits;

@@ -243,10 +243,8 @@ std::string Connection::Impl::run(const std::function<void(std::string)>& on_fra
     }
 }
 
-proto::Hello Connection::Impl::exchange_hello(const std::string& my_name,
+proto::Hello Connection::Impl::exchange_hello(const proto::Hello& ours,
                                               Clock::time_point deadline) {
-    proto::Hello ours;
-    ours.name = my_name;
     send(proto::to_bytes(ours));
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     auto payload = receive(std::max(left, std::chrono::milliseconds(0)));

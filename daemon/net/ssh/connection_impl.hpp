@@ -29,7 +29,7 @@ class Connection::Impl {
 
     // Sends our Hello and waits (until `deadline`) for the peer's; returns it.
     // Throws ConnectionClosed, also on a malformed Hello.
-    proto::Hello exchange_hello(const std::string& my_name, Clock::time_point deadline);
+    proto::Hello exchange_hello(const proto::Hello& ours, Clock::time_point deadline);
 
     bool send(std::string payload);
     void close();

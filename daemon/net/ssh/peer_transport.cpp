@@ -132,6 +132,7 @@ class Link {
         co.host = hp->host;
         co.port = hp->port;
         co.my_name = options_.my_name;
+        co.advertise = options_.advertise;
         co.kind = ChannelKind::Member;
         co.expected_fingerprint = endpoint_.fingerprint;
         co.limits = options_.limits;
@@ -191,6 +192,7 @@ class PeerTransport::Impl {
         so.listen_host = options_.listen_host;
         so.port = options_.listen_port;
         so.my_name = options_.my_name;
+        so.advertise = options_.advertise;
         so.limits = options_.limits;
         so.authorize = [this](const std::string& fp, const std::string& blob) {
             return authorize(fp, blob);

@@ -329,15 +329,16 @@ class Server::Impl {
         }
         auto impl = std::make_unique<Connection::Impl>(std::move(session), std::move(channel), info,
                                                        limits, watchdog_, ticket, h);
+        proto::Hello ours;
+        ours.name = options_.my_name;
+        ours.advertise = options_.advertise;
         proto::Hello theirs;
         try {
-            theirs = impl->exchange_hello(options_.my_name, deadline);
+            theirs = impl->exchange_hello(ours, deadline);
         } catch (const ConnectionClosed& e) {
             log::warn("closing connection from ", remote, ": ", e.what());
             return;
         }
-        proto::Hello ours;
-        ours.name = options_.my_name;
         auto version = proto::negotiate_version(ours, theirs);
         if (!version) {
             log::warn("closing connection from ", remote, ": ",
@@ -358,6 +359,7 @@ class Server::Impl {
         }
         impl->info.name = theirs.name;
         impl->info.version = *version;
+        impl->info.advertise = theirs.advertise;
         watchdog_.rearm(
             ticket, Clock::now() + options_.limits.dead_after + options_.limits.keepalive_interval);
         try {
