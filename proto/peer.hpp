@@ -43,8 +43,11 @@ inline constexpr uint32_t kMaxJoinFrameBytes = 1u << 20;
 
 // Peer protocol versions this build speaks. Raise max when adding behaviour a
 // peer must opt into; raise min only when dropping support for old members.
+//   v1  consensus messages, Hello, the join exchange
+//   v2  proto::LeaderView (a v1 member drops a connection that carries one)
 inline constexpr uint32_t kPeerVersionMin = 1;
-inline constexpr uint32_t kPeerVersionMax = 1;
+inline constexpr uint32_t kPeerVersionMax = 2;
+inline constexpr uint32_t kPeerVersionLeaderView = 2;
 
 struct Hello {
     uint32_t min_version = kPeerVersionMin;

@@ -26,6 +26,9 @@ constexpr const char* kNoQuorum = "Collective does not have quorum";
 // another one still in flight (a previous joiner's promotion), and waits
 // for it to commit.
 constexpr auto kAdmitBound = std::chrono::seconds(20);
+// A follower shows the leader's view of lag and last contact while it is
+// younger than this (the leader sends one a second).
+constexpr auto kLeaderViewFresh = std::chrono::seconds(3);
 
 std::string host_name() {
     char buf[256] = {};
@@ -55,7 +58,8 @@ MemberService::MemberService(asio::io_context& io, ServiceOptions options,
     : io_(io),
       options_(std::move(options)),
       consensus_(consensus),
-      book_(storage::Layout(options_.state_dir).collective() / "invitations") {
+      book_(storage::Layout(options_.state_dir).collective() / "invitations"),
+      view_timer_(io) {
     std::random_device rd;
     boot_id_ = (uint64_t(rd()) << 32) ^ rd();
     if (crypto::key_exists(options_.etc_dir))
@@ -78,6 +82,7 @@ void MemberService::stop() {
         stopping_ = true;
     }
     cv_.notify_all();
+    view_timer_.cancel();
     if (bridge_) bridge_->stop();
     if (join_thread_.joinable()) join_thread_.join();
 }
@@ -134,7 +139,10 @@ void MemberService::start_bridge() {
         return refreshed_;
     };
     h.deliver = [this](const std::string& from, proto::RaftMessage m) {
-        consensus_.deliver(from, std::move(m));
+        if (auto* view = std::get_if<proto::LeaderView>(&m))
+            received_leader_view(from, std::move(*view));
+        else
+            consensus_.deliver(from, std::move(m));
     };
     h.on_link = [this](const std::string& member, const std::string& remote,
                        const std::string& advertise) {
@@ -151,6 +159,27 @@ void MemberService::start_bridge() {
     bridge_->start();
     cc::log::info("collective port listening on ", o.listen_host, ":", bridge_->port(),
                   "; this member is reached at ", self_address());
+    share_leader_view();
+}
+
+void MemberService::share_leader_view() {
+    auto s = status();
+    if (s.role == "leader") {
+        proto::LeaderView view{s.term, {}};
+        for (const auto& m : s.members) view.members.push_back({m.name, m.lag, m.last_contact_ms});
+        for (const auto& m : s.members)
+            if (m.name != options_.my_name &&
+                bridge_->version(m.name) >= proto::kPeerVersionLeaderView)
+                bridge_->send(m.name, view);
+    }
+    view_timer_.expires_after(std::chrono::seconds(1));
+    view_timer_.async_wait([this, alive = alive_](boost::system::error_code ec) {
+        if (!ec && *alive && bridge_) share_leader_view();
+    });
+}
+
+void MemberService::received_leader_view(const std::string& from, proto::LeaderView view) {
+    leader_view_ = ReceivedView{from, std::move(view), std::chrono::steady_clock::now()};
 }
 
 void MemberService::send(const std::string& to, const proto::RaftMessage& message) {
@@ -189,7 +218,17 @@ proto::ApiStatus MemberService::status() const {
     c.my_name = options_.my_name;
     c.fingerprint = fingerprint();
     c.link_up = [this](const std::string& m) { return bridge_ && bridge_->connected(m); };
-    auto s = status_report(consensus_.consensus_status(), raft::Clock::now(), c);
+    // The leader's view, while it is the current leader's and fresh.
+    auto st = consensus_.consensus_status();
+    if (leader_view_ && leader_view_->from == st.leader && leader_view_->view.term == st.term) {
+        auto age = std::chrono::steady_clock::now() - leader_view_->at;
+        if (age < kLeaderViewFresh) {
+            c.leader_view = &leader_view_->view;
+            c.leader_view_age_ms =
+                std::chrono::duration_cast<std::chrono::milliseconds>(age).count();
+        }
+    }
+    auto s = status_report(st, raft::Clock::now(), c);
     s.boot_id = boot_id_;
     return s;
 }

@@ -22,6 +22,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -102,6 +103,9 @@ class MemberService {
     std::variant<proto::JoinAccept, std::string> admit(proto::MemberInfo member);
     void try_admit(std::shared_ptr<AdmitWait> wait);
     void record_moved_members();
+    // Leader: sends its view of the members to followers, once a second.
+    void share_leader_view();
+    void received_leader_view(const std::string& from, proto::LeaderView view);
 
     boost::asio::io_context& io_;
     ServiceOptions options_;
@@ -111,6 +115,13 @@ class MemberService {
     std::unique_ptr<PeerBridge> bridge_;
     proto::Membership refreshed_;
     MovedMembers moved_;
+    boost::asio::steady_timer view_timer_;
+    struct ReceivedView {
+        std::string from;
+        proto::LeaderView view;
+        std::chrono::steady_clock::time_point at;
+    };
+    std::optional<ReceivedView> leader_view_;
     uint64_t boot_id_;
     std::thread join_thread_;
     bool joining_ = false;

@@ -69,6 +69,10 @@ uint16_t PeerBridge::port() const {
     return transport_->port();
 }
 
+uint32_t PeerBridge::version(const std::string& member) const {
+    return transport_->version(member);
+}
+
 bool PeerBridge::connected(const std::string& member) const {
     if (transport_->connected(member)) return true;
     auto it = inbound_.find(member);

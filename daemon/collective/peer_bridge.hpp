@@ -65,6 +65,8 @@ class PeerBridge {
     uint16_t port() const;
     // Whether a link to or from `member` is up (daemon thread).
     bool connected(const std::string& member) const;
+    // Peer protocol version of our link to `member`; 0 when down.
+    uint32_t version(const std::string& member) const;
 
   private:
     boost::asio::io_context& io_;

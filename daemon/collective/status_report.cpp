@@ -52,6 +52,14 @@ proto::ApiStatus status_report(const raft::Status& s, raft::TimePoint now,
         ms.fingerprint = m.info.fingerprint;
         ms.voter = m.voter;
         ms.active = active;
+        if (!leading && context.leader_view) {
+            for (const auto& v : context.leader_view->members) {
+                if (v.name != name) continue;
+                ms.lag = v.lag;
+                if (v.last_contact_ms >= 0)
+                    ms.last_contact_ms = v.last_contact_ms + context.leader_view_age_ms;
+            }
+        }
         if (leading) {
             ms.lag =
                 name == s.self

@@ -4,8 +4,9 @@
 // Who is active: on the leader, the core knows (answered within an election
 // timeout); elsewhere the core only hears from the leader, so a member also
 // counts as active while our SSH link to it is up (keepalives declare a
-// silent link dead after a few seconds). Lag and last contact are known on
-// the leader only (-1 elsewhere).
+// silent link dead after a few seconds). Lag and last contact come from the
+// core on the leader; elsewhere from the leader's latest LeaderView when it
+// is fresh (-1 otherwise).
 //
 // Pure function; thread-safe.
 #pragma once
@@ -25,6 +26,9 @@ struct ReportContext {
     std::function<bool(const std::string& member)> link_up = [](const std::string&) {
         return false;
     };
+    // On a follower: the current leader's latest view and how old it is.
+    const proto::LeaderView* leader_view = nullptr;
+    int64_t leader_view_age_ms = 0;
 };
 
 proto::ApiStatus status_report(const raft::Status& s, raft::TimePoint now,

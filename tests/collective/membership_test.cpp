@@ -181,7 +181,7 @@ TEST(Membership, fiveMembersSurviveTheLossOfTheirLeader) {
         << verbose;
 }
 
-TEST(Membership, showVerboseOnTheLeaderGivesTermIndexesLagAndMargin) {
+TEST(Membership, showVerboseGivesTermIndexesLagAndMarginOnLeaderAndFollowers) {
     Cluster c(3);
     c.start_all();
     form(c, 3);
@@ -199,6 +199,25 @@ TEST(Membership, showVerboseOnTheLeaderGivesTermIndexesLagAndMargin) {
     auto j = c.ok(1, "collective", {"show", "--json"});
     EXPECT_EQ(j.rfind("{\"quorum\":true,\"leader\":\"mgt1\",\"active\":[\"mgt2\",\"mgt3\"]", 0), 0u)
         << j;
+    // A follower shows the leader's view of lag and last contact (sent once
+    // a second), not dashes.
+    std::string f;
+    for (auto deadline = std::chrono::steady_clock::now() + 5s;
+         std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(100ms)) {
+        f = c.ok(2, "collective", {"show", "-v"});
+        if (f.find("lag -") == std::string::npos) break;
+    }
+    EXPECT_NE(f.find("This member: mgt3 (follower)\n"), std::string::npos) << f;
+    EXPECT_EQ(f.find("lag -"), std::string::npos) << f;
+    EXPECT_EQ(f.find("last contact -"), std::string::npos) << f;
+    for (const char* m : {"mgt2", "mgt3"})
+        EXPECT_NE(f.find(std::string("    ") + m + ": voter, active, address "), std::string::npos)
+            << f;
+    EXPECT_NE(f.find("    mgt1: voter, leader, address " + c.address(0) + ":13001, lag 0, "),
+              std::string::npos)
+        << f;
+    auto fj = c.ok(2, "collective", {"show", "-v", "--json"});
+    EXPECT_EQ(fj.find("\"lag\":null"), std::string::npos) << fj;
 }
 
 TEST(Membership, sshKeyscanSeesTheKeyPinnedInCfgCollective) {

@@ -82,6 +82,11 @@ class Link {
         return conn_ != nullptr;
     }
 
+    uint32_t version() const {
+        std::lock_guard lock(mu_);
+        return conn_ != nullptr ? conn_->peer().version : 0;
+    }
+
   private:
     bool stopping() const {
         std::lock_guard lock(mu_);
@@ -259,6 +264,12 @@ class PeerTransport::Impl {
         return it != links_.end() && it->second->connected();
     }
 
+    uint32_t version(const std::string& member) const {
+        std::lock_guard lock(mu_);
+        auto it = links_.find(member);
+        return it != links_.end() ? it->second->version() : 0;
+    }
+
     uint16_t port() const {
         std::lock_guard lock(mu_);
         return server_ ? server_->port() : 0;
@@ -350,6 +361,9 @@ uint16_t PeerTransport::port() const {
 }
 bool PeerTransport::connected(const std::string& member) const {
     return impl_->connected(member);
+}
+uint32_t PeerTransport::version(const std::string& member) const {
+    return impl_->version(member);
 }
 
 }  // namespace cc::ssh

@@ -88,6 +88,8 @@ class PeerTransport {
     uint16_t port() const;
     // Whether our outgoing connection to `member` is established.
     bool connected(const std::string& member) const;
+    // The peer protocol version negotiated on that connection; 0 when down.
+    uint32_t version(const std::string& member) const;
 
   private:
     class Impl;
