@@ -71,32 +71,32 @@ void RaftDriver::stop() {
     }
 }
 
-void RaftDriver::propose(const proto::Command& command, std::function<void(WriteOutcome)> done) {
+std::optional<raft::ProposalId> RaftDriver::register_proposal(
+    std::function<void(WriteOutcome)>& done) {
     if (stopped_) {
         WriteOutcome o;
         o.kind = WriteOutcome::Kind::NotLeader;
         o.reason = "confluentd is shutting down; retry once it is back";
         done(std::move(o));
-        return;
+        return std::nullopt;
     }
     raft::ProposalId id = next_id_++;
     pending_.emplace(id, std::move(done));
-    core_->propose(id, proto::to_bytes(command), now());
+    return id;
+}
+
+void RaftDriver::propose(const proto::Command& command, std::function<void(WriteOutcome)> done) {
+    auto id = register_proposal(done);
+    if (!id) return;
+    core_->propose(*id, proto::to_bytes(command), now());
     process();
 }
 
 void RaftDriver::propose_membership(proto::Membership members,
                                     std::function<void(WriteOutcome)> done) {
-    if (stopped_) {
-        WriteOutcome o;
-        o.kind = WriteOutcome::Kind::NotLeader;
-        o.reason = "confluentd is shutting down; retry once it is back";
-        done(std::move(o));
-        return;
-    }
-    raft::ProposalId id = next_id_++;
-    pending_.emplace(id, std::move(done));
-    core_->propose_membership(id, std::move(members), now());
+    auto id = register_proposal(done);
+    if (!id) return;
+    core_->propose_membership(*id, std::move(members), now());
     process();
 }
 

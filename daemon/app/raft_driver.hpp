@@ -101,6 +101,8 @@ class RaftDriver {
 
   private:
     void process();
+    // Registers `done` for a new proposal; answers it at once when stopped.
+    std::optional<raft::ProposalId> register_proposal(std::function<void(WriteOutcome)>& done);
     void write_hard_state(const raft::HardState& hs);
     void install_snapshot(const raft::SnapshotInstall& s);
     void save_member_list_from_snapshot(const raft::SnapshotMeta& meta);
