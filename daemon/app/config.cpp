@@ -62,8 +62,18 @@ void apply_file(const std::filesystem::path& file, Config& c, const Overrides& f
     if (auto* n = root.get("collective")) {
         auto* t = n->as_table();
         if (!t) throw ConfigError(where(file, *n) + ": collective must be a table");
-        reject_unknown_keys(file, *t, {"listen", "advertise", "port", "invitation_ttl"},
+        reject_unknown_keys(file, *t,
+                            {"listen", "advertise", "port", "invitation_ttl", "peer_protocol_max"},
                             "collective.");
+        if (auto* v = t->get("peer_protocol_max")) {
+            auto m = value_of<int64_t>(file, *v, "collective.peer_protocol_max", "an integer");
+            if (m < proto::kPeerVersionMin || m > proto::kPeerVersionMax)
+                throw ConfigError(where(file, *v) + ": collective.peer_protocol_max must be " +
+                                  std::to_string(proto::kPeerVersionMin) + ".." +
+                                  std::to_string(proto::kPeerVersionMax) +
+                                  " (the peer protocol versions this build speaks)");
+            c.peer_protocol_max = static_cast<uint32_t>(m);
+        }
         if (auto* v = t->get("invitation_ttl")) {
             auto s = value_of<int64_t>(file, *v, "collective.invitation_ttl", "an integer");
             if (s < 1 || s > 30 * 24 * 3600)

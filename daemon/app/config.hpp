@@ -18,6 +18,7 @@
 #include <string>
 
 #include "daemon/util/log.hpp"
+#include "proto/peer.hpp"
 
 namespace cc::app {
 
@@ -43,6 +44,8 @@ struct Config {
     uint16_t port = 13001;
     // How long a `collective invite` token stays valid (collective.invitation_ttl).
     std::chrono::seconds invitation_ttl{3600};
+    // Highest peer protocol version offered (collective.peer_protocol_max).
+    uint32_t peer_protocol_max = proto::kPeerVersionMax;
     // How often dirty cfg/ files are written out of the applied state.
     std::chrono::milliseconds cfg_flush_interval{1000};
 

@@ -172,6 +172,7 @@ Daemon::Daemon(asio::io_context& io, Config config)
     so.port = config_.port;
     so.advertise = config_.advertise;
     so.invitation_ttl = config_.invitation_ttl;
+    so.peer_protocol_max = config_.peer_protocol_max;
     try {
         members_ = std::make_unique<collective::MemberService>(
             io_, so, static_cast<collective::ConsensusAccess&>(*this));

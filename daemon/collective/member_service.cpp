@@ -129,6 +129,7 @@ void MemberService::start_bridge() {
     BridgeOptions o;
     o.my_name = options_.my_name;
     o.advertise = peer_advertise();
+    o.max_version = options_.peer_protocol_max;
     auto listen = parse_server(options_.listen, options_.port);
     o.listen_host = wildcard(listen.host) ? "0.0.0.0" : listen.host;
     o.listen_port = listen.port;

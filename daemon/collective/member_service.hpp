@@ -50,6 +50,7 @@ struct ServiceOptions {
     uint16_t port = ssh::kDefaultPeerPort;
     std::string advertise;  // ADDR[:PORT] others use for us; empty = see self_address()
     std::chrono::seconds invitation_ttl = crypto::kDefaultInvitationTtl;
+    uint32_t peer_protocol_max = proto::kPeerVersionMax;
     ssh::Limits limits;
 };
 

@@ -13,6 +13,7 @@ PeerBridge::PeerBridge(boost::asio::io_context& io, BridgeOptions options, Bridg
     ssh::TransportOptions o;
     o.my_name = options.my_name;
     o.advertise = options.advertise;
+    o.max_version = options.max_version;
     o.listen_host = options.listen_host;
     o.listen_port = options.listen_port;
     o.limits = options.limits;

@@ -28,7 +28,8 @@ namespace cc::collective {
 
 struct BridgeOptions {
     std::string my_name;
-    std::string advertise;  // Hello.advertise (see proto/peer.hpp)
+    std::string advertise;                          // Hello.advertise (see proto/peer.hpp)
+    uint32_t max_version = proto::kPeerVersionMax;  // Hello.max_version
     std::string listen_host = "0.0.0.0";
     uint16_t listen_port = ssh::kDefaultPeerPort;
     ssh::Limits limits;

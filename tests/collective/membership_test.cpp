@@ -151,6 +151,44 @@ TEST(Membership, memberBackAtANewAddressIsRecordedThroughTheLog) {
     EXPECT_EQ(c.show_until(0, three), three);
 }
 
+TEST(Membership, rollingUpgrade_aMemberOnTheOlderProtocolJoinsAndWorks) {
+    Cluster c(3);
+    // mgt3 offers only peer protocol v1, as the previous build did.
+    std::ofstream(c[2].etc / "confluent.toml", std::ios::app) << "peer_protocol_max = 1\n";
+    c.start_all();
+    form(c, 3);  // mgt3 joins through mgt2's invitation
+    EXPECT_TRUE(c[0].wait_for_log(
+        "connected to member mgt3 at " + c.address(2) + ":13001 (peer protocol v1)", 5s))
+        << c[0].log();
+    EXPECT_TRUE(c[0].wait_for_log(
+        "connected to member mgt2 at " + c.address(1) + ":13001 (peer protocol v2)", 5s))
+        << c[0].log();
+    // Writes through the v1 member reach the leader and every member.
+    EXPECT_EQ(c.ok(2, "nodedefine", {"up1"}), "up1: created\n");
+    EXPECT_EQ(c.ok(2, "nodelist", {"up1"}), "up1\n");  // read-your-writes
+    std::string seen;
+    for (auto deadline = std::chrono::steady_clock::now() + 5s;
+         std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(50ms)) {
+        seen = c.run(1, "nodelist", {"up1"}).out;
+        if (seen == "up1\n") break;
+    }
+    EXPECT_EQ(seen, "up1\n");
+    // LeaderView (v2) goes to mgt2 only: mgt3 shows dashes, mgt2 figures.
+    std::string v2;
+    for (auto deadline = std::chrono::steady_clock::now() + 5s;
+         std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(100ms)) {
+        v2 = c.ok(1, "collective", {"show", "-v"});
+        if (v2.find("lag -") == std::string::npos) break;
+    }
+    EXPECT_EQ(v2.find("lag -"), std::string::npos) << v2;
+    auto v1 = c.ok(2, "collective", {"show", "-v"});
+    EXPECT_NE(v1.find("    mgt2: voter, active, address " + c.address(1) + ":13001, lag -"),
+              std::string::npos)
+        << v1;
+    // Nothing it received was rejected (a v1 build drops links carrying v2 messages).
+    EXPECT_EQ(c[2].log().find("sent a frame that was rejected"), std::string::npos) << c[2].log();
+}
+
 TEST(Membership, fiveMembersSurviveTheLossOfTheirLeader) {
     Cluster c(5);
     c.start_all();

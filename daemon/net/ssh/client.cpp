@@ -200,6 +200,7 @@ std::unique_ptr<Connection> connect(const ClientOptions& opt, const crypto::Memb
     proto::Hello ours;
     ours.name = opt.my_name;
     ours.advertise = opt.advertise;
+    ours.max_version = opt.max_version;
     proto::Hello theirs;
     try {
         theirs = impl->exchange_hello(ours, deadline);

@@ -32,8 +32,9 @@ struct ConnectError : std::runtime_error {
 struct ClientOptions {
     std::string host;  // name or IP literal
     uint16_t port = 13001;
-    std::string my_name;    // sent in Hello (and as the SSH user name)
-    std::string advertise;  // sent in Hello
+    std::string my_name;                            // sent in Hello (and as the SSH user name)
+    std::string advertise;                          // sent in Hello
+    uint32_t max_version = proto::kPeerVersionMax;  // sent in Hello
     ChannelKind kind = ChannelKind::Member;
     std::string expected_fingerprint;  // empty = join mode
     Limits limits;

@@ -20,6 +20,7 @@
 #include <string>
 
 #include "proto/frame.hpp"
+#include "proto/peer.hpp"
 
 namespace cc::ssh {
 

@@ -138,6 +138,7 @@ class Link {
         co.port = hp->port;
         co.my_name = options_.my_name;
         co.advertise = options_.advertise;
+        co.max_version = options_.max_version;
         co.kind = ChannelKind::Member;
         co.expected_fingerprint = endpoint_.fingerprint;
         co.limits = options_.limits;
@@ -198,6 +199,7 @@ class PeerTransport::Impl {
         so.port = options_.listen_port;
         so.my_name = options_.my_name;
         so.advertise = options_.advertise;
+        so.max_version = options_.max_version;
         so.limits = options_.limits;
         so.authorize = [this](const std::string& fp, const std::string& blob) {
             return authorize(fp, blob);

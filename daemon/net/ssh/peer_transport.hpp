@@ -41,7 +41,8 @@ struct PeerEndpoint {
 
 struct TransportOptions {
     std::string my_name;
-    std::string advertise;  // Hello.advertise on every connection
+    std::string advertise;                          // Hello.advertise on every connection
+    uint32_t max_version = proto::kPeerVersionMax;  // Hello.max_version
     std::string listen_host = "0.0.0.0";
     uint16_t listen_port = kDefaultPeerPort;  // 0 = any free port (tests)
     Limits limits;

@@ -332,6 +332,7 @@ class Server::Impl {
         proto::Hello ours;
         ours.name = options_.my_name;
         ours.advertise = options_.advertise;
+        ours.max_version = options_.max_version;
         proto::Hello theirs;
         try {
             theirs = impl->exchange_hello(ours, deadline);

@@ -37,10 +37,11 @@ struct AuthDecision {
 };
 
 struct ServerOptions {
-    std::string listen_host = "0.0.0.0";  // IP literal
-    uint16_t port = 13001;                // 0 = any free port (see Server::port)
-    std::string my_name;                  // sent in our Hello
-    std::string advertise;                // sent in our Hello
+    std::string listen_host = "0.0.0.0";            // IP literal
+    uint16_t port = 13001;                          // 0 = any free port (see Server::port)
+    std::string my_name;                            // sent in our Hello
+    std::string advertise;                          // sent in our Hello
+    uint32_t max_version = proto::kPeerVersionMax;  // sent in our Hello
     Limits limits;
     std::function<AuthDecision(const std::string& fingerprint, const std::string& key_blob)>
         authorize;

@@ -148,4 +148,22 @@ TEST_F(ConfigTest, invitationTtl_fromTheFileWithinBounds) {
     EXPECT_THROW(resolve(o), ConfigError);
 }
 
+TEST_F(ConfigTest, peerProtocolMax_withinTheVersionsThisBuildSpeaks) {
+    Overrides o;
+    o.etc_dir = dir;
+    EXPECT_EQ(resolve(o).peer_protocol_max, proto::kPeerVersionMax);
+    write_toml("[collective]\npeer_protocol_max = 1\n");
+    EXPECT_EQ(resolve(o).peer_protocol_max, 1u);
+    write_toml("[collective]\npeer_protocol_max = 99\n");
+    try {
+        resolve(o);
+        ADD_FAILURE() << "a version this build does not speak was accepted";
+    } catch (const ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find("collective.peer_protocol_max must be 1..2 (the peer "
+                                             "protocol versions this build speaks)"),
+                  std::string::npos)
+            << e.what();
+    }
+}
+
 }  // namespace
