@@ -58,10 +58,14 @@ int main(int argc, char** argv) {
     try {
         auto config = cc::app::resolve_config(flags);
         cc::log::set_level(config.log_level);
-        boost::asio::io_context io;
         for (;;) {
             std::optional<cc::collective::JoinedCollective> joined;
             {
+                // One io_context per incarnation: handlers the old daemon left
+                // queued (a timer that had just fired, an API connection just
+                // accepted) are destroyed with it, never run against the
+                // destroyed daemon by the next one.
+                boost::asio::io_context io;
                 cc::app::Daemon daemon(io, config);
                 daemon.start();
                 io.run();
@@ -74,7 +78,6 @@ int main(int argc, char** argv) {
                                                joined->members, std::chrono::system_clock::now());
             if (!backup.empty())
                 cc::log::info("the previous configuration is kept in ", backup.string());
-            io.restart();
         }
         cc::log::info("stopped");
         return 0;
