@@ -27,8 +27,8 @@ std::string trim(std::string s) {
 
 }  // namespace
 
-Cluster::Cluster(size_t members) : root_(make_root()) {
-    if (members > 1) net_ = std::make_unique<TestNet>(members);
+Cluster::Cluster(size_t members, Links links) : root_(make_root()) {
+    if (members > 1) net_ = std::make_unique<TestNet>(members, links);
     for (size_t i = 0; i < members; ++i) {
         std::string name = "mgt" + std::to_string(i + 1);
         servers_.push_back(std::make_unique<Server>(
@@ -194,16 +194,16 @@ std::string Cluster::logs() const {
     return out;
 }
 
-std::unique_ptr<Cluster> cluster_or_null(size_t members) {
+std::unique_ptr<Cluster> cluster_or_null(size_t members, Links links) {
     try {
-        return std::make_unique<Cluster>(members);
+        return std::make_unique<Cluster>(members, links);
     } catch (const NetUnavailable&) {
         return nullptr;
     }
 }
 
-std::unique_ptr<Cluster> formed_or_null(size_t members) {
-    auto c = cluster_or_null(members);
+std::unique_ptr<Cluster> formed_or_null(size_t members, Links links) {
+    auto c = cluster_or_null(members, links);
     if (c) {
         c->start_all();
         c->form();

@@ -26,8 +26,9 @@ namespace cc::faults {
 
 class Cluster {
   public:
-    // members == 1: a lone server on the host (no namespaces needed).
-    explicit Cluster(size_t members);
+    // members == 1: a lone server on the host (no namespaces needed);
+    // `links` says how the namespaces of members > 1 are linked.
+    explicit Cluster(size_t members, Links links = Links::Veth);
     ~Cluster();
     Cluster(const Cluster&) = delete;
     Cluster& operator=(const Cluster&) = delete;
@@ -77,9 +78,9 @@ class Cluster {
 
 // A Cluster of `members`, not started, or nullptr when network namespaces
 // are unavailable here (not root); other failures throw.
-std::unique_ptr<Cluster> cluster_or_null(size_t members);
+std::unique_ptr<Cluster> cluster_or_null(size_t members, Links links = Links::Veth);
 // The same, started and formed (start_all(), then form()).
-std::unique_ptr<Cluster> formed_or_null(size_t members);
+std::unique_ptr<Cluster> formed_or_null(size_t members, Links links = Links::Veth);
 
 // In a gtest test body: `var` holds the cluster that `make` (one of the two
 // above) returns, or the test is skipped as unable to run here.

@@ -1,5 +1,6 @@
 #include "tests/faults/netns.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -7,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tests/faults/tun_links.hpp"
 #include "tests/integration/harness.hpp"
 
 namespace cc::faults {
@@ -49,29 +51,60 @@ void kill_holder(pid_t pid) {
 
 }  // namespace
 
-TestNet::TestNet(size_t members) {
+TestNet::TestNet(size_t members, Links links) {
     try {
-        hub_ = spawn_holder();
-        run_in(kHub, {"ip", "link", "add", "br0", "type", "bridge"});
-        run_in(kHub, {"ip", "link", "set", "br0", "up"});
         for (size_t i = 0; i < members; ++i) {
             holders_.push_back(spawn_holder());
-            std::string port = "m" + std::to_string(i);
-            run_in(kHub, {"ip", "link", "add", port, "type", "veth", "peer", "name", "eth0",
-                          "netns", std::to_string(holders_.back())});
-            run_in(kHub, {"ip", "link", "set", port, "master", "br0", "up"});
             run_in(i, {"ip", "link", "set", "lo", "up"});
-            run_in(i, {"ip", "addr", "add", address(i) + "/24", "dev", "eth0"});
-            run_in(i, {"ip", "link", "set", "eth0", "up"});
         }
+        if (links == Links::Veth)
+            build_veth_links();
+        else
+            build_userspace_links();
     } catch (...) {
+        tun_links_.reset();
         for (pid_t h : holders_) kill_holder(h);
         kill_holder(hub_);
         throw;
     }
 }
 
+void TestNet::build_veth_links() {
+    hub_ = spawn_holder();
+    run_in(kHub, {"ip", "link", "add", "br0", "type", "bridge"});
+    run_in(kHub, {"ip", "link", "set", "br0", "up"});
+    for (size_t i = 0; i < size(); ++i) {
+        std::string port = "m" + std::to_string(i);
+        run_in(kHub, {"ip", "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns",
+                      std::to_string(holders_[i])});
+        run_in(kHub, {"ip", "link", "set", port, "master", "br0", "up"});
+        run_in(i, {"ip", "addr", "add", address(i) + "/24", "dev", "eth0"});
+        run_in(i, {"ip", "link", "set", "eth0", "up"});
+    }
+}
+
+// TUN devices are point-to-point and NOARP, so the /24 route sends every
+// member's packets straight to the forwarder; their MTU is 1500 like the
+// veths'.
+void TestNet::build_userspace_links() {
+    std::vector<std::string> paths;
+    std::vector<uint32_t> addresses;
+    for (size_t i = 0; i < size(); ++i) {
+        paths.push_back(netns_path(i));
+        in_addr a{};
+        ::inet_pton(AF_INET, address(i).c_str(), &a);
+        addresses.push_back(a.s_addr);
+    }
+    constexpr uint64_t kLossSeed = 5;
+    tun_links_ = std::make_unique<TunLinks>(paths, std::move(addresses), "tun0", kLossSeed);
+    for (size_t i = 0; i < size(); ++i) {
+        run_in(i, {"ip", "addr", "add", address(i) + "/24", "dev", "tun0"});
+        run_in(i, {"ip", "link", "set", "tun0", "up"});
+    }
+}
+
 TestNet::~TestNet() {
+    tun_links_.reset();
     for (pid_t h : holders_) kill_holder(h);
     kill_holder(hub_);
 }
@@ -130,6 +163,11 @@ void TestNet::heal() {
 }
 
 bool TestNet::degrade(size_t member, unsigned loss_percent, unsigned delay_ms) {
+    if (tun_links_) {
+        tun_links_->set_fault(member, {loss_percent, std::chrono::milliseconds(delay_ms)});
+        degraded_.insert(member);
+        return true;
+    }
     std::vector<std::string> argv{"tc",
                                   "qdisc",
                                   "replace",
@@ -150,7 +188,14 @@ bool TestNet::degrade(size_t member, unsigned loss_percent, unsigned delay_ms) {
 
 void TestNet::clear_degrade(size_t member) {
     if (degraded_.erase(member) == 0) return;
-    run_in(member, {"tc", "qdisc", "del", "dev", "eth0", "root"});
+    if (tun_links_)
+        tun_links_->set_fault(member, {});
+    else
+        run_in(member, {"tc", "qdisc", "del", "dev", "eth0", "root"});
+}
+
+LinkStats TestNet::link_stats() const {
+    return tun_links_ ? tun_links_->stats() : LinkStats{};
 }
 
 }  // namespace cc::faults

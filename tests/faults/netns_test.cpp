@@ -1,4 +1,5 @@
-// TestNet cuts exactly the direction it is asked to, and leaves nothing behind.
+// TestNet cuts exactly the direction it is asked to, and leaves nothing behind;
+// its userspace links also lose and delay what a degraded member sends.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -8,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <thread>
@@ -16,7 +18,9 @@
 
 namespace {
 
+using cc::faults::Links;
 using cc::faults::TestNet;
+using namespace std::chrono_literals;
 
 // Runs f on a thread that has entered the namespace: sockets it creates
 // stay in that namespace.
@@ -74,25 +78,84 @@ void connect_pair(TestNet& net, Pair& p) {
     ASSERT_GE(p.b, 0);
 }
 
-TEST(TestNet, blockCutsOneDirectionAndHealRestoresIt) {
-    std::unique_ptr<TestNet> net;
+// A TestNet of `members`, or nullptr when namespaces (or /dev/net/tun) are
+// unavailable here; `why` says which.
+std::unique_ptr<TestNet> net_or_null(size_t members, Links links, std::string& why) {
     try {
-        net = std::make_unique<TestNet>(2);
+        return std::make_unique<TestNet>(members, links);
     } catch (const cc::faults::NetUnavailable& e) {
-        GTEST_SKIP() << e.what();
+        why = e.what();
+        return nullptr;
     }
+}
+
+#define NET_OR_SKIP(var, members, links)               \
+    std::string var##_why;                             \
+    auto var = net_or_null(members, links, var##_why); \
+    if (!var) GTEST_SKIP() << var##_why;               \
+    static_assert(true)
+
+void expect_block_cuts_one_direction(TestNet& net) {
     Pair p;
-    connect_pair(*net, p);
+    connect_pair(net, p);
     ASSERT_EQ(::write(p.a, "x", 1), 1);
     EXPECT_TRUE(receives(p.b, 1000));
-    net->block(0, 1);
+    net.block(0, 1);
     ASSERT_EQ(::write(p.a, "y", 1), 1);
     ASSERT_EQ(::write(p.b, "z", 1), 1);
     EXPECT_FALSE(receives(p.b, 500)) << "0 -> 1 should be cut";
     EXPECT_TRUE(receives(p.a, 1000)) << "1 -> 0 should still pass";
-    net->heal();
+    net.heal();
     // TCP retransmits the byte that was dropped.
     EXPECT_TRUE(receives(p.b, 5000)) << "0 -> 1 should pass again after heal";
+}
+
+TEST(TestNet, blockCutsOneDirectionAndHealRestoresIt) {
+    NET_OR_SKIP(net, 2, Links::Veth);
+    expect_block_cuts_one_direction(*net);
+}
+
+TEST(TestNet, userspaceLinks_blockCutsOneDirectionAndHealRestoresIt) {
+    NET_OR_SKIP(net, 2, Links::Userspace);
+    expect_block_cuts_one_direction(*net);
+    EXPECT_GT(net->link_stats().delivered, 0u) << "the bytes went through the forwarder";
+}
+
+TEST(TestNet, userspaceLinks_delayHoldsEachDirection) {
+    NET_OR_SKIP(net, 2, Links::Userspace);
+    Pair p;
+    connect_pair(*net, p);
+    constexpr auto kDelay = 100ms;
+    ASSERT_TRUE(net->degrade(0, 0, kDelay.count()));
+    ASSERT_TRUE(net->degrade(1, 0, kDelay.count()));
+    auto start = std::chrono::steady_clock::now();
+    ASSERT_EQ(::write(p.a, "x", 1), 1);
+    ASSERT_TRUE(receives(p.b, 5000));
+    ASSERT_EQ(::write(p.b, "y", 1), 1);
+    ASSERT_TRUE(receives(p.a, 5000));
+    EXPECT_GE(std::chrono::steady_clock::now() - start, 2 * kDelay);
+    net->clear_degrade(0);
+    net->clear_degrade(1);
+    start = std::chrono::steady_clock::now();
+    ASSERT_EQ(::write(p.a, "x", 1), 1);
+    ASSERT_TRUE(receives(p.b, 5000));
+    ASSERT_EQ(::write(p.b, "y", 1), 1);
+    ASSERT_TRUE(receives(p.a, 5000));
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 2 * kDelay) << "delay cleared";
+}
+
+TEST(TestNet, userspaceLinks_lossDropsOnlyWhatTheDegradedMemberSends) {
+    NET_OR_SKIP(net, 2, Links::Userspace);
+    Pair p;
+    connect_pair(*net, p);
+    ASSERT_TRUE(net->degrade(0, 100, 0));
+    ASSERT_EQ(::write(p.a, "y", 1), 1);
+    ASSERT_EQ(::write(p.b, "z", 1), 1);
+    EXPECT_FALSE(receives(p.b, 500)) << "everything 0 sends is lost";
+    EXPECT_TRUE(receives(p.a, 1000)) << "1 -> 0 is not degraded";
+    EXPECT_GT(net->link_stats().lost, 0u);
+    net->clear_degrade(0);
+    EXPECT_TRUE(receives(p.b, 5000)) << "TCP retransmits once loss is cleared";
 }
 
 TEST(TestNet, namespacesDisappearWithTheObject) {
