@@ -197,6 +197,8 @@ void MemberService::members_maybe_changed() {
 }
 
 void MemberService::record_moved_members() {
+    // Called after every batch the driver applies: no status unless needed.
+    if (moved_.idle()) return;
     auto change = moved_.next(consensus_.consensus_status(), std::chrono::steady_clock::now());
     if (!change) return;
     cc::log::info("member ", change->member, " is now reached at ", change->to, " (was ",

@@ -29,6 +29,8 @@ class MovedMembers {
 
     // `member`'s latest inbound link says it is reached at `address`.
     void seen(const std::string& member, const std::string& address);
+    // Nothing seen that could still differ from the member list (cheap).
+    bool idle() const { return seen_.empty() || in_flight_; }
 
     struct Change {
         std::string member;

@@ -41,8 +41,10 @@ TEST(MovedMembers, oneChangeAtATimeAndARetryAfterAFailure) {
     auto s = leading({{"mgt1", "a:1"}, {"mgt2", "b:1"}, {"mgt3", "c:1"}});
     m.seen("mgt2", "b:2");
     m.seen("mgt3", "c:2");
+    EXPECT_FALSE(m.idle());
     auto first = m.next(s, now);
     ASSERT_TRUE(first);
+    EXPECT_TRUE(m.idle()) << "in flight: nothing to look at";
     EXPECT_FALSE(m.next(s, now)) << "in flight";
     m.finished(false, now);
     EXPECT_FALSE(m.next(s, now)) << "a failed change waits before the next try";
@@ -58,6 +60,7 @@ TEST(MovedMembers, oneChangeAtATimeAndARetryAfterAFailure) {
     m.finished(true, now);
     s.membership = second->list;
     EXPECT_FALSE(m.next(s, now + MovedMembers::kRetryAfter)) << "nothing left";
+    EXPECT_TRUE(m.idle());
 }
 
 TEST(MovedMembers, ignoresUnchangedAndDeletedMembers) {
