@@ -7,10 +7,11 @@
 // instead gives each member namespace a TUN device ("tun0", same address)
 // and forwards between them in the test process (tun_links.hpp), which can
 // lose and delay packets without netem. Nothing is created in the host's
-// namespace, and no address can reach the host's interfaces. Each namespace is held by a small
-// child process (unshare + pause, killed with the test through PR_SET_PDEATHSIG), so the
-// namespaces, veths and bridge vanish when the holders die, even if the test
-// process is killed.
+// namespace, and no address can reach the host's interfaces. Each namespace
+// is held by a small child process (unshare + pause, killed with the test
+// through PR_SET_PDEATHSIG), so the namespaces, veths and bridge vanish when
+// the holders die, even if the test process is killed (the TUN devices go
+// with their file descriptors).
 //
 // Why namespaces rather than a TCP proxy on loopback: every member reads the
 // same replicated cfg/collective, so all members reach a given member at one
