@@ -64,13 +64,34 @@ std::string Cluster::invite_and_join(size_t inviter, size_t joiner, bool nonvoti
 
 std::string Cluster::show_until(size_t i, const std::string& expected,
                                 std::chrono::milliseconds bound) {
-    auto deadline = std::chrono::steady_clock::now() + bound;
     std::string last;
+    out_until(
+        i, "collective", {"show"},
+        [&](const std::string& out) {
+            last = out;
+            return out == expected;
+        },
+        bound);
+    return last;
+}
+
+std::string Cluster::out_until(size_t i, const std::string& tool,
+                               const std::vector<std::string>& args, const std::string& expected,
+                               std::chrono::milliseconds bound) {
+    return out_until(
+        i, tool, args, [&](const std::string& out) { return out == expected; }, bound);
+}
+
+std::string Cluster::out_until(size_t i, const std::string& tool,
+                               const std::vector<std::string>& args,
+                               const std::function<bool(const std::string&)>& done,
+                               std::chrono::milliseconds bound) {
+    auto deadline = std::chrono::steady_clock::now() + bound;
     for (;;) {
-        auto r = run(i, "collective", {"show"});
-        last = r.out + r.err;
-        if (r.status == 0 && r.out == expected) return r.out;
-        if (std::chrono::steady_clock::now() > deadline) return last;
+        auto r = run(i, tool, args);
+        std::string last = r.status == 0 ? r.out : r.out + r.err;
+        if ((r.status == 0 && done(r.out)) || std::chrono::steady_clock::now() > deadline)
+            return last;
         std::this_thread::sleep_for(50ms);
     }
 }

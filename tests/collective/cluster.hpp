@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -49,6 +50,13 @@ class Cluster {
     // last output when the bound passes.
     std::string show_until(size_t i, const std::string& expected,
                            std::chrono::milliseconds bound = 15s);
+    // Runs `tool args` on member i until its stdout is `expected`, or
+    // satisfies `done`; the last stdout when the bound passes.
+    std::string out_until(size_t i, const std::string& tool, const std::vector<std::string>& args,
+                          const std::string& expected, std::chrono::milliseconds bound = 10s);
+    std::string out_until(size_t i, const std::string& tool, const std::vector<std::string>& args,
+                          const std::function<bool(const std::string&)>& done,
+                          std::chrono::milliseconds bound = 10s);
 
   private:
     std::vector<std::unique_ptr<it::Member>> members_;

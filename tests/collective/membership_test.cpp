@@ -17,6 +17,11 @@ using cc::ct::Cluster;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
+// `collective show -v` with a figure for every member's lag.
+bool no_dashes(const std::string& out) {
+    return out.find("lag -") == std::string::npos;
+}
+
 void form(Cluster& c, size_t n) {
     for (size_t i = 1; i < n; ++i) c.invite_and_join(i - 1, i);
 }
@@ -99,13 +104,8 @@ TEST(Membership, restoreFromFourFilesBringsBackTheConfiguration) {
     for (const char* f : {"collective", "myname"}) fs::copy(keep / f, c[2].cfg() / f);
     c.ok(0, "nodedefine", {"n201"});  // a change it missed while away
     c[2].start();
-    std::string last;
-    for (auto deadline = std::chrono::steady_clock::now() + 20s;
-         std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(50ms)) {
-        last = c.run(2, "nodelist", {"n200,n201"}).out;
-        if (last == "n200\nn201\n") break;
-    }
-    EXPECT_EQ(last, "n200\nn201\n") << c[2].log();
+    EXPECT_EQ(c.out_until(2, "nodelist", {"n200,n201"}, "n200\nn201\n", 20s), "n200\nn201\n")
+        << c[2].log();
     EXPECT_EQ(c.ok(2, "nodeattrib", {"n7", "collective.manager"}),
               "n7: collective.manager: mgt1\n");
     const std::string three =
@@ -139,13 +139,7 @@ TEST(Membership, memberBackAtANewAddressIsRecordedThroughTheLog) {
     EXPECT_TRUE(c[0].wait_for_log("member mgt3 is now reached at " + want, 1s)) << c[0].log();
     // The leader replicates to it at the new address.
     c.ok(0, "nodedefine", {"moved1"});
-    std::string last;
-    for (auto deadline = std::chrono::steady_clock::now() + 10s;
-         std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(50ms)) {
-        last = c.run(2, "nodelist", {"moved1"}).out;
-        if (last == "moved1\n") break;
-    }
-    EXPECT_EQ(last, "moved1\n") << c[2].log();
+    EXPECT_EQ(c.out_until(2, "nodelist", {"moved1"}, "moved1\n"), "moved1\n") << c[2].log();
     const std::string three =
         "Quorum: True\nLeader: mgt1\nActive collective members:\n    mgt2\n    mgt3\n";
     EXPECT_EQ(c.show_until(0, three), three);
@@ -166,20 +160,9 @@ TEST(Membership, rollingUpgrade_aMemberOnTheOlderProtocolJoinsAndWorks) {
     // Writes through the v1 member reach the leader and every member.
     EXPECT_EQ(c.ok(2, "nodedefine", {"up1"}), "up1: created\n");
     EXPECT_EQ(c.ok(2, "nodelist", {"up1"}), "up1\n");  // read-your-writes
-    std::string seen;
-    for (auto deadline = std::chrono::steady_clock::now() + 5s;
-         std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(50ms)) {
-        seen = c.run(1, "nodelist", {"up1"}).out;
-        if (seen == "up1\n") break;
-    }
-    EXPECT_EQ(seen, "up1\n");
+    EXPECT_EQ(c.out_until(1, "nodelist", {"up1"}, "up1\n"), "up1\n");
     // LeaderView (v2) goes to mgt2 only: mgt3 shows dashes, mgt2 figures.
-    std::string v2;
-    for (auto deadline = std::chrono::steady_clock::now() + 5s;
-         std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(100ms)) {
-        v2 = c.ok(1, "collective", {"show", "-v"});
-        if (v2.find("lag -") == std::string::npos) break;
-    }
+    auto v2 = c.out_until(1, "collective", {"show", "-v"}, no_dashes);
     EXPECT_EQ(v2.find("lag -"), std::string::npos) << v2;
     auto v1 = c.ok(2, "collective", {"show", "-v"});
     EXPECT_NE(v1.find("    mgt2: voter, active, address " + c.address(1) + ":13001, lag -"),
@@ -239,12 +222,7 @@ TEST(Membership, showVerboseGivesTermIndexesLagAndMarginOnLeaderAndFollowers) {
         << j;
     // A follower shows the leader's view of lag and last contact (sent once
     // a second), not dashes.
-    std::string f;
-    for (auto deadline = std::chrono::steady_clock::now() + 5s;
-         std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(100ms)) {
-        f = c.ok(2, "collective", {"show", "-v"});
-        if (f.find("lag -") == std::string::npos) break;
-    }
+    auto f = c.out_until(2, "collective", {"show", "-v"}, no_dashes);
     EXPECT_NE(f.find("This member: mgt3 (follower)\n"), std::string::npos) << f;
     EXPECT_EQ(f.find("lag -"), std::string::npos) << f;
     EXPECT_EQ(f.find("last contact -"), std::string::npos) << f;
