@@ -3,7 +3,6 @@
 // collective join SERVER [-i TOKEN]  join the collective SERVER belongs to
 // collective show [-v|--json]     quorum, leader, active and offline members
 // collective delete NAME          remove an offline member
-#include <unistd.h>
 
 #include <chrono>
 #include <iostream>
@@ -13,6 +12,7 @@
 #include "cli/client.hpp"
 #include "daemon/collective/show_format.hpp"
 #include "daemon/crypto/key.hpp"
+#include "daemon/util/host_name.hpp"
 
 using namespace cc::cli;
 
@@ -24,13 +24,6 @@ constexpr auto kCatchUpBound = std::chrono::seconds(300);
 constexpr auto kLinkGrace = std::chrono::seconds(3);
 // How long the daemon may stay unreachable while it restarts as a member.
 constexpr auto kRestartBound = std::chrono::seconds(30);
-
-std::string host_name() {
-    char buf[256] = {};
-    if (::gethostname(buf, sizeof buf - 1) != 0 || !buf[0]) return "localhost";
-    std::string h(buf);
-    return h.substr(0, h.find('.'));
-}
 
 // Collective commands print the daemon's line as it is: the texts are the
 // ones administrators know ("Invalid token", "Collective does not have quorum").
@@ -46,7 +39,7 @@ int gencert(const cc::app::Config& config) {
         return 0;
     }
     try {
-        cc::crypto::generate_key_and_cert(config.etc_dir, host_name());
+        cc::crypto::generate_key_and_cert(config.etc_dir, cc::util::short_host_name());
     } catch (const std::exception& e) {
         throw CliError(std::string("cannot generate the key and certificate: ") + e.what());
     }

@@ -1,6 +1,5 @@
 #include "daemon/app/daemon.hpp"
-
-#include <unistd.h>
+#include "daemon/util/host_name.hpp"
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
@@ -23,13 +22,6 @@ namespace {
 // How long the API waits for the replay of the log at start-up before it
 // serves whatever state it has (a member whose collective has no quorum).
 constexpr auto kReplayBound = std::chrono::seconds(5);
-
-std::string host_name() {
-    char buf[256] = {};
-    if (::gethostname(buf, sizeof buf - 1) != 0 || !buf[0]) return "localhost";
-    std::string h(buf);
-    return h.substr(0, h.find('.'));
-}
 
 // "file:line: reason", the way compilers and editors point at a line.
 std::string file_line_reason(const state::ConfigFileError& e) {
@@ -74,7 +66,7 @@ Daemon::Daemon(asio::io_context& io, Config config)
     std::optional<state::CollectiveFile> collective;
     try {
         my_name_ = std::filesystem::exists(cfg / "myname") ? state::load_myname(cfg / "myname")
-                                                           : host_name();
+                                                           : cc::util::short_host_name();
         if (std::filesystem::exists(cfg / "collective"))
             collective = state::load_collective(cfg / "collective");
         db_ = state::Database::load(cfg);
@@ -387,6 +379,10 @@ proto::ApiResponse Daemon::answer_status() const {
 
 raft::Status Daemon::consensus_status() const {
     return driver_->status();
+}
+
+const proto::Membership& Daemon::latest_membership() const {
+    return driver_->membership();
 }
 
 void Daemon::change_members(proto::Membership members,

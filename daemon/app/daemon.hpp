@@ -70,6 +70,7 @@ class Daemon final : public net::ApiHandler, private collective::ConsensusAccess
 
     // collective::ConsensusAccess, for the member service.
     raft::Status consensus_status() const override;
+    const proto::Membership& latest_membership() const override;
     void change_members(proto::Membership members,
                         std::function<void(collective::ChangeOutcome)> done) override;
     void deliver(const std::string& from, proto::RaftMessage message) override;

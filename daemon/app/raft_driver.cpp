@@ -164,20 +164,14 @@ void RaftDriver::write_hard_state(const raft::HardState& hs) {
     }
 }
 
-// cfg/collective names the index of the entry its list came from, so that it
-// is byte-identical on every member. A snapshot carries that index; one from a
-// leader too old to send it leaves an unchanged list's file as it is and
-// records a changed one at the snapshot's index.
+// cfg/collective names the index of the entry its list came from (which the
+// snapshot carries), so that it is byte-identical on every member however it
+// caught up. Only an initial list comes from no entry: it is recorded at the
+// snapshot's index.
 void RaftDriver::save_member_list_from_snapshot(const raft::SnapshotMeta& meta) {
-    auto path = files_.cfg_dir / "collective";
-    if (meta.membership_index == 0) {
-        std::error_code ec;
-        if (std::filesystem::exists(path, ec) &&
-            state::load_collective(path).membership == meta.membership)
-            return;
-    }
     state::save_collective(
-        path, {meta.membership_index != 0 ? meta.membership_index : meta.index, meta.membership});
+        files_.cfg_dir / "collective",
+        {meta.membership_index != 0 ? meta.membership_index : meta.index, meta.membership});
 }
 
 void RaftDriver::save_snapshot_meta(const raft::SnapshotMeta& meta) {

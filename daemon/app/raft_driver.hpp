@@ -93,6 +93,8 @@ class RaftDriver {
     void files_saved(uint64_t index);
 
     raft::Status status() const;
+    // The latest (possibly uncommitted) member list.
+    const proto::Membership& membership() const { return core_->membership(); }
     // Called after every Ready that applied entries, with the applied index.
     void set_on_applied(std::function<void(uint64_t)> f) { on_applied_ = std::move(f); }
 

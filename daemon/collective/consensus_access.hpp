@@ -27,6 +27,9 @@ class ConsensusAccess {
   public:
     virtual ~ConsensusAccess() = default;
     virtual raft::Status consensus_status() const = 0;
+    // The latest (possibly uncommitted) member list: consensus_status().membership
+    // without building the whole status.
+    virtual const proto::Membership& latest_membership() const = 0;
     // A member list differing from the latest in exactly one member.
     virtual void change_members(proto::Membership members,
                                 std::function<void(ChangeOutcome)> done) = 0;

@@ -1,6 +1,5 @@
 #include "daemon/collective/member_service.hpp"
-
-#include <unistd.h>
+#include "daemon/util/host_name.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -29,13 +28,6 @@ constexpr auto kAdmitBound = std::chrono::seconds(20);
 // A follower shows the leader's view of lag and last contact while it is
 // younger than this (the leader sends one a second).
 constexpr auto kLeaderViewFresh = std::chrono::seconds(3);
-
-std::string host_name() {
-    char buf[256] = {};
-    if (::gethostname(buf, sizeof buf - 1) != 0 || !buf[0]) return "localhost";
-    std::string h(buf);
-    return h.substr(0, h.find('.'));
-}
 
 proto::ApiError error(proto::ApiErrorCode code, std::string message) {
     return proto::ApiError{code, std::move(message)};
@@ -116,7 +108,7 @@ bool MemberService::ensure_key() {
     if (key_) return false;
     bool created = false;
     if (!crypto::key_exists(options_.etc_dir)) {
-        crypto::generate_key_and_cert(options_.etc_dir, host_name());
+        crypto::generate_key_and_cert(options_.etc_dir, cc::util::short_host_name());
         created = true;
         cc::log::info("generated this member's key and certificate in ", options_.etc_dir.string());
     }
@@ -136,7 +128,7 @@ void MemberService::start_bridge() {
     o.limits = options_.limits;
     BridgeHandlers h;
     h.members = [this] {
-        refreshed_ = consensus_.consensus_status().membership;
+        refreshed_ = consensus_.latest_membership();
         return refreshed_;
     };
     h.deliver = [this](const std::string& from, proto::RaftMessage m) {
@@ -192,7 +184,8 @@ void MemberService::send(const std::string& to, const proto::RaftMessage& messag
 
 void MemberService::members_maybe_changed() {
     if (!bridge_) return;
-    if (consensus_.consensus_status().membership != refreshed_) bridge_->refresh();
+    // Called after every batch the driver applies: compare, not a whole status.
+    if (consensus_.latest_membership() != refreshed_) bridge_->refresh();
     record_moved_members();
 }
 
@@ -447,7 +440,7 @@ void MemberService::delete_member(const proto::ApiDeleteMember& request, Reply r
         reply(error(proto::ApiErrorCode::NoQuorum, kNoQuorum));
         return;
     }
-    auto list = without_member(consensus_.consensus_status().membership, request.name);
+    auto list = without_member(consensus_.latest_membership(), request.name);
     if (!list) {
         reply(error(proto::ApiErrorCode::NotFound,
                     request.name + " is not a recognized collective member"));

@@ -274,8 +274,9 @@ TEST(Collective3, memberRestoredFromFourFilesDuringLoad_catchesUp) {
     expect_clean("Collective3.restoredFromFourFiles", verify_after_heal(*c, w), *c);
 }
 
-// Fails while the bug reproduced by Bug.fullDiskOnTheLeader_* is open:
-// writes refused with "nothing was changed" are applied (refused_applied).
+// Failed (refused_applied) until bug 1 of RELIABILITY.md was fixed, the bug
+// Bug.fullDiskOnTheLeader_* pins down: writes refused with "nothing was
+// changed" were applied.
 TEST(Collective3, fullDiskOnTheLeader_othersCarryOnAndItRecovers) {
     CLUSTER_OR_SKIP(c, cluster_or_null(3));
     // mgt1 forms the collective and leads it at first.

@@ -38,12 +38,17 @@ raft::Status leader_status(raft::TimePoint now) {
     return s;
 }
 
-TEST(ShowFormat, plain_isTheReferenceFormat) {
-    auto now = raft::Clock::now();
+// What mgt1, the leader of leader_status(), reports.
+proto::ApiStatus leader_report(raft::TimePoint now) {
     ReportContext c;
     c.in_collective = true;
     c.my_name = "mgt1";
-    auto s = status_report(leader_status(now), now, c);
+    return status_report(leader_status(now), now, c);
+}
+
+TEST(ShowFormat, plain_isTheReferenceFormat) {
+    auto now = raft::Clock::now();
+    auto s = leader_report(now);
     EXPECT_EQ(format_show(s),
               "Quorum: True\nLeader: mgt1\nActive collective members:\n    mgt2\n"
               "    mgt4 (nonvoting)\n    mgt10\nOffline collective members:\n    mgt3\n");
@@ -51,10 +56,7 @@ TEST(ShowFormat, plain_isTheReferenceFormat) {
 
 TEST(ShowFormat, statusReport_countsTheMarginAndLagOnTheLeader) {
     auto now = raft::Clock::now();
-    ReportContext c;
-    c.in_collective = true;
-    c.my_name = "mgt1";
-    auto s = status_report(leader_status(now), now, c);
+    auto s = leader_report(now);
     // Four voters, three active: majority 3, so none may fail.
     EXPECT_EQ(s.failures_tolerated, 0u);
     ASSERT_EQ(s.members.size(), 5u);
@@ -93,6 +95,19 @@ TEST(ShowFormat, statusReport_onAFollowerCountsLinkedMembersActive) {
               "    mgt3\n");
     EXPECT_EQ(s.failures_tolerated, 1u);
     EXPECT_EQ(s.members[0].lag, -1);  // unknown away from the leader
+    // With the leader's view: its figures, last contact aged by the view's age.
+    proto::LeaderView view{f.term, {{"mgt1", 0, 0}, {"mgt2", 2, 30}, {"mgt3", -1, -1}}};
+    c.leader_view = &view;
+    c.leader_view_age_ms = 400;
+    auto v = status_report(f, now, c);
+    ASSERT_EQ(v.members.size(), 3u);
+    EXPECT_EQ(v.members[0].lag, 0);
+    EXPECT_EQ(v.members[0].last_contact_ms, 400);
+    EXPECT_EQ(v.members[1].lag, 2);
+    EXPECT_EQ(v.members[1].last_contact_ms, 430);
+    EXPECT_EQ(v.members[2].lag, -1) << "unknown to the leader too";
+    EXPECT_EQ(v.members[2].last_contact_ms, -1);
+    c.leader_view = nullptr;
     c.link_up = [](const std::string&) { return false; };
     EXPECT_EQ(format_show(status_report(f, now, c)),
               "Quorum: True\nLeader: mgt1\nActive collective members:\n    mgt2\n"
