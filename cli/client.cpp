@@ -17,6 +17,18 @@ namespace {
 constexpr int kAnswerTimeoutSeconds = 30;
 }  // namespace
 
+const char* const kExitStatusHelp =
+    "Exit status (the same for every tool):\n"
+    "  0  done\n"
+    "  1  bad input: usage error, malformed or unknown node, group, attribute,\n"
+    "     member or token; nothing was changed\n"
+    "  2  refused: not carried out, nothing was changed (confluentd unreachable,\n"
+    "     not in a collective, leader changing, storage failure, ...); the\n"
+    "     message says what to do\n"
+    "  3  no quorum: \"Collective does not have quorum\"; nothing was changed\n"
+    "  4  outcome unknown: the change may or may not have been applied (timeout,\n"
+    "     lost connection); read it back before retrying\n";
+
 void add_common_options(po::options_description& opts) {
     // clang-format off
     opts.add_options()
@@ -41,7 +53,7 @@ std::optional<std::vector<std::string>> parse_command_line(int argc, char** argv
     po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
     po::notify(vm);
     if (vm.count("help")) {
-        std::cout << usage << "\n\n" << opts;
+        std::cout << usage << "\n\n" << opts << "\n" << kExitStatusHelp;
         return std::nullopt;
     }
     if (!vm.count("args")) return std::vector<std::string>{};
@@ -62,8 +74,8 @@ cc::app::Config resolve_paths(const po::variables_map& vm) {
 
 ApiClient::ApiClient(const std::filesystem::path& socket) : socket_(socket) {
     auto fail = [&](int err) {
-        throw CliError("cannot reach confluentd at " + socket_.string() + ": " +
-                       std::strerror(err));
+        throw CliError("cannot reach confluentd at " + socket_.string() + ": " + std::strerror(err),
+                       proto::Outcome::Refused);
     };
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
@@ -85,6 +97,21 @@ ApiClient::~ApiClient() {
     if (fd_ >= 0) ::close(fd_);
 }
 
+bool ApiClient::changes(const proto::ApiRequest& request) {
+    return !std::holds_alternative<proto::ApiNodeQuery>(request) &&
+           !std::holds_alternative<proto::ApiGroupQuery>(request) &&
+           !std::holds_alternative<proto::ApiStatusQuery>(request);
+}
+
+void ApiClient::lost(const std::string& what) const {
+    if (changing_)
+        throw CliError(what +
+                           "; the change may or may not have been applied: read it back "
+                           "before retrying",
+                       proto::Outcome::Unknown);
+    throw CliError(what, proto::Outcome::Refused);
+}
+
 std::string ApiClient::read_exact(size_t n) {
     std::string out(n, '\0');
     size_t got = 0;
@@ -92,14 +119,14 @@ std::string ApiClient::read_exact(size_t n) {
         ssize_t r = ::read(fd_, out.data() + got, n - got);
         if (r < 0 && errno == EINTR) continue;
         if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            throw CliError("confluentd at " + socket_.string() + " did not answer within " +
-                           std::to_string(kAnswerTimeoutSeconds) + " s");
+            lost("confluentd at " + socket_.string() + " did not answer within " +
+                 std::to_string(kAnswerTimeoutSeconds) + " s");
         if (r < 0)
-            throw CliError("lost the connection to confluentd at " + socket_.string() + ": " +
-                           std::strerror(errno));
+            lost("lost the connection to confluentd at " + socket_.string() + ": " +
+                 std::strerror(errno));
         if (r == 0)
-            throw CliError("confluentd at " + socket_.string() +
-                           " closed the connection before answering (see its log)");
+            lost("confluentd at " + socket_.string() +
+                 " closed the connection before answering (see its log)");
         got += static_cast<size_t>(r);
     }
     return out;
@@ -107,13 +134,18 @@ std::string ApiClient::read_exact(size_t n) {
 
 proto::ApiResponse ApiClient::call(const proto::ApiRequest& request) {
     std::string out = proto::encode_frame(request);
+    // Until the whole frame is out the daemon has no request to act on: a
+    // failure here changed nothing. Once it is out, a lost answer leaves a
+    // change unknown (lost()).
+    changing_ = changes(request);
     size_t sent = 0;
     while (sent < out.size()) {
         ssize_t w = ::send(fd_, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
         if (w < 0 && errno == EINTR) continue;
         if (w < 0)
             throw CliError("lost the connection to confluentd at " + socket_.string() + ": " +
-                           std::strerror(errno));
+                               std::strerror(errno) + "; nothing was changed",
+                           proto::Outcome::Refused);
         sent += static_cast<size_t>(w);
     }
     proto::ApiObjects joined;
@@ -122,13 +154,13 @@ proto::ApiResponse ApiClient::call(const proto::ApiRequest& request) {
         proto::Reader header(header_bytes);
         uint32_t n = header.fixed32();
         if (n > proto::kMaxFrameBytes)
-            throw CliError("confluentd sent an oversized answer (" + std::to_string(n) + " bytes)");
+            lost("confluentd sent an oversized answer (" + std::to_string(n) + " bytes)");
         proto::ApiResponse r;
         try {
             r = proto::from_bytes<proto::ApiResponse>(read_exact(n));
         } catch (const proto::DecodeError& e) {
-            throw CliError(std::string("confluentd sent an answer this tool cannot read (") +
-                           e.what() + "); are the tool and the daemon the same version?");
+            lost(std::string("confluentd sent an answer this tool cannot read (") + e.what() +
+                 "); are the tool and the daemon the same version?");
         }
         auto* objs = std::get_if<proto::ApiObjects>(&r);
         if (!objs) return r;
@@ -138,31 +170,46 @@ proto::ApiResponse ApiClient::call(const proto::ApiRequest& request) {
 }
 
 std::string error_text(const proto::ApiError& e) {
+    // The daemon always sends a message; an empty one (a daemon that had no
+    // text) still prints the outcome's standard line.
+    std::string message = proto::text_or_default(e.code, e.message);
     switch (e.code) {
-        case proto::ApiErrorCode::BadRequest:
-            return "Error: Bad Request - " + e.message;
-        case proto::ApiErrorCode::NotFound:
-            return "Error: Not Found - " + e.message;
-        case proto::ApiErrorCode::NotInCollective:
-            return e.message;
+        case proto::Outcome::BadRequest:
+            return "Error: Bad Request - " + message;
+        case proto::Outcome::NotFound:
+            return "Error: Not Found - " + message;
+        case proto::Outcome::NotInCollective:
+            return message;
         default:
-            return "Error: " + e.message;
+            return "Error: " + message;
     }
+}
+
+CliError failure(const proto::ApiError& e) {
+    // Done in an error would exit 0: a daemon confused enough to send it failed.
+    auto o = e.code == proto::Outcome::Done ? proto::Outcome::Internal : e.code;
+    return CliError(error_text(e), o);
 }
 
 void run_write(ApiClient& client, proto::Command command) {
     auto r = client.call(proto::ApiWrite{std::move(command)});
-    if (auto* e = std::get_if<proto::ApiError>(&r)) throw CliError(error_text(*e));
+    if (auto* e = std::get_if<proto::ApiError>(&r)) throw failure(*e);
     auto* done = std::get_if<proto::ApiWriteDone>(&r);
-    if (!done) throw CliError("confluentd answered a write with something else");
-    if (!done->result.ok()) throw CliError(proto::error_line(done->result));
+    if (!done)
+        throw CliError(
+            "confluentd answered a write with something else; the change may or may not have "
+            "been applied: read it back before retrying",
+            proto::Outcome::Unknown);
+    if (!done->result.ok())
+        throw CliError(proto::error_line(done->result), proto::outcome_of(done->result.code));
     for (const auto& line : done->result.lines) std::cout << line.name << ": " << line.text << "\n";
 }
 
 proto::ApiObjects expect_objects(proto::ApiResponse r) {
-    if (auto* e = std::get_if<proto::ApiError>(&r)) throw CliError(error_text(*e));
+    if (auto* e = std::get_if<proto::ApiError>(&r)) throw failure(*e);
     auto* objs = std::get_if<proto::ApiObjects>(&r);
-    if (!objs) throw CliError("confluentd answered a query with something else");
+    if (!objs)
+        throw CliError("confluentd answered a query with something else", proto::Outcome::Internal);
     return std::move(*objs);
 }
 
@@ -186,8 +233,9 @@ int run_tool(const char* name, int argc, char** argv, po::options_description op
         help = help || std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h";
     try {
         if (::geteuid() != 0 && !help)
-            throw CliError(std::string(name) +
-                           ": permission denied: confluentd accepts only root; run it as root");
+            throw CliError(std::string(name) + ": " +
+                               std::string(proto::default_text(proto::Outcome::PermissionDenied)),
+                           proto::Outcome::PermissionDenied);
         CommandLine cl;
         auto args = parse_command_line(argc, argv, std::move(opts), usage, cl.vm);
         if (!args) return 0;
@@ -196,7 +244,7 @@ int run_tool(const char* name, int argc, char** argv, po::options_description op
     } catch (const CliError& e) {
         std::cout.flush();
         std::cerr << e.what() << "\n";
-        return 1;
+        return e.exit_code();
     } catch (const po::error& e) {
         std::cerr << name << ": " << e.what() << " (see " << name << " --help)\n";
         return 1;

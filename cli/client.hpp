@@ -4,7 +4,9 @@
 // Each tool is main() -> run_tool(name, argc, argv, options, usage, body).
 // run_tool parses the command line; body checks the arguments and talks to
 // confluentd through ApiClient; any CliError (and any failure reply) ends up
-// as exactly one line on stderr and exit status 1.
+// as exactly one line on stderr and the exit status of its outcome
+// (proto/outcome.hpp, kExitStatusHelp): 1 bad input or usage, 2 refused
+// (nothing changed; confluentd unreachable), 3 no quorum, 4 outcome unknown.
 //
 // Threading: single-threaded programs.
 #pragma once
@@ -25,10 +27,19 @@ namespace cc::cli {
 
 namespace po = boost::program_options;
 
-// A failure to report: what() is the one line printed on stderr.
+// A failure to report: what() is the one line printed on stderr, outcome
+// says how the request ended and so the exit status. The default, BadRequest,
+// is for usage errors and bad arguments (exit 1).
 struct CliError : std::runtime_error {
-    using std::runtime_error::runtime_error;
+    explicit CliError(const std::string& message, proto::Outcome o = proto::Outcome::BadRequest)
+        : std::runtime_error(message), outcome(o) {}
+    proto::Outcome outcome;
+    int exit_code() const { return proto::exit_code(outcome); }
 };
+
+// The exit status table every tool's --help ends with (the one copy of it
+// in the tools; README.md "Exit status" repeats it).
+extern const char* const kExitStatusHelp;
 
 // --etc-dir, --state-dir, --run-dir, --help: every tool has them.
 void add_common_options(po::options_description& opts);
@@ -45,27 +56,42 @@ cc::app::Config resolve_paths(const po::variables_map& vm);
 // One connection to confluentd's API socket.
 class ApiClient {
   public:
-    // Connects; CliError "cannot reach confluentd at <socket>: <reason>".
+    // Connects; CliError "cannot reach confluentd at <socket>: <reason>"
+    // (Refused: nothing was sent, exit 2).
     explicit ApiClient(const std::filesystem::path& socket);
     ~ApiClient();
     ApiClient(const ApiClient&) = delete;
     ApiClient& operator=(const ApiClient&) = delete;
 
     // Sends one request and returns its answer (a split ApiObjects answer is
-    // joined). CliError when the daemon goes away or answers garbage.
+    // joined). CliError when the daemon goes away or answers garbage: for a
+    // request that changes something (a write, invite, join, delete) the
+    // outcome is Unknown (it may or may not have been applied, exit 4), for
+    // a query Refused (exit 2).
     proto::ApiResponse call(const proto::ApiRequest& request);
+
+    // Whether a request changes something (so a lost answer leaves it unknown).
+    static bool changes(const proto::ApiRequest& request);
 
   private:
     std::string read_exact(size_t n);
+    [[noreturn]] void lost(const std::string& what) const;
     std::filesystem::path socket_;
     int fd_ = -1;
+    bool changing_ = false;  // the request in flight changes something
 };
 
-// The line for a failure reply, confluent style ("Error: Bad Request - ...").
+// The line for a failure reply, confluent style ("Error: Bad Request - ...",
+// "Error: Not Found - ...", NotInCollective: just the message, otherwise
+// "Error: " and the message, the outcome's default text when it is empty).
 std::string error_text(const proto::ApiError& e);
 
+// The CliError for a failure reply: error_text and the reply's outcome.
+CliError failure(const proto::ApiError& e);
+
 // Sends a write and prints its result lines ("n1: created"); a failure is
-// thrown as CliError with the confluent-style line.
+// thrown as CliError with the confluent-style line and its outcome (a
+// failed CommandResult through proto::outcome_of).
 void run_write(ApiClient& client, proto::Command command);
 
 // Unwraps an answer expected to be objects; failures become CliError.
@@ -80,10 +106,11 @@ struct CommandLine {
     std::vector<std::string> args;
 };
 
-// Runs a tool: refuses non-root callers, parses the command line (`opts` plus
-// the common options; --help prints `usage` and the options and exits 0),
-// runs body, and turns CliError and option errors (bad command lines) into
-// one stderr line and exit status 1.
+// Runs a tool: refuses non-root callers (exit 2), parses the command line
+// (`opts` plus the common options; --help prints `usage`, the options and
+// kExitStatusHelp and exits 0), runs body, and turns CliError into one stderr
+// line and its exit status, option errors (bad command lines) into one line
+// and exit status 1.
 int run_tool(const char* name, int argc, char** argv, po::options_description opts,
              const std::string& usage, const std::function<int(const CommandLine&)>& body);
 

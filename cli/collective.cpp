@@ -27,9 +27,19 @@ constexpr auto kRestartBound = std::chrono::seconds(30);
 
 // Collective commands print the daemon's line as it is: the texts are the
 // ones administrators know ("Invalid token", "Collective does not have quorum").
-[[noreturn]] void fail(const proto::ApiResponse& r, const char* what) {
-    if (auto* e = std::get_if<proto::ApiError>(&r)) throw CliError(e->message);
-    throw CliError(std::string("confluentd answered ") + what + " with something else");
+// The exit status is the outcome's (proto/outcome.hpp). `changes`: the
+// request changes something, so a reply this tool cannot use leaves it unknown.
+[[noreturn]] void fail(const proto::ApiResponse& r, const char* what, bool changes) {
+    if (auto* e = std::get_if<proto::ApiError>(&r)) {
+        auto o = e->code == proto::Outcome::Done ? proto::Outcome::Internal : e->code;
+        throw CliError(proto::text_or_default(o, e->message), o);
+    }
+    if (changes)
+        throw CliError(std::string("confluentd answered ") + what +
+                           " with something else; it may or may not have been carried out",
+                       proto::Outcome::Unknown);
+    throw CliError(std::string("confluentd answered ") + what + " with something else",
+                   proto::Outcome::Internal);
 }
 
 int gencert(const cc::app::Config& config) {
@@ -41,7 +51,8 @@ int gencert(const cc::app::Config& config) {
     try {
         cc::crypto::generate_key_and_cert(config.etc_dir, cc::util::short_host_name());
     } catch (const std::exception& e) {
-        throw CliError(std::string("cannot generate the key and certificate: ") + e.what());
+        throw CliError(std::string("cannot generate the key and certificate: ") + e.what(),
+                       proto::Outcome::Refused);
     }
     std::cout << "Certificate generated successfully\n";
     return 0;
@@ -50,14 +61,16 @@ int gencert(const cc::app::Config& config) {
 proto::ApiStatus status(ApiClient& client) {
     auto r = client.call(proto::ApiStatusQuery{});
     auto* s = std::get_if<proto::ApiStatus>(&r);
-    if (!s) fail(r, "the status query");
+    if (!s) fail(r, "the status query", false);
     return *s;
 }
 
 int show(const cc::app::Config& config, bool verbose, bool json) {
     ApiClient client(config.api_socket());
     auto s = status(client);
-    if (!s.in_collective) throw CliError("Collective mode not enabled on this system");
+    if (!s.in_collective)
+        throw CliError(std::string(proto::default_text(proto::Outcome::NotInCollective)),
+                       proto::Outcome::NotInCollective);
     if (json)
         std::cout << cc::collective::format_show_json(s);
     else
@@ -70,7 +83,7 @@ int invite(const cc::app::Config& config, const std::string& name, bool nonvotin
     ApiClient client(config.api_socket());
     auto r = client.call(proto::ApiInvite{name, nonvoting, ttl});
     auto* inv = std::get_if<proto::ApiInvitation>(&r);
-    if (!inv) fail(r, "the invitation");
+    if (!inv) fail(r, "the invitation", true);
     // stdout carries only the token, so that $(collective invite NAME) works.
     if (inv->key_generated) std::cerr << "Certificate generated successfully\n";
     std::cout << inv->token << "\n";
@@ -110,16 +123,19 @@ void wait_caught_up(const cc::app::Config& config, const proto::ApiJoinStarted& 
             last = e.what();  // the daemon is restarting
             auto now = std::chrono::steady_clock::now();
             if (!unreachable_since) unreachable_since = now;
+            // Joined, but not seen working: the script must look (exit 4).
             if (now - *unreachable_since > kRestartBound)
                 throw CliError(
                     "joined, but confluentd did not come back after restarting as a "
                     "member (" +
-                    last + "); see its log");
+                        last + "); see its log",
+                    proto::Outcome::Unknown);
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     throw CliError("joined, but this member has not caught up with the collective yet (" + last +
-                   "); see confluentd's log");
+                       "); see confluentd's log",
+                   proto::Outcome::Unknown);
 }
 
 int join(const cc::app::Config& config, const std::string& server, std::string token) {
@@ -132,7 +148,7 @@ int join(const cc::app::Config& config, const std::string& server, std::string t
         ApiClient client(config.api_socket());
         auto r = client.call(proto::ApiJoin{server, token});
         auto* s = std::get_if<proto::ApiJoinStarted>(&r);
-        if (!s) fail(r, "the join");
+        if (!s) fail(r, "the join", true);
         started = *s;
     }
     if (started.key_generated) std::cout << "Certificate generated successfully\n" << std::flush;
@@ -145,7 +161,7 @@ int remove(const cc::app::Config& config, const std::string& name) {
     ApiClient client(config.api_socket());
     auto r = client.call(proto::ApiDeleteMember{name});
     auto* done = std::get_if<proto::ApiDone>(&r);
-    if (!done) fail(r, "the delete");
+    if (!done) fail(r, "the delete", true);
     for (const auto& line : done->lines) std::cout << line << "\n";
     return 0;
 }

@@ -17,6 +17,7 @@
 
 #include "proto/codec.hpp"
 #include "proto/commands.hpp"
+#include "proto/outcome.hpp"
 
 namespace proto {
 
@@ -79,20 +80,13 @@ using ApiRequest = std::variant<ApiWrite, ApiNodeQuery, ApiGroupQuery, ApiStatus
 
 // ---- responses ----
 
-enum class ApiErrorCode : uint8_t {
-    BadRequest = 0,        // malformed request, noderange or attribute
-    NotFound = 1,          // unknown node or group
-    NoQuorum = 2,          // "Collective does not have quorum"
-    StorageFailed = 3,     // the write could not be made durable (disk full, ...)
-    PermissionDenied = 4,  // caller is not root
-    NotInCollective = 5,   // "Collective mode not enabled on this system"
-    Internal = 6,
-    AlreadyExists = 7,
-};
-
-// The request failed and changed nothing. message is one line for the user.
+// The request failed. code says how (proto/outcome.hpp: the one outcome type,
+// never Done here; its numeric values are the wire values, append-only) and
+// therefore the tool's exit status; message is one line for the user. The
+// daemon always fills message (proto::text_or_default), so any tool, old or
+// new, has a line to print.
 struct ApiError {
-    ApiErrorCode code = ApiErrorCode::Internal;
+    Outcome code = Outcome::Internal;
     std::string message;
     CC_PROTO_FIELDS(code, message)
 };

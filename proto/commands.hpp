@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "proto/codec.hpp"
+#include "proto/outcome.hpp"
 // Declared before the Command alias below: EntryKind::Command would otherwise
 // shadow it (-Wshadow) in every file that includes both.
 #include "proto/raft_types.hpp"
@@ -114,12 +115,27 @@ inline Domain domain_of(const Command& c) {
     return c.index() <= 3 ? Domain::Nodes : Domain::NodeGroups;
 }
 
-// Expected outcomes of applying a command: values, not exceptions.
+// Expected outcomes of applying a command: values, not exceptions. The
+// wire form of CommandResult (and of log records) keeps this enum;
+// outcome_of() is the one mapping to proto::Outcome, the outcome type the
+// API and the tools' exit status use.
 enum class ResultCode : uint8_t {
     Ok = 0,
     BadRequest = 1,  // malformed noderange, name or attribute; already exists
     NotFound = 2,    // unknown node or group
 };
+
+constexpr Outcome outcome_of(ResultCode c) {
+    switch (c) {
+        case ResultCode::Ok:
+            return Outcome::Done;
+        case ResultCode::BadRequest:
+            return Outcome::BadRequest;
+        case ResultCode::NotFound:
+            return Outcome::NotFound;
+    }
+    return Outcome::BadRequest;  // a newer writer's code: the request was not carried out
+}
 
 // One output line "name: text". Texts: "created", "deleted", the new value for
 // each attribute set (confluent prints `n1: mgt1`), "ATTR cleared" for each

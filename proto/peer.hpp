@@ -31,6 +31,7 @@
 #include <variant>
 
 #include "proto/codec.hpp"
+#include "proto/outcome.hpp"
 #include "proto/raft_types.hpp"
 
 namespace proto {
@@ -112,10 +113,17 @@ struct JoinAccept {
 };
 
 // User-facing one-line reason, e.g. "Invalid token" or
-// "Collective does not have quorum".
+// "Collective does not have quorum", and how the join ended
+// (proto/outcome.hpp), which becomes `collective join`'s exit status:
+// BadRequest (invalid or expired token), NoQuorum, Unknown (the member list
+// change may or may not have been committed), Refused (anything else, nothing
+// changed). `outcome` is an appended field: a refusal from an older inviter,
+// which sends only the text, decodes as Refused (not carried out; its
+// "Invalid token" then exits 2 rather than 1).
 struct JoinRefused {
     std::string reason;
-    CC_PROTO_FIELDS(reason)
+    Outcome outcome = Outcome::Refused;
+    CC_PROTO_FIELDS(reason, outcome)
     bool operator==(const JoinRefused&) const = default;
 };
 

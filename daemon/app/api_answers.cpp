@@ -19,11 +19,6 @@ std::string join(const std::vector<std::string>& v) {
     return out;
 }
 
-proto::ApiErrorCode code_of(proto::ResultCode c) {
-    return c == proto::ResultCode::NotFound ? proto::ApiErrorCode::NotFound
-                                            : proto::ApiErrorCode::BadRequest;
-}
-
 }  // namespace
 
 proto::ApiResponse query_nodes(const state::Database& db, const proto::ApiNodeQuery& q) {
@@ -34,7 +29,7 @@ proto::ApiResponse query_nodes(const state::Database& db, const proto::ApiNodeQu
         else if (db.node_count() > 0)
             names = db.expand("everything");
     } catch (const state::NoderangeError& e) {
-        return proto::ApiError{code_of(e.code), e.what()};
+        return proto::ApiError{proto::outcome_of(e.code), e.what()};
     }
     proto::ApiObjects out;
     out.objects.reserve(names.size());
@@ -53,7 +48,7 @@ proto::ApiResponse query_groups(const state::Database& db, const proto::ApiGroup
     std::vector<std::string> names = q.groups.empty() ? db.groups() : q.groups;
     for (const auto& g : names)
         if (!db.group_exists(g))
-            return proto::ApiError{proto::ApiErrorCode::NotFound, g + " group does not exist"};
+            return proto::ApiError{proto::Outcome::NotFound, g + " group does not exist"};
     // "nodes" is not stored on the group: it is derived from the nodes.
     std::vector<std::string> own;
     for (const auto& a : q.attributes)
@@ -81,6 +76,28 @@ proto::ApiResponse query_groups(const state::Database& db, const proto::ApiGroup
         out.objects.push_back(std::move(o));
     }
     return out;
+}
+
+WriteOutcome settle_write(WriteOutcome o, bool lone) {
+    using proto::Outcome;
+    if (o.outcome == Outcome::StorageFailed) {
+        std::string why = o.reason.empty() ? "this member could not store the change" : o.reason;
+        if (lone) {
+            o.reason = o.reason.empty() ? std::string(proto::default_text(Outcome::StorageFailed))
+                                        : why + "; nothing was changed";
+        } else {
+            o.outcome = Outcome::Unknown;
+            o.reason = why +
+                       "; the other members may still apply this change: read it back before "
+                       "retrying";
+        }
+    } else if (o.outcome == Outcome::NoQuorum && lone) {
+        o.outcome = Outcome::Refused;
+        o.reason =
+            "confluentd is recovering from a failed log write; nothing was changed, retry in a "
+            "moment";
+    }
+    return o;
 }
 
 }  // namespace cc::app

@@ -83,9 +83,7 @@ Daemon::Daemon(asio::io_context& io, Config config)
     try {
         auto hs = hard_state_.load();
         if (hs) {
-            boot.hard_state =
-                raft::HardState{hs->term, hs->voted_for,
-                                std::filesystem::exists(layout.collective() / "catching-up")};
+            boot.hard_state = raft::HardState{hs->term, hs->voted_for, hs->catching_up};
         } else if (!in_collective_) {
             boot.hard_state = raft::HardState{};  // a new lone server starts from term 0
         }
@@ -201,8 +199,7 @@ Daemon::Daemon(asio::io_context& io, Config config)
     raft::Config rc;
     rc.self = my_name_;
     driver_ = std::make_unique<RaftDriver>(
-        io_, rc, std::move(boot), db_, *log_, hard_state_, snapshot_meta_,
-        RaftDriver::Files{cfg, layout.collective() / "catching-up"},
+        io_, rc, std::move(boot), db_, *log_, hard_state_, snapshot_meta_, RaftDriver::Files{cfg},
         [this](const std::string& to, proto::RaftMessage m) { members_->send(to, m); },
         cfg_writer_.get());
     members_->on_joined = [this](collective::JoinedCollective j) {
@@ -325,43 +322,17 @@ void Daemon::answer_write(proto::ApiWrite w, net::ApiReply reply) {
         reply(proto::ApiWriteDone{0, proto::CommandResult{e.code, e.what(), {}}});
         return;
     } catch (const std::exception& e) {
-        reply(proto::ApiError{proto::ApiErrorCode::BadRequest, e.what()});
+        reply(proto::ApiError{proto::Outcome::BadRequest, e.what()});
         return;
     }
     driver_->propose(
         w.command, [reply = std::move(reply), lone = !members_->in_collective()](WriteOutcome o) {
-            using K = WriteOutcome::Kind;
-            switch (o.kind) {
-                case K::Applied:
-                    reply(proto::ApiWriteDone{o.index, std::move(o.result)});
-                    return;
-                case K::NoQuorum:
-                    // A lone server lacks "quorum" only for a moment after a failed
-                    // log write, while it re-elects itself.
-                    if (lone)
-                        o.reason =
-                            "confluentd is recovering from a failed log write; nothing was "
-                            "changed, retry in a moment";
-                    reply(proto::ApiError{proto::ApiErrorCode::NoQuorum, o.reason});
-                    return;
-                case K::StorageFailed:
-                    // Only a lone server knows nobody else holds the entry: in a
-                    // collective the leader may have sent it before its own write
-                    // failed, and the others can commit it without this member.
-                    reply(proto::ApiError{
-                        proto::ApiErrorCode::StorageFailed,
-                        o.reason + (lone ? "; nothing was changed"
-                                         : "; the other members may still apply this change: "
-                                           "read it back before retrying")});
-                    return;
-                case K::Rejected:
-                    reply(proto::ApiError{proto::ApiErrorCode::BadRequest, o.reason});
-                    return;
-                case K::NotLeader:
-                case K::Timeout:
-                    reply(proto::ApiError{proto::ApiErrorCode::Internal, o.reason});
-                    return;
-            }
+            o = settle_write(std::move(o), lone);
+            if (o.outcome == proto::Outcome::Done)
+                reply(proto::ApiWriteDone{o.index, std::move(o.result)});
+            else
+                reply(proto::ApiError{o.outcome, std::move(o.reason)});  // empty: the API server
+                                                                         // sends the default text
         });
 }
 
@@ -387,18 +358,12 @@ const proto::Membership& Daemon::latest_membership() const {
 
 void Daemon::change_members(proto::Membership members,
                             std::function<void(collective::ChangeOutcome)> done) {
-    driver_->propose_membership(std::move(members), [done = std::move(done)](WriteOutcome o) {
-        using K = WriteOutcome::Kind;
-        using C = collective::ChangeOutcome::Kind;
-        collective::ChangeOutcome c;
-        c.index = o.index;
-        c.reason = o.reason;
-        c.kind = o.kind == K::Applied    ? C::Committed
-                 : o.kind == K::NoQuorum ? C::NoQuorum
-                 : o.kind == K::Rejected ? C::Rejected
-                                         : C::Failed;
-        done(std::move(c));
-    });
+    driver_->propose_membership(
+        std::move(members),
+        [done = std::move(done), lone = !members_->in_collective()](WriteOutcome o) {
+            o = settle_write(std::move(o), lone);
+            done(collective::ChangeOutcome{o.outcome, o.index, std::move(o.reason)});
+        });
 }
 
 void Daemon::deliver(const std::string& from, proto::RaftMessage message) {

@@ -8,12 +8,14 @@
 
 #include "daemon/app/config.hpp"
 #include "daemon/app/daemon.hpp"
+#include "daemon/app/exit_status.hpp"
 #include "daemon/collective/fresh_start.hpp"
 #include "daemon/util/log.hpp"
 
 namespace po = boost::program_options;
 
 int main(int argc, char** argv) {
+    cc::app::install_sync_failure_handler();
     cc::app::Overrides flags;
     po::options_description opts("confluentd options");
     // clang-format off

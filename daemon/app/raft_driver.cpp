@@ -1,8 +1,10 @@
 #include "daemon/app/raft_driver.hpp"
 
-#include <cstdlib>
+#include <unistd.h>
+
 #include <random>
 
+#include "daemon/app/exit_status.hpp"
 #include "daemon/state/member_files.hpp"
 #include "daemon/util/fs.hpp"
 #include "daemon/util/log.hpp"
@@ -11,19 +13,27 @@ namespace cc::app {
 
 namespace {
 
-raft::TimePoint now() {
-    return raft::Clock::now();
-}
-
-bool nothing_to_do(const raft::Ready& r) {
-    return !r.hard_state && !r.snapshot && !r.truncate_from && r.entries.empty() &&
-           r.messages.empty() && r.committed.empty() && r.snapshot_requests.empty() &&
-           r.proposal_results.empty() && r.read_results.empty();
-}
-
 // How long an applied result waits for its proposal result before it is
 // dropped (the core answers every proposal within its proposal timeout).
 constexpr auto kResultKeep = std::chrono::seconds(30);
+
+// Runs a durable write for the executor, turning our error types into its
+// two failure kinds. A failed fsync never gets here in confluentd (the sync
+// failure handler ends the process first); it does in unit tests.
+template <class F>
+void durable(F&& f) {
+    try {
+        f();
+    } catch (const cc::fs::SyncError& e) {
+        throw raft::SyncFailed(e.what());
+    } catch (const proto::DecodeError& e) {
+        throw raft::CannotApply(e.what());
+    } catch (const raft::CannotApply&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw raft::WriteFailed(e.what());
+    }
+}
 
 }  // namespace
 
@@ -40,11 +50,13 @@ RaftDriver::RaftDriver(boost::asio::io_context& io, raft::Config config, raft::B
       send_(std::move(send)),
       listener_(listener),
       timer_(io) {
-    applied_index_ = boot.applied;
-    log_last_index_ = boot.log.empty() ? boot.snapshot.index : boot.log.back().index;
     std::random_device rd;
     uint64_t seed = (uint64_t(rd()) << 32) ^ rd();
+    std::optional<raft::HardState> durable_hs = boot.hard_state;
+    raft::Index applied = boot.applied;
     core_ = std::make_unique<raft::Core>(std::move(config), std::move(boot), seed);
+    executor_ =
+        std::make_unique<raft::Executor>(*core_, static_cast<raft::Ports&>(*this), durable_hs, applied);
 }
 
 RaftDriver::~RaftDriver() {
@@ -52,8 +64,7 @@ RaftDriver::~RaftDriver() {
 }
 
 void RaftDriver::start() {
-    core_->tick(now());
-    process();
+    executor_->tick();
 }
 
 void RaftDriver::stop() {
@@ -64,7 +75,7 @@ void RaftDriver::stop() {
     pending_.clear();
     for (auto& [id, done] : pending) {
         WriteOutcome o;
-        o.kind = WriteOutcome::Kind::Timeout;
+        o.outcome = proto::Outcome::Unknown;
         o.reason =
             "confluentd stopped before the change completed; it may or may not have been applied";
         done(std::move(o));
@@ -75,8 +86,8 @@ std::optional<raft::ProposalId> RaftDriver::register_proposal(
     std::function<void(WriteOutcome)>& done) {
     if (stopped_) {
         WriteOutcome o;
-        o.kind = WriteOutcome::Kind::NotLeader;
-        o.reason = "confluentd is shutting down; retry once it is back";
+        o.outcome = proto::Outcome::NotLeader;
+        o.reason = "confluentd is shutting down; nothing was changed, retry once it is back";
         done(std::move(o));
         return std::nullopt;
     }
@@ -85,48 +96,56 @@ std::optional<raft::ProposalId> RaftDriver::register_proposal(
     return id;
 }
 
+void RaftDriver::after_event(uint64_t applied_before) {
+    if (executor_->applied() == applied_before) return;
+    prune_results();
+    if (on_applied_) on_applied_(executor_->applied());
+}
+
 void RaftDriver::propose(const proto::Command& command, std::function<void(WriteOutcome)> done) {
     auto id = register_proposal(done);
     if (!id) return;
-    core_->propose(*id, proto::to_bytes(command), now());
-    process();
+    auto before = executor_->applied();
+    executor_->propose(*id, proto::to_bytes(command));
+    after_event(before);
 }
 
 void RaftDriver::propose_membership(proto::Membership members,
                                     std::function<void(WriteOutcome)> done) {
     auto id = register_proposal(done);
     if (!id) return;
-    core_->propose_membership(*id, std::move(members), now());
-    process();
+    auto before = executor_->applied();
+    executor_->propose_membership(*id, std::move(members));
+    after_event(before);
 }
 
 void RaftDriver::on_synced(storage::LogPosition last) {
     if (stopped_) return;
-    core_->persisted(last.index, last.term, now());
-    process();
+    auto before = executor_->applied();
+    executor_->synced(last.index, last.term);
+    after_event(before);
 }
 
 void RaftDriver::on_storage_error(const std::string& message, uint64_t next_index) {
     cc::log::error("log write failed: ", message,
                    "; writes fail until it is fixed, reads are still served");
     if (stopped_) return;
-    uint64_t from = next_index ? next_index : core_->snapshot().index + 1;
-    if (from > core_->last_index()) return;  // nothing of ours was lost
-    log_last_index_ = from - 1;
     storage_failure_ = message;
-    core_->append_failed(from, now());
-    process();
+    executor_->log_failed(next_index);
     storage_failure_.reset();
 }
 
 void RaftDriver::receive(const std::string& from, proto::RaftMessage message) {
     if (stopped_) return;
-    core_->receive(from, std::move(message), now());
-    process();
+    auto before = executor_->applied();
+    executor_->receive(from, std::move(message));
+    after_event(before);
 }
 
 raft::Status RaftDriver::status() const {
-    return core_->status(now());
+    auto s = core_->status(raft::Clock::now());
+    s.applied_index = executor_->applied();
+    return s;
 }
 
 void RaftDriver::files_saved(uint64_t index) {
@@ -138,7 +157,7 @@ void RaftDriver::files_saved(uint64_t index) {
         for (const auto& m : st.members)
             if (m.info.name != st.self && m.active) index = std::min(index, m.match_index);
     uint64_t snap = core_->snapshot().index;
-    if (index < snap + kCompactEvery || index > applied_index_) return;
+    if (index < snap + kCompactEvery || index > executor_->applied()) return;
     if (index < core_->first_index() || index > core_->last_index()) return;
     try {
         save_snapshot_meta(core_->snapshot_meta_at(index));
@@ -150,131 +169,11 @@ void RaftDriver::files_saved(uint64_t index) {
     core_->snapshot_taken(index, now());
     log_.compact_prefix(index);
     cc::log::debug("log compacted up to index ", index);
-    process();
-}
-
-void RaftDriver::write_hard_state(const raft::HardState& hs) {
-    hard_state_.save({hs.term, hs.voted_for});
-    std::error_code ec;
-    if (hs.catching_up) {
-        cc::fs::write_atomic(files_.catching_up_flag, "restored member: no vote until caught up\n");
-    } else if (std::filesystem::exists(files_.catching_up_flag, ec)) {
-        std::filesystem::remove(files_.catching_up_flag, ec);
-        cc::fs::sync_dir(files_.catching_up_flag.parent_path());
-    }
-}
-
-// cfg/collective names the index of the entry its list came from (which the
-// snapshot carries), so that it is byte-identical on every member however it
-// caught up. Only an initial list comes from no entry: it is recorded at the
-// snapshot's index.
-void RaftDriver::save_member_list_from_snapshot(const raft::SnapshotMeta& meta) {
-    state::save_collective(
-        files_.cfg_dir / "collective",
-        {meta.membership_index != 0 ? meta.membership_index : meta.index, meta.membership});
+    executor_->run();
 }
 
 void RaftDriver::save_snapshot_meta(const raft::SnapshotMeta& meta) {
     snapshot_meta_.save({meta.index, meta.term, meta.membership, meta.membership_index});
-}
-
-void RaftDriver::install_snapshot(const raft::SnapshotInstall& s) {
-    db_.install_snapshot(s.data, s.meta.index);
-    // Durable before the log is cut; the writer's replica follows.
-    db_.save(files_.cfg_dir, true);
-    if (listener_) listener_->snapshot_installed(s.data, s.meta.index);
-    if (!s.meta.membership.members.empty()) save_member_list_from_snapshot(s.meta);
-    save_snapshot_meta(s.meta);
-    if (log_last_index_ <= s.meta.index) {
-        log_.truncate_suffix(0);
-        log_last_index_ = s.meta.index;
-    } else {
-        log_.compact_prefix(s.meta.index);
-    }
-    applied_index_ = s.meta.index;
-    cc::log::info("installed a snapshot of the collective's state at index ", s.meta.index);
-}
-
-void RaftDriver::apply(const proto::Entry& e) {
-    switch (e.kind) {
-        case proto::EntryKind::Noop:
-            db_.note_index(e.index);
-            if (listener_) listener_->index_noted(e.index);
-            break;
-        case proto::EntryKind::Command: {
-            proto::Command c;
-            try {
-                c = proto::from_bytes<proto::Command>(e.data);
-            } catch (const proto::DecodeError& err) {
-                // Only validated commands enter the log; a bad one is a bug.
-                cc::log::error("committed entry ", e.index, " does not decode: ", err.what());
-                std::abort();
-            }
-            auto result = db_.apply(c, e.index);
-            if (listener_) listener_->command_applied(c, e.index);
-            // Kept for the proposal result that follows; replayed entries have no caller.
-            if (!pending_.empty()) results_[e.index] = {std::move(result), now()};
-            break;
-        }
-        case proto::EntryKind::Membership: {
-            const auto m = proto::from_bytes<proto::Membership>(e.data);
-            try {
-                state::save_collective(files_.cfg_dir / "collective", {e.index, m});
-            } catch (const std::exception& err) {
-                cc::log::error("cannot write the member list: ", err.what());
-            }
-            db_.note_index(e.index);
-            if (listener_) listener_->index_noted(e.index);
-            cc::log::info("member list changed at index ", e.index);
-            break;
-        }
-    }
-    applied_index_ = e.index;
-}
-
-void RaftDriver::answer(const raft::ProposalResult& r) {
-    auto it = pending_.find(r.id);
-    if (it == pending_.end()) return;
-    auto done = std::move(it->second);
-    pending_.erase(it);
-    WriteOutcome o;
-    o.index = r.index;
-    o.reason = r.reason;
-    using K = WriteOutcome::Kind;
-    switch (r.code) {
-        case raft::ResultCode::Ok: {
-            o.kind = K::Applied;
-            auto res = results_.find(r.index);
-            if (res != results_.end()) {
-                o.result = std::move(res->second.result);
-                results_.erase(res);
-            }
-            break;
-        }
-        case raft::ResultCode::NotLeader:
-            o.kind = K::NotLeader;
-            if (o.reason.empty()) o.reason = "the collective's leader is changing; retry";
-            break;
-        case raft::ResultCode::NoQuorum:
-            o.kind = K::NoQuorum;
-            o.reason = "Collective does not have quorum";
-            break;
-        case raft::ResultCode::Timeout:
-            o.kind = K::Timeout;
-            if (o.reason.empty())
-                o.reason =
-                    "timed out waiting for the collective; the change may or may not "
-                    "have been applied";
-            break;
-        case raft::ResultCode::Rejected:
-            o.kind = K::Rejected;
-            break;
-    }
-    if (r.code != raft::ResultCode::Ok && storage_failure_) {
-        o.kind = K::StorageFailed;
-        o.reason = *storage_failure_;
-    }
-    done(std::move(o));
 }
 
 void RaftDriver::prune_results() {
@@ -287,72 +186,134 @@ void RaftDriver::prune_results() {
     }
 }
 
-void RaftDriver::arm_timer(raft::TimePoint at) {
+// ---- raft::Ports ----
+
+raft::TimePoint RaftDriver::now() {
+    return raft::Clock::now();
+}
+
+void RaftDriver::wake_at(raft::TimePoint at) {
     if (stopped_) return;
-    if (at == raft::TimePoint{}) at = now() + std::chrono::milliseconds(100);
     if (timer_.expiry() == at) return;
     timer_.expires_at(at);
     timer_.async_wait([this](boost::system::error_code ec) {
         if (ec || stopped_) return;
-        core_->tick(now());
-        process();
+        auto before = executor_->applied();
+        executor_->tick();
+        after_event(before);
     });
 }
 
-void RaftDriver::process() {
-    if (in_process_ || stopped_) return;
-    in_process_ = true;
-    bool applied_any = false;
-    for (;;) {
-        raft::Ready r = core_->take_ready();
-        arm_timer(r.next_wakeup);
-        if (nothing_to_do(r)) break;
-        // 1. Term and vote are durable before any message that depends on them.
-        bool hard_state_ok = true;
-        if (r.hard_state) {
-            try {
-                write_hard_state(*r.hard_state);
-            } catch (const std::exception& e) {
-                hard_state_ok = false;
-                cc::log::error("cannot save term and vote: ", e.what(),
-                               "; messages of this round are not sent");
-            }
+void RaftDriver::save_hard_state(const raft::HardState& hs) {
+    durable([&] { hard_state_.save({hs.term, hs.voted_for, hs.catching_up}); });
+}
+
+void RaftDriver::log_append(std::vector<proto::Entry> entries) {
+    log_.append(std::move(entries));
+}
+
+void RaftDriver::log_truncate(raft::Index from) {
+    log_.truncate_suffix(from);
+}
+
+void RaftDriver::log_compact(raft::Index up_to) {
+    log_.compact_prefix(up_to);
+}
+
+void RaftDriver::send(raft::Outbound m) {
+    if (send_) send_(m.to, std::move(m.message));
+}
+
+void RaftDriver::apply(const proto::Entry& e) {
+    switch (e.kind) {
+        case proto::EntryKind::Noop:
+            db_.note_index(e.index);
+            if (listener_) listener_->index_noted(e.index);
+            break;
+        case proto::EntryKind::Command: {
+            proto::Command c;
+            durable([&] { c = proto::from_bytes<proto::Command>(e.data); });
+            auto result = db_.apply(c, e.index);
+            if (listener_) listener_->command_applied(c, e.index);
+            // Kept for the proposal result that follows; replayed entries have no caller.
+            if (!pending_.empty()) results_[e.index] = {std::move(result), now()};
+            break;
         }
-        // 2. A snapshot from the leader replaces the state.
-        if (r.snapshot) {
-            try {
-                install_snapshot(*r.snapshot);
-                applied_any = true;
-            } catch (const std::exception& e) {
-                cc::log::error("cannot install the leader's snapshot: ", e.what());
-            }
+        case proto::EntryKind::Membership: {
+            durable([&] {
+                const auto m = proto::from_bytes<proto::Membership>(e.data);
+                state::save_collective(files_.cfg_dir / "collective", {e.index, m});
+            });
+            db_.note_index(e.index);
+            if (listener_) listener_->index_noted(e.index);
+            cc::log::info("member list changed at index ", e.index);
+            break;
         }
-        // 3. The log: truncate a conflicting suffix, queue the new entries.
-        if (r.truncate_from) {
-            log_.truncate_suffix(*r.truncate_from);
-            log_last_index_ = *r.truncate_from - 1;
-        }
-        if (!r.entries.empty()) {
-            log_last_index_ = r.entries.back().index;
-            log_.append(std::move(r.entries));
-        }
-        // 4. Messages.
-        if (hard_state_ok && send_)
-            for (auto& m : r.messages) send_(m.to, std::move(m.message));
-        // 5. Committed entries, in order.
-        for (const auto& e : r.committed) apply(e);
-        if (!r.committed.empty()) applied_any = true;
-        // 6. Snapshots for members that are far behind.
-        for (const auto& to : r.snapshot_requests)
-            core_->send_snapshot(to, applied_index_, db_.snapshot_bytes(), now());
-        // 7. Answers, after the entries they depend on were applied.
-        for (const auto& pr : r.proposal_results) answer(pr);
+        default:
+            throw raft::CannotApply("unknown entry kind " + std::to_string(int(e.kind)));
     }
-    in_process_ = false;
-    if (applied_any) {
-        prune_results();
-        if (on_applied_) on_applied_(applied_index_);
+}
+
+// Durable in this order: the node files (from a fresh database, so that a
+// failure leaves the one in use untouched), cfg/collective, snapshot-meta.
+// cfg/collective names the index of the entry its list came from (which the
+// snapshot carries), so that it is byte-identical on every member however it
+// caught up; only an initial list comes from no entry and is recorded at the
+// snapshot's index.
+void RaftDriver::install_snapshot(const raft::SnapshotInstall& s) {
+    durable([&] {
+        state::Database fresh;
+        fresh.install_snapshot(s.data, s.meta.index);
+        fresh.save(files_.cfg_dir, true);
+        if (!s.meta.membership.members.empty())
+            state::save_collective(files_.cfg_dir / "collective",
+                                   {s.meta.membership_index != 0 ? s.meta.membership_index
+                                                                 : s.meta.index,
+                                    s.meta.membership});
+        save_snapshot_meta(s.meta);
+        db_ = std::move(fresh);
+    });
+    if (listener_) listener_->snapshot_installed(s.data, s.meta.index);
+    cc::log::info("installed a snapshot of the collective's state at index ", s.meta.index);
+}
+
+std::string RaftDriver::snapshot_bytes() {
+    return db_.snapshot_bytes();
+}
+
+void RaftDriver::proposal_done(const raft::ProposalResult& r) {
+    auto it = pending_.find(r.id);
+    if (it == pending_.end()) return;
+    auto done = std::move(it->second);
+    pending_.erase(it);
+    WriteOutcome o;
+    o.outcome = r.code;
+    o.index = r.index;
+    o.reason = r.reason;
+    if (r.code == proto::Outcome::Done) {
+        auto res = results_.find(r.index);
+        if (res != results_.end()) {
+            o.result = std::move(res->second.result);
+            results_.erase(res);
+        }
+    } else if (storage_failure_) {
+        o.outcome = proto::Outcome::StorageFailed;
+        o.reason = *storage_failure_;
     }
+    done(std::move(o));
+}
+
+void RaftDriver::read_done(const raft::ReadResult&) {
+    // confluentd serves reads from the applied state; it makes no read_index
+    // calls (the executor refuses reads itself when it cannot apply).
+}
+
+void RaftDriver::warn(const std::string& line) {
+    cc::log::warn(line);
+}
+
+void RaftDriver::fatal(const std::string& why) {
+    exit_on_lost_durability(why);
 }
 
 }  // namespace cc::app

@@ -1,11 +1,11 @@
-// RaftDriver: runs the pure consensus core (raft::Core) against the real world.
-// It feeds the core its events (ticks from a timer, storage syncs, proposals,
-// peer messages) and executes every Ready in the order core.hpp prescribes:
-//   hard state fsynced BEFORE any message leaves, log appends queued to the
-//   storage writer (group commit), syncs posted back as core.persisted,
-//   committed entries applied to the Database, then proposals answered.
-// So a write is answered only after it is durable, committed and applied
-// locally (read-your-writes).
+// RaftDriver: runs the pure consensus core (raft::Core) against the real world
+// through the one Ready executor (raft::Executor, shared with the simulator).
+// The driver is the executor's ports: the hard-state file, the log store
+// (group commit on the storage thread), the peer links, the node database
+// and cfg/collective, the tick timer. The executor's durability rule holds:
+// nothing is sent, acknowledged or answered on the strength of state that
+// failed to become durable; a write is answered only after it is durable,
+// committed and applied locally (read-your-writes).
 //
 // Compaction: once the cfg/ files durably hold the state at index I
 // (files_saved), the driver records I in snapshot-meta, tells the core and
@@ -26,21 +26,22 @@
 #include <string>
 
 #include "daemon/raft/core.hpp"
+#include "daemon/raft/executor.hpp"
 #include "daemon/state/database.hpp"
 #include "daemon/storage/hard_state_file.hpp"
 #include "daemon/storage/log_store.hpp"
 #include "daemon/storage/snapshot_meta_file.hpp"
 #include "proto/commands.hpp"
+#include "proto/outcome.hpp"
 
 namespace cc::app {
 
-// How a proposed write ended.
+// How a proposed write ended (proto/outcome.hpp: the one outcome type).
 struct WriteOutcome {
-    enum class Kind { Applied, NoQuorum, NotLeader, Timeout, Rejected, StorageFailed };
-    Kind kind = Kind::Applied;
-    uint64_t index = 0;           // Applied: the entry's log index
-    proto::CommandResult result;  // Applied: what applying it did
-    std::string reason;           // otherwise: one line for the user
+    proto::Outcome outcome = proto::Outcome::Done;
+    uint64_t index = 0;           // Done: the entry's log index
+    proto::CommandResult result;  // Done: what applying it did
+    std::string reason;           // otherwise: one line for the user (empty: the default text)
 };
 
 // Sees every change right after the daemon's Database applied it, in log
@@ -53,11 +54,10 @@ class ApplyListener {
     virtual void snapshot_installed(const std::string& bytes, uint64_t index) = 0;
 };
 
-class RaftDriver {
+class RaftDriver : private raft::Ports {
   public:
     struct Files {
-        std::filesystem::path cfg_dir;           // cfg/collective is written here
-        std::filesystem::path catching_up_flag;  // exists while HardState::catching_up
+        std::filesystem::path cfg_dir;  // cfg/collective is written here
     };
     // Sends a message to a peer (best effort). Standalone servers have none.
     using SendFn = std::function<void(const std::string& to, proto::RaftMessage)>;
@@ -67,13 +67,13 @@ class RaftDriver {
                state::Database& db, storage::LogStore& log, storage::HardStateFile& hard_state,
                storage::SnapshotMetaFile& snapshot_meta, Files files, SendFn send,
                ApplyListener* listener = nullptr);
-    ~RaftDriver();
+    ~RaftDriver() override;
     RaftDriver(const RaftDriver&) = delete;
     RaftDriver& operator=(const RaftDriver&) = delete;
 
     // Starts the tick timer and processes the first Ready.
     void start();
-    // Stops the timer; pending writes are answered with a Timeout outcome.
+    // Stops the timer; pending writes are answered with an Unknown outcome.
     void stop();
 
     // Proposes a prepared command; `done` is called exactly once on this thread.
@@ -87,14 +87,20 @@ class RaftDriver {
     void on_synced(storage::LogPosition last);
     // next_index: where the store's next append must start (0: anywhere).
     void on_storage_error(const std::string& message, uint64_t next_index);
-    // A message from a peer (transport, issue 4).
+    // A consensus message from a peer.
     void receive(const std::string& from, proto::RaftMessage message);
     // The cfg/ files durably reflect the state at `index` (every domain).
     void files_saved(uint64_t index);
 
+    // The core's status, with applied_index what the node database holds.
     raft::Status status() const;
     // The latest (possibly uncommitted) member list.
     const proto::Membership& membership() const { return core_->membership(); }
+    // Set once a committed entry could not be applied by this build: reads
+    // and writes are refused (Outcome::NeedsNewerBuild) with this line.
+    const std::optional<std::string>& cannot_apply() const { return executor_->cannot_apply(); }
+    // False while term and vote cannot be saved (no message leaves).
+    bool hard_state_durable() const { return executor_->hard_state_durable(); }
     // Called after every Ready that applied entries, with the applied index.
     void set_on_applied(std::function<void(uint64_t)> f) { on_applied_ = std::move(f); }
 
@@ -102,20 +108,32 @@ class RaftDriver {
     static constexpr uint64_t kCompactEvery = 4096;
 
   private:
-    void process();
     // Registers `done` for a new proposal; answers it at once when stopped.
     std::optional<raft::ProposalId> register_proposal(std::function<void(WriteOutcome)>& done);
-    void write_hard_state(const raft::HardState& hs);
-    void install_snapshot(const raft::SnapshotInstall& s);
-    void save_member_list_from_snapshot(const raft::SnapshotMeta& meta);
-    void save_snapshot_meta(const raft::SnapshotMeta& meta);
-    void apply(const proto::Entry& e);
-    void answer(const raft::ProposalResult& r);
-    void arm_timer(raft::TimePoint at);
+    void after_event(uint64_t applied_before);
     void prune_results();
+
+    // raft::Ports
+    raft::TimePoint now() override;
+    void wake_at(raft::TimePoint t) override;
+    void save_hard_state(const raft::HardState& hs) override;
+    void log_append(std::vector<proto::Entry> entries) override;
+    void log_truncate(raft::Index from) override;
+    void log_compact(raft::Index up_to) override;
+    void send(raft::Outbound message) override;
+    void apply(const proto::Entry& entry) override;
+    void install_snapshot(const raft::SnapshotInstall& snapshot) override;
+    std::string snapshot_bytes() override;
+    void proposal_done(const raft::ProposalResult& result) override;
+    void read_done(const raft::ReadResult& result) override;
+    void warn(const std::string& line) override;
+    void fatal(const std::string& why) override;
+
+    void save_snapshot_meta(const raft::SnapshotMeta& meta);
 
     boost::asio::io_context& io_;
     std::unique_ptr<raft::Core> core_;
+    std::unique_ptr<raft::Executor> executor_;
     state::Database& db_;
     storage::LogStore& log_;
     storage::HardStateFile& hard_state_;
@@ -134,11 +152,8 @@ class RaftDriver {
         raft::TimePoint at;
     };
     std::map<uint64_t, Applied> results_;
-    uint64_t applied_index_ = 0;
-    uint64_t log_last_index_ = 0;                 // last entry queued to the store
     std::optional<std::string> storage_failure_;  // reason for proposals failed by it
     bool stopped_ = false;
-    bool in_process_ = false;
 };
 
 }  // namespace cc::app

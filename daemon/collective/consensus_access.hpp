@@ -11,16 +11,21 @@
 #include <string>
 
 #include "daemon/raft/core.hpp"
+#include "proto/outcome.hpp"
 #include "proto/raft.hpp"
 #include "proto/raft_types.hpp"
 
 namespace cc::collective {
 
+// How a member list change ended (proto/outcome.hpp: the one outcome type).
+// Refused: not acceptable now, most often another member list change is
+// still in flight.
 struct ChangeOutcome {
-    enum class Kind { Committed, NoQuorum, Rejected, Failed };
-    Kind kind = Kind::Committed;
-    uint64_t index = 0;  // Committed: the entry's log index (applied on this member)
-    std::string reason;  // otherwise: one line for the user
+    proto::Outcome outcome = proto::Outcome::Done;
+    uint64_t index = 0;  // Done: the entry's log index (applied on this member)
+    std::string reason;  // otherwise: one line for the user; empty: the default text
+    bool done() const { return outcome == proto::Outcome::Done; }
+    std::string text() const { return proto::text_or_default(outcome, reason); }
 };
 
 class ConsensusAccess {

@@ -10,8 +10,8 @@ void send(ssh::Connection& conn, proto::JoinMessage m) {
     conn.send(proto::to_bytes(m));
 }
 
-std::string refuse(ssh::Connection& conn, const std::string& reason, const std::string& why) {
-    send(conn, proto::JoinRefused{reason});
+std::string refuse(ssh::Connection& conn, proto::JoinRefused refusal, const std::string& why) {
+    send(conn, std::move(refusal));
     // Let the refusal go out before the connection is dropped by our caller.
     try {
         (void)conn.receive(std::chrono::milliseconds(200));
@@ -32,7 +32,7 @@ std::string serve_join(ssh::Connection& conn, crypto::InvitationBook& book,
         auto msg = proto::from_bytes<proto::JoinMessage>(*bytes);
         auto* request = std::get_if<proto::JoinRequest>(&msg);
         if (request == nullptr || request->name != peer.name)
-            return refuse(conn, "Invalid token",
+            return refuse(conn, {"Invalid token", proto::Outcome::BadRequest},
                           "join from " + peer.remote_address +
                               ": no request, or a name other than its Hello");
         auto r = book.redeem(request->name, request->proof, own_blob, peer.key_blob);
@@ -41,7 +41,7 @@ std::string serve_join(ssh::Connection& conn, crypto::InvitationBook& book,
                               : r.outcome == crypto::RedeemOutcome::NoInvitation ? "no invitation"
                                                                                  : "proof mismatch";
             return refuse(
-                conn, "Invalid token",
+                conn, {"Invalid token", proto::Outcome::BadRequest},
                 "join of " + request->name + " from " + peer.remote_address + " refused: " + why);
         }
         send(conn, proto::JoinChallenge{r.inviter_proof});
@@ -53,8 +53,9 @@ std::string serve_join(ssh::Connection& conn, crypto::InvitationBook& book,
             request->name, reach_address(request->advertise, peer.remote_address, default_port),
             peer.fingerprint, r.role};
         auto admitted = admit(member);
-        if (auto* reason = std::get_if<std::string>(&admitted))
-            return refuse(conn, *reason, "join of " + request->name + " failed: " + *reason);
+        if (auto* refusal = std::get_if<proto::JoinRefused>(&admitted))
+            return refuse(conn, *refusal,
+                          "join of " + request->name + " failed: " + refusal->reason);
         send(conn, std::get<proto::JoinAccept>(admitted));
         // Wait for the joiner to hang up so the accept is surely delivered.
         try {

@@ -22,8 +22,10 @@
 
 namespace cc::collective {
 
-// The member to add; returns JoinAccept once committed, or a one-line reason.
-using AdmitFn = std::function<std::variant<proto::JoinAccept, std::string>(proto::MemberInfo)>;
+// The member to add; returns JoinAccept once committed, or the refusal to
+// send (its outcome and one-line reason).
+using AdmitResult = std::variant<proto::JoinAccept, proto::JoinRefused>;
+using AdmitFn = std::function<AdmitResult(proto::MemberInfo)>;
 
 // Runs the exchange; returns a log line saying how it ended.
 std::string serve_join(ssh::Connection& conn, crypto::InvitationBook& book,

@@ -8,7 +8,8 @@ namespace cc::collective {
 
 JoinTarget parse_server(const std::string& server, uint16_t default_port) {
     auto bad = [&](const std::string& why) {
-        return JoinFailure("Failed to connect to " + server + ": " + why);
+        return JoinFailure(proto::Outcome::BadRequest,
+                           "Failed to connect to " + server + ": " + why);
     };
     JoinTarget t;
     t.port = default_port;
@@ -45,15 +46,32 @@ JoinTarget parse_server(const std::string& server, uint16_t default_port) {
 
 namespace {
 
+// The exchange broke: before we confirmed, nothing changed (Refused); after,
+// the inviter may have committed us (Unknown).
+JoinFailure broken(bool confirmed, const std::string& server, const std::string& why) {
+    if (!confirmed)
+        return JoinFailure(proto::Outcome::Refused, "Failed to connect to " + server + ": " + why);
+    return JoinFailure(proto::Outcome::Unknown,
+                       "lost the join exchange with " + server + " (" + why +
+                           "); this server may or may not have been added: check `collective "
+                           "show` on " +
+                           server + " before trying again");
+}
+
 proto::JoinMessage receive(ssh::Connection& conn, std::chrono::milliseconds timeout,
-                           const std::string& server) {
+                           const std::string& server, bool confirmed) {
     auto bytes = conn.receive(timeout);
-    if (!bytes) throw JoinFailure("Failed to connect to " + server + ": no answer in time");
+    if (!bytes) throw broken(confirmed, server, "no answer in time");
     try {
         return proto::from_bytes<proto::JoinMessage>(*bytes);
     } catch (const proto::DecodeError& e) {
-        throw JoinFailure("Failed to connect to " + server + ": garbled answer (" + e.what() + ")");
+        throw broken(confirmed, server, std::string("garbled answer (") + e.what() + ")");
     }
+}
+
+[[noreturn]] void refused(const proto::JoinRefused& r) {
+    throw JoinFailure(r.outcome == proto::Outcome::Done ? proto::Outcome::Refused : r.outcome,
+                      r.reason);
 }
 
 }  // namespace
@@ -75,40 +93,40 @@ proto::JoinAccept join_collective(const JoinRequestOptions& options,
         // The server let our unknown key in only if it had an invitation
         // pending: none there means the token is not for that server.
         if (text.find("no invitation pending") != std::string::npos)
-            throw JoinFailure("Invalid token");
+            throw JoinFailure(proto::Outcome::BadRequest, "Invalid token");
         if (target.host != options.server) {
             auto prefix = "Failed to connect to " + target.host;
             if (text.rfind(prefix, 0) == 0)
                 text = "Failed to connect to " + options.server + text.substr(prefix.size());
         }
-        throw JoinFailure(text);
+        throw JoinFailure(proto::Outcome::Refused, text);
     }
     const std::string& inviter_blob = conn->peer().key_blob;
     const auto step = options.limits.handshake_timeout;
+    bool confirmed = false;
     try {
         conn->send(proto::to_bytes(proto::JoinMessage{proto::JoinRequest{
             token.name, crypto::joiner_proof(token.secret, inviter_blob, key.blob),
             options.advertise}}));
-        auto reply = receive(*conn, step, options.server);
-        if (auto* refused = std::get_if<proto::JoinRefused>(&reply))
-            throw JoinFailure(refused->reason);
+        auto reply = receive(*conn, step, options.server, confirmed);
+        if (auto* r = std::get_if<proto::JoinRefused>(&reply)) refused(*r);
         auto* challenge = std::get_if<proto::JoinChallenge>(&reply);
         if (challenge == nullptr ||
             !crypto::proof_matches(crypto::inviter_proof(token.secret, inviter_blob, key.blob),
                                    challenge->proof))
-            throw JoinFailure("Invalid token");  // someone in between, or a wrong server
+            // someone in between, or a wrong server
+            throw JoinFailure(proto::Outcome::BadRequest, "Invalid token");
+        confirmed = true;  // from here on the inviter may commit us
         conn->send(proto::to_bytes(proto::JoinMessage{proto::JoinConfirm{}}));
-        auto done = receive(*conn, options.commit_timeout, options.server);
-        if (auto* refused = std::get_if<proto::JoinRefused>(&done))
-            throw JoinFailure(refused->reason);
+        auto done = receive(*conn, options.commit_timeout, options.server, confirmed);
+        if (auto* r = std::get_if<proto::JoinRefused>(&done)) refused(*r);
         auto* accept = std::get_if<proto::JoinAccept>(&done);
         if (accept == nullptr)
-            throw JoinFailure("Failed to connect to " + options.server +
-                              ": unexpected answer to the join");
+            throw broken(confirmed, options.server, "unexpected answer to the join");
         conn->close();
         return *accept;
     } catch (const ssh::ConnectionClosed& e) {
-        throw JoinFailure("Failed to connect to " + options.server + ": " + e.what());
+        throw broken(confirmed, options.server, e.what());
     }
 }
 

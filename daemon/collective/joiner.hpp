@@ -4,7 +4,11 @@
 //
 // Errors: every failure is a JoinFailure whose what() is the one line for
 // the user ("Invalid token", "Failed to connect to SERVER: reason",
-// "Collective does not have quorum", ...).
+// "Collective does not have quorum", ...) and whose outcome
+// (proto/outcome.hpp) says how it ended: BadRequest for an invalid token or
+// server argument, Refused when the inviter cannot be reached or the exchange
+// breaks before we confirmed, Unknown when it breaks after we confirmed (the
+// inviter may have committed us), or the inviter's own JoinRefused outcome.
 // Threading: blocking; run it on a thread of its own, never on the daemon thread.
 #pragma once
 
@@ -16,12 +20,15 @@
 #include "daemon/crypto/key.hpp"
 #include "daemon/crypto/token.hpp"
 #include "daemon/net/ssh/connection.hpp"
+#include "proto/outcome.hpp"
 #include "proto/peer.hpp"
 
 namespace cc::collective {
 
 struct JoinFailure : std::runtime_error {
-    using std::runtime_error::runtime_error;
+    JoinFailure(proto::Outcome o, const std::string& message)
+        : std::runtime_error(message), outcome(o) {}
+    proto::Outcome outcome;
 };
 
 struct JoinTarget {

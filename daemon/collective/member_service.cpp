@@ -20,7 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kNoQuorum = "Collective does not have quorum";
 // How long an inviter keeps retrying a member list change that meets
 // another one still in flight (a previous joiner's promotion), and waits
 // for it to commit.
@@ -29,7 +28,9 @@ constexpr auto kAdmitBound = std::chrono::seconds(20);
 // younger than this (the leader sends one a second).
 constexpr auto kLeaderViewFresh = std::chrono::seconds(3);
 
-proto::ApiError error(proto::ApiErrorCode code, std::string message) {
+// An empty message is filled with the outcome's standard text on the way
+// out (the API server, proto::text_or_default).
+proto::ApiError error(proto::Outcome code, std::string message = {}) {
     return proto::ApiError{code, std::move(message)};
 }
 
@@ -42,7 +43,7 @@ bool wildcard(const std::string& host) {
 struct MemberService::AdmitWait {
     proto::MemberInfo member;
     std::chrono::steady_clock::time_point deadline;
-    std::optional<std::variant<proto::JoinAccept, std::string>> result;
+    std::optional<std::variant<proto::JoinAccept, proto::JoinRefused>> result;
 };
 
 MemberService::MemberService(asio::io_context& io, ServiceOptions options,
@@ -198,12 +199,12 @@ void MemberService::record_moved_members() {
                   change->from, "); recording the new address through the log");
     consensus_.change_members(change->list, [this, alive = alive_, c = *change](ChangeOutcome o) {
         if (!*alive) return;
-        bool ok = o.kind == ChangeOutcome::Kind::Committed;
+        bool ok = o.done();
         if (ok)
             cc::log::info("address of member ", c.member, " is ", c.to, " from index ", o.index);
         else
-            cc::log::warn("could not record the new address of member ", c.member, ": ",
-                          o.reason.empty() ? kNoQuorum : o.reason, "; trying again");
+            cc::log::warn("could not record the new address of member ", c.member, ": ", o.text(),
+                          "; trying again");
         moved_.finished(ok, std::chrono::steady_clock::now());
     });
 }
@@ -231,47 +232,41 @@ proto::ApiStatus MemberService::status() const {
 
 // ---- invite ----
 
-void MemberService::register_self(std::function<void(std::optional<std::string>)> done) {
+void MemberService::register_self(std::function<void(ChangeOutcome)> done) {
     auto s = consensus_.consensus_status();
     const auto* mine = find_member(s.membership, options_.my_name);
     proto::MemberInfo self{options_.my_name, self_address(), key_->fingerprint,
                            mine ? mine->role : proto::Role::Voter, false};
     if (mine && mine->fingerprint == self.fingerprint && in_collective()) {
-        done(std::nullopt);
+        done(ChangeOutcome{});
         return;
     }
     if (mine && *mine == self) {
         // Nothing to change but no cfg/collective yet: the entry at boot holds it.
-        done(std::nullopt);
+        done(ChangeOutcome{});
         return;
     }
     if (!fs::exists(options_.etc_dir / "cfg" / "myname"))
         state::save_myname(options_.etc_dir / "cfg" / "myname", options_.my_name);
-    consensus_.change_members(with_member(s.membership, self), [done](ChangeOutcome o) {
-        if (o.kind == ChangeOutcome::Kind::Committed) {
-            done(std::nullopt);
-        } else {
-            done(o.kind == ChangeOutcome::Kind::NoQuorum ? std::string(kNoQuorum) : o.reason);
-        }
-    });
+    consensus_.change_members(with_member(s.membership, self), std::move(done));
 }
 
 void MemberService::invite(const proto::ApiInvite& request, Reply reply) {
     if (!crypto::valid_member_name(request.name)) {
-        reply(error(proto::ApiErrorCode::BadRequest,
+        reply(error(proto::Outcome::BadRequest,
                     "'" + request.name +
                         "' is not a valid member name (1 to 64 characters of A-Z a-z 0-9 . _ -)"));
         return;
     }
     if (request.name == options_.my_name) {
         reply(error(
-            proto::ApiErrorCode::BadRequest,
+            proto::Outcome::BadRequest,
             request.name + " is this member's own name; invite the other server by its name"));
         return;
     }
     // Before anything is created: without quorum nothing changes.
     if (!consensus_.consensus_status().quorum) {
-        reply(error(proto::ApiErrorCode::NoQuorum, kNoQuorum));
+        reply(error(proto::Outcome::NoQuorum));
         return;
     }
     bool created = false;
@@ -279,13 +274,13 @@ void MemberService::invite(const proto::ApiInvite& request, Reply reply) {
         created = ensure_key();
         start_bridge();
     } catch (const std::exception& e) {
-        reply(error(proto::ApiErrorCode::Internal, e.what()));
+        reply(error(proto::Outcome::Internal, e.what()));
         return;
     }
-    register_self([this, request, reply, created, alive = alive_](std::optional<std::string> e) {
+    register_self([this, request, reply, created, alive = alive_](ChangeOutcome o) {
         if (!*alive) return;
-        if (e) {
-            reply(error(proto::ApiErrorCode::NoQuorum, *e));
+        if (!o.done()) {
+            reply(error(o.outcome, o.reason));
             return;
         }
         auto ttl = request.ttl_seconds ? std::chrono::seconds(request.ttl_seconds)
@@ -297,14 +292,14 @@ void MemberService::invite(const proto::ApiInvite& request, Reply reply) {
                           "; the invitation expires in ", ttl.count(), " s");
             reply(proto::ApiInvitation{token, created});
         } catch (const std::exception& ex) {
-            reply(error(proto::ApiErrorCode::Internal, ex.what()));
+            reply(error(proto::Outcome::Internal, ex.what()));
         }
     });
 }
 
 // ---- the inviter's side of a join ----
 
-std::variant<proto::JoinAccept, std::string> MemberService::admit(proto::MemberInfo member) {
+std::variant<proto::JoinAccept, proto::JoinRefused> MemberService::admit(proto::MemberInfo member) {
     auto wait = std::make_shared<AdmitWait>();
     wait->member = std::move(member);
     wait->deadline = std::chrono::steady_clock::now() + kAdmitBound;
@@ -315,12 +310,21 @@ std::variant<proto::JoinAccept, std::string> MemberService::admit(proto::MemberI
     bool done = cv_.wait_until(lock, wait->deadline + std::chrono::seconds(1),
                                [&] { return stopping_ || wait->result.has_value(); });
     if (wait->result) return *wait->result;
-    if (!done) return std::string("timed out adding the member to the collective; try again");
-    return std::string("the inviting member is shutting down; try again");
+    // The member list change may be in flight: the joiner cannot know.
+    if (!done)
+        return proto::JoinRefused{
+            "timed out adding the member to the collective; it may or may "
+            "not have been added: check `collective show` before trying "
+            "again",
+            proto::Outcome::Unknown};
+    return proto::JoinRefused{
+        "the inviting member is shutting down; the member may or may not "
+        "have been added: check `collective show` before trying again",
+        proto::Outcome::Unknown};
 }
 
 void MemberService::try_admit(std::shared_ptr<AdmitWait> wait) {
-    auto finish = [this, wait](std::variant<proto::JoinAccept, std::string> r) {
+    auto finish = [this, wait](std::variant<proto::JoinAccept, proto::JoinRefused> r) {
         {
             std::lock_guard lock(mu_);
             wait->result = std::move(r);
@@ -328,7 +332,9 @@ void MemberService::try_admit(std::shared_ptr<AdmitWait> wait) {
         cv_.notify_all();
     };
     auto s = consensus_.consensus_status();
-    if (!s.quorum) return finish(std::string(kNoQuorum));
+    if (!s.quorum)
+        return finish(proto::JoinRefused{std::string(proto::default_text(proto::Outcome::NoQuorum)),
+                                         proto::Outcome::NoQuorum});
     auto accept = [this, wait](uint64_t index) {
         auto now = consensus_.consensus_status();
         return proto::JoinAccept{now.membership, now.leader, wait->member.address, index};
@@ -341,10 +347,9 @@ void MemberService::try_admit(std::shared_ptr<AdmitWait> wait) {
         with_member(s.membership, wait->member),
         [this, wait, finish, accept, alive = alive_](ChangeOutcome o) {
             if (!*alive) return;
-            using K = ChangeOutcome::Kind;
-            if (o.kind == K::Committed) return finish(accept(o.index));
-            if (o.kind == K::NoQuorum) return finish(std::string(kNoQuorum));
-            if (o.kind == K::Rejected && std::chrono::steady_clock::now() < wait->deadline) {
+            if (o.done()) return finish(accept(o.index));
+            if (o.outcome == proto::Outcome::Refused &&
+                std::chrono::steady_clock::now() < wait->deadline) {
                 // Most likely another member list change (a promotion) is in flight.
                 auto timer =
                     std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(100));
@@ -353,8 +358,7 @@ void MemberService::try_admit(std::shared_ptr<AdmitWait> wait) {
                 });
                 return;
             }
-            finish(o.reason.empty() ? std::string("the member list change failed; try again")
-                                    : o.reason);
+            finish(proto::JoinRefused{o.text(), o.outcome});
         });
 }
 
@@ -365,11 +369,11 @@ void MemberService::join(const proto::ApiJoin& request, Reply reply) {
     try {
         token = crypto::parse_token(request.token);
     } catch (const crypto::InvalidTokenFormat& e) {
-        reply(error(proto::ApiErrorCode::BadRequest, e.what()));
+        reply(error(proto::Outcome::BadRequest, e.what()));
         return;
     }
     if (joining_) {
-        reply(error(proto::ApiErrorCode::BadRequest,
+        reply(error(proto::Outcome::Refused,
                     "a join is already in progress on this member; wait for it to finish"));
         return;
     }
@@ -377,7 +381,7 @@ void MemberService::join(const proto::ApiJoin& request, Reply reply) {
     try {
         created = ensure_key();
     } catch (const std::exception& e) {
-        reply(error(proto::ApiErrorCode::Internal, e.what()));
+        reply(error(proto::Outcome::Internal, e.what()));
         return;
     }
     joining_ = true;
@@ -388,23 +392,22 @@ void MemberService::join(const proto::ApiJoin& request, Reply reply) {
     o.limits = options_.limits;
     join_thread_ = std::thread([this, o, token = std::move(token), key = *key_, reply, created,
                                 alive = alive_] {
-        std::variant<proto::JoinAccept, std::string> result;
+        std::variant<proto::JoinAccept, proto::JoinRefused> result;
         try {
             result = join_collective(o, token, key);
         } catch (const JoinFailure& e) {
-            result = std::string(e.what());
+            result = proto::JoinRefused{e.what(), e.outcome};
         } catch (const std::exception& e) {
-            result = "Failed to connect to " + o.server + ": " + e.what();
+            result = proto::JoinRefused{"Failed to connect to " + o.server + ": " + e.what(),
+                                        proto::Outcome::Refused};
         }
         asio::post(io_, [this, result = std::move(result), name = token.name, reply, created,
                          alive] {
             if (!*alive) return;
             joining_ = false;
-            if (auto* failure = std::get_if<std::string>(&result)) {
-                cc::log::warn("join failed: ", *failure);
-                auto code = *failure == kNoQuorum ? proto::ApiErrorCode::NoQuorum
-                                                  : proto::ApiErrorCode::BadRequest;
-                reply(error(code, *failure));
+            if (auto* failure = std::get_if<proto::JoinRefused>(&result)) {
+                cc::log::warn("join failed: ", failure->reason);
+                reply(error(failure->outcome, failure->reason));
                 return;
             }
             const auto& accept = std::get<proto::JoinAccept>(result);
@@ -427,35 +430,31 @@ void MemberService::delete_member(const proto::ApiDeleteMember& request, Reply r
     for (const auto& x : s.members)
         if (x.name == request.name) m = &x;
     if (!s.in_collective || m == nullptr) {
-        reply(error(proto::ApiErrorCode::NotFound,
+        reply(error(proto::Outcome::NotFound,
                     request.name + " is not a recognized collective member"));
         return;
     }
     if (m->active || m->name == s.leader || m->name == options_.my_name) {
-        reply(error(proto::ApiErrorCode::BadRequest,
+        reply(error(proto::Outcome::Refused,
                     request.name + " is still active, stop the confluent service to remove it"));
         return;
     }
     if (!s.quorum) {
-        reply(error(proto::ApiErrorCode::NoQuorum, kNoQuorum));
+        reply(error(proto::Outcome::NoQuorum));
         return;
     }
     auto list = without_member(consensus_.latest_membership(), request.name);
     if (!list) {
-        reply(error(proto::ApiErrorCode::NotFound,
+        reply(error(proto::Outcome::NotFound,
                     request.name + " is not a recognized collective member"));
         return;
     }
     consensus_.change_members(*list, [reply, name = request.name](ChangeOutcome o) {
-        using K = ChangeOutcome::Kind;
-        if (o.kind == K::Committed) {
+        if (o.done()) {
             cc::log::info("member ", name, " deleted from the collective at index ", o.index);
             reply(proto::ApiDone{{"Successfully deleted " + name}});
-        } else if (o.kind == K::NoQuorum) {
-            reply(error(proto::ApiErrorCode::NoQuorum, kNoQuorum));
         } else {
-            reply(error(proto::ApiErrorCode::Internal,
-                        o.reason.empty() ? "the member list change failed; try again" : o.reason));
+            reply(error(o.outcome, o.reason));
         }
     });
 }

@@ -100,8 +100,8 @@ class MemberService {
     struct AdmitWait;
     bool ensure_key();  // true when it had to create one
     void start_bridge();
-    void register_self(std::function<void(std::optional<std::string> error)> done);
-    std::variant<proto::JoinAccept, std::string> admit(proto::MemberInfo member);
+    void register_self(std::function<void(ChangeOutcome)> done);
+    std::variant<proto::JoinAccept, proto::JoinRefused> admit(proto::MemberInfo member);
     void try_admit(std::shared_ptr<AdmitWait> wait);
     void record_moved_members();
     // Leader: sends its view of the members to followers, once a second.

@@ -3,10 +3,9 @@
 #include <botan/base64.h>
 
 #include <toml++/toml.h>
-#include <cstdio>
-#include <cstdlib>
 #include <sstream>
 
+#include "daemon/util/check.hpp"
 #include "daemon/util/fs.hpp"
 
 namespace cc::crypto {
@@ -25,11 +24,6 @@ TimePoint from_epoch(int64_t s) {
 
 const char* role_text(proto::Role role) {
     return role == proto::Role::NonVoter ? "nonvoter" : "voter";
-}
-
-[[noreturn]] void bug(const char* what) {
-    std::fprintf(stderr, "BUG: %s\n", what);
-    std::abort();
 }
 
 }  // namespace
@@ -104,8 +98,8 @@ bool InvitationBook::prune(Table& table) const {
 
 std::string InvitationBook::invite(std::string_view name, proto::Role role,
                                    std::chrono::seconds ttl) {
-    if (!valid_member_name(name)) bug("InvitationBook::invite called with an invalid name");
-    if (ttl.count() <= 0) bug("InvitationBook::invite called with a non-positive ttl");
+    CC_CHECK(valid_member_name(name), "InvitationBook::invite called with an invalid name");
+    CC_CHECK(ttl.count() > 0, "InvitationBook::invite called with a non-positive ttl");
     NewInvitation fresh = make_invitation(name);
     std::lock_guard lock(mu_);
     Table next = pending_;

@@ -5,8 +5,7 @@
 #include <botan/mem_ops.h>
 #include <botan/system_rng.h>
 
-#include <cstdio>
-#include <cstdlib>
+#include "daemon/util/check.hpp"
 
 namespace cc::crypto {
 
@@ -49,10 +48,7 @@ bool valid_member_name(std::string_view name) {
 }
 
 NewInvitation make_invitation(std::string_view name) {
-    if (!valid_member_name(name)) {
-        std::fprintf(stderr, "BUG: make_invitation called with an invalid member name\n");
-        std::abort();
-    }
+    CC_CHECK(valid_member_name(name), "make_invitation called with an invalid member name");
     // name + '@' + secret must be a multiple of 3 bytes for base64 without '='.
     size_t secret_bytes = kMinSecretBytes;
     while ((name.size() + 1 + secret_bytes) % 3 != 0) ++secret_bytes;

@@ -5,8 +5,8 @@
 
 #include <algorithm>
 
-#include "daemon/raft/check.hpp"
 #include "daemon/raft/state.hpp"
+#include "daemon/util/check.hpp"
 
 namespace raft {
 namespace detail {
@@ -15,9 +15,9 @@ State::State(Config c, BootState boot, uint64_t seed)
     : cfg(std::move(c)),
       log(std::move(boot.snapshot), std::move(boot.log), std::move(boot.initial_membership)),
       rng(seed) {
-    RAFT_CHECK(cfg.election_timeout_min > Millis(0));
-    RAFT_CHECK(cfg.election_timeout_max > cfg.election_timeout_min);
-    RAFT_CHECK(cfg.max_inflight_appends >= 1 && cfg.snapshot_chunk_bytes >= 1);
+    CC_CHECK(cfg.election_timeout_min > Millis(0));
+    CC_CHECK(cfg.election_timeout_max > cfg.election_timeout_min);
+    CC_CHECK(cfg.max_inflight_appends >= 1 && cfg.snapshot_chunk_bytes >= 1);
     incarnation = random();
     if (boot.hard_state) {
         hs = *boot.hard_state;
@@ -25,7 +25,7 @@ State::State(Config c, BootState boot, uint64_t seed)
     } else {
         hs.catching_up = true;  // restored member: emitted with the first Ready
     }
-    RAFT_CHECK(boot.applied >= log.snapshot().index && boot.applied <= log.last_index());
+    CC_CHECK(boot.applied >= log.snapshot().index && boot.applied <= log.last_index());
     commit = applied = boot.applied;
     persisted = handed = log.last_index();
 }
@@ -39,7 +39,7 @@ uint64_t State::random() {
 }
 
 void State::send(const std::string& to, proto::RaftMessage m) {
-    RAFT_CHECK(to != cfg.self);
+    CC_CHECK(to != cfg.self);
     ready.messages.push_back({to, std::move(m)});
 }
 
@@ -81,8 +81,27 @@ bool State::leader_known(TimePoint now) const {
 
 }  // namespace detail
 
-Core::Core(Config config, BootState boot, uint64_t rng_seed)
-    : s_(std::make_unique<detail::State>(std::move(config), std::move(boot), rng_seed)) {}
+namespace {
+
+// Entries after the snapshot whose term is below the snapshot's are a stale
+// suffix that a crash kept from before a snapshot install (which empties the
+// log only asynchronously): an entry after a committed one of term T always
+// has a term >= T. They are dropped, here and (Ready::truncate_from = 0) in
+// the log store.
+bool drop_stale_suffix(BootState& boot) {
+    if (boot.log.empty() || boot.log.front().term >= boot.snapshot.term) return false;
+    boot.log.clear();
+    boot.applied = boot.snapshot.index;
+    return true;
+}
+
+}  // namespace
+
+Core::Core(Config config, BootState boot, uint64_t rng_seed) {
+    bool stale = drop_stale_suffix(boot);
+    s_ = std::make_unique<detail::State>(std::move(config), std::move(boot), rng_seed);
+    if (stale) s_->ready.truncate_from = 0;
+}
 
 Core::~Core() = default;
 
@@ -155,6 +174,14 @@ void Core::read_index(ReadId id, TimePoint now) {
     s_->read_index(id, now);
     s_->resolve_reads(now);
     s_->check_invariants();
+}
+
+bool Core::snapshot_installed(bool durable, TimePoint now) {
+    bool kept = s_->snapshot_installed(durable, now);
+    s_->resolve_proposals(now);
+    s_->resolve_reads(now);
+    s_->check_invariants();
+    return kept;
 }
 
 void Core::persisted(Index index, Term term, TimePoint now) {
@@ -285,7 +312,7 @@ const SnapshotMeta& Core::snapshot() const {
     return s_->log.snapshot();
 }
 SnapshotMeta Core::snapshot_meta_at(Index index) const {
-    RAFT_CHECK(index >= s_->log.snapshot().index && index <= s_->log.last_index());
+    CC_CHECK(index >= s_->log.snapshot().index && index <= s_->log.last_index());
     return s_->log.meta_at(index);
 }
 const proto::Membership& Core::membership() const {

@@ -11,11 +11,14 @@
 //
 // Driver loop, for every Ready r = take_ready():
 //   1. r.hard_state: write and fsync it before anything below.
-//   2. r.snapshot:   install it durably (replace the replicated state), then
-//                    discard every log entry <= r.snapshot->index. With a
-//                    snapshot, r.truncate_from (if set) is part of the
-//                    install and must be durable with it.
-//   3. r.truncate_from: drop log entries >= it; then append r.entries.
+//   2. r.snapshot:   install it durably (replace the replicated state, the
+//                    member list and the compaction point), then call
+//                    snapshot_installed(true) and, as it returns, either cut
+//                    the log up to r.snapshot->index (true: the log's suffix
+//                    is kept) or empty it (false); snapshot_installed(false)
+//                    when the install failed. Nothing of the snapshot is
+//                    acknowledged before that call.
+//   3. r.truncate_from: drop log entries >= it (0: every entry); then append r.entries.
 //                    Appends may be synced later (group commit); report each
 //                    sync with persisted(index, term) of the last synced entry.
 //   4. r.messages:   send (best effort; the core retries what matters).
@@ -29,18 +32,20 @@
 //                    after step 5 gives read-your-writes.
 //   8. Wake the core with tick() at r.next_wakeup (or earlier on any event).
 //
-// Errors: our own bugs abort (RAFT_CHECK); malformed or stale peer messages
+// Errors: our own bugs abort (CC_CHECK); malformed or stale peer messages
 // are ignored (the transport already rejected undecodable frames); expected
 // outcomes (not leader, no quorum, timeout) are values in the results.
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "proto/outcome.hpp"
 #include "proto/raft.hpp"
 #include "proto/raft_types.hpp"
 
@@ -81,6 +86,11 @@ struct Config {
     // entries of the leader's and it answered within an election timeout.
     Index promote_max_lag = 16;
     Mutation test_mutation = Mutation::None;  // TEST ONLY, see Mutation
+    // The leader's check of a command (proto::Command bytes) before it enters
+    // the log: a one-line reason refuses it (Outcome::Refused to the
+    // proposer), so that no member meets a committed entry it cannot apply.
+    // Must be deterministic and not call back into the core. Unset: any.
+    std::function<std::optional<std::string>(const std::string& command)> validate_command{};
 };
 
 // Term and vote, persisted by the driver (Ready::hard_state) before any
@@ -123,26 +133,25 @@ struct BootState {
 
 enum class Role : uint8_t { Follower, PreCandidate, Candidate, Leader };
 
-enum class ResultCode : uint8_t {
-    Ok = 0,         // committed at `index`
-    NotLeader = 1,  // definitely not applied: leadership changed or is moving; retry
-    NoQuorum =
-        2,  // definitely not applied: no leader with quorum ("Collective does not have quorum")
-    Timeout = 3,   // outcome unknown: may or may not have been applied
-    Rejected = 4,  // definitely not applied: invalid request, `reason` says why
-};
+// How a proposal or read ended: proto::Outcome, the one outcome type from
+// the core to the tools' exit status. The core returns Done (committed at
+// `index`), NotLeader (definitely not applied: leadership changed or is
+// moving; retry), NoQuorum (definitely not applied: no leader with quorum),
+// Unknown (may or may not have been applied) and Refused (definitely not
+// applied: the request is not acceptable now, `reason` says why).
+using proto::Outcome;
 
 struct ProposalResult {
     ProposalId id = 0;
-    ResultCode code = ResultCode::Ok;
-    Index index = 0;     // Ok: the entry's index
-    std::string reason;  // one line for the user when code != Ok
+    Outcome code = Outcome::Done;
+    Index index = 0;     // Done: the entry's index
+    std::string reason;  // one line for the user when code != Done
 };
 
 struct ReadResult {
     ReadId id = 0;
-    ResultCode code = ResultCode::Ok;  // Ok, NoQuorum, NotLeader or Timeout
-    // Ok: the local state (already applied through r.committed) reflects
+    Outcome code = Outcome::Done;  // Done, NoQuorum, NotLeader or Unknown
+    // Done: the local state (already applied through r.committed) reflects
     // every write acknowledged before read_index() was called.
     Index index = 0;
     std::string reason;
@@ -258,6 +267,13 @@ class Core {
     // The driver's state at `index` (<= applied) is durable as a snapshot:
     // the core drops log entries up to it, and the driver may too.
     void snapshot_taken(Index index, TimePoint now);
+
+    // The driver installed Ready::snapshot durably (durable = true; then the
+    // core takes it as its state and acknowledges it to the leader, and the
+    // return value says whether the log's entries after the snapshot are
+    // kept) or failed to (durable = false: nothing changes; the leader sends
+    // it again later, and false is returned).
+    bool snapshot_installed(bool durable, TimePoint now);
 
     // Answer to Ready::snapshot_requests: the replicated state at `index`
     // (snapshot_index <= index <= applied). The core chunks and sends it.

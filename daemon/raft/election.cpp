@@ -2,8 +2,8 @@
 // roles, check-quorum and leadership transfer.
 #include <algorithm>
 
-#include "daemon/raft/check.hpp"
 #include "daemon/raft/state.hpp"
+#include "daemon/util/check.hpp"
 
 namespace raft::detail {
 
@@ -68,7 +68,7 @@ void State::campaign(TimePoint now, bool pre_vote, bool transfer) {
 }
 
 void State::become_follower(Term term, const std::string& leader_name, TimePoint now) {
-    RAFT_CHECK(term >= hs.term);
+    CC_CHECK(term >= hs.term);
     if (term > hs.term) {
         hs.term = term;
         hs.voted_for.clear();
@@ -90,7 +90,7 @@ void State::become_follower(Term term, const std::string& leader_name, TimePoint
 }
 
 void State::become_leader(TimePoint now) {
-    RAFT_CHECK(role != Role::Leader);
+    CC_CHECK(role != Role::Leader);
     role = Role::Leader;
     leader = cfg.self;
     progress.clear();

@@ -1,6 +1,6 @@
 #include "daemon/raft/log.hpp"
 
-#include "daemon/raft/check.hpp"
+#include "daemon/util/check.hpp"
 
 namespace raft::detail {
 
@@ -19,25 +19,25 @@ std::optional<Term> RaftLog::term_at(Index index) const {
 }
 
 const proto::Entry& RaftLog::at(Index index) const {
-    RAFT_CHECK(index >= first_index() && index <= last_index());
+    CC_CHECK(index >= first_index() && index <= last_index());
     return entries_[index - first_index()];
 }
 
 void RaftLog::append(proto::Entry entry) {
-    RAFT_CHECK(entry.index == last_index() + 1);
-    RAFT_CHECK(entry.term >= last_term());
+    CC_CHECK(entry.index == last_index() + 1);
+    CC_CHECK(entry.term >= last_term());
     track_membership(entry);
     entries_.push_back(std::move(entry));
 }
 
 void RaftLog::truncate_from(Index from) {
-    RAFT_CHECK(from > snapshot_.index);
+    CC_CHECK(from > snapshot_.index);
     while (last_index() >= from) entries_.pop_back();
     while (!configs_.empty() && configs_.back().first >= from) configs_.pop_back();
 }
 
 void RaftLog::compact_to(Index index) {
-    RAFT_CHECK(index + 1 >= first_index() && index <= last_index());
+    CC_CHECK(index + 1 >= first_index() && index <= last_index());
     if (index == snapshot_.index) return;
     SnapshotMeta meta = meta_at(index);
     entries_.erase(entries_.begin(), entries_.begin() + long(index - snapshot_.index));

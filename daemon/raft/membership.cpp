@@ -3,8 +3,8 @@
 // recovery of a collective that lost its majority for good.
 #include <set>
 
-#include "daemon/raft/check.hpp"
 #include "daemon/raft/state.hpp"
+#include "daemon/util/check.hpp"
 
 namespace raft::detail {
 

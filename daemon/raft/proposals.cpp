@@ -2,31 +2,30 @@
 // them to the leader. Every proposal ends with exactly one result: Ok once
 // the entry is committed and handed out here (read-your-writes), a definite
 // failure, or Timeout (outcome unknown) at its deadline.
-#include "daemon/raft/check.hpp"
 #include "daemon/raft/state.hpp"
+#include "daemon/util/check.hpp"
 
 namespace raft::detail {
 
 namespace {
-const char* const kNoQuorum = "Collective does not have quorum";
 
-ResultCode code_of(proto::ForwardStatus s) {
+Outcome code_of(proto::ForwardStatus s) {
     switch (s) {
         case proto::ForwardStatus::Appended:
-            return ResultCode::Ok;
+            return Outcome::Done;
         case proto::ForwardStatus::NotLeader:
-            return ResultCode::NotLeader;
+            return Outcome::NotLeader;
         case proto::ForwardStatus::NoQuorum:
-            return ResultCode::NoQuorum;
+            return Outcome::NoQuorum;
         case proto::ForwardStatus::Rejected:
-            return ResultCode::Rejected;
+            return Outcome::Refused;
     }
-    return ResultCode::Rejected;
+    return Outcome::Refused;
 }
 }  // namespace
 
 void State::propose(ProposalId id, proto::EntryKind kind, std::string data, TimePoint now) {
-    RAFT_CHECK(!proposals.count(id));
+    CC_CHECK(!proposals.count(id));
     Pending p{0, 0, now + cfg.proposal_timeout};
     if (role == Role::Leader) {
         auto r = leader_accept(kind, std::move(data), now);
@@ -38,7 +37,7 @@ void State::propose(ProposalId id, proto::EntryKind kind, std::string data, Time
         return;
     }
     if (!leader_known(now))
-        return ready.proposal_results.push_back({id, ResultCode::NoQuorum, 0, kNoQuorum});
+        return ready.proposal_results.push_back({id, Outcome::NoQuorum, 0, ""});
     proposals.emplace(id, p);
     send(leader, proto::ForwardProposal{hs.term, incarnation, id, kind, std::move(data)});
 }
@@ -53,7 +52,7 @@ proto::ForwardReply State::leader_accept(proto::EntryKind kind, std::string data
     }
     if (!has_quorum(now)) {
         r.status = proto::ForwardStatus::NoQuorum;
-        r.reason = kNoQuorum;
+        r.reason = std::string(proto::default_text(Outcome::NoQuorum));
         return r;
     }
     if (kind == proto::EntryKind::Membership) {
@@ -71,7 +70,14 @@ proto::ForwardReply State::leader_accept(proto::EntryKind kind, std::string data
             return r;
         }
         data = proto::to_bytes(next);
-    } else if (kind != proto::EntryKind::Command) {
+    } else if (kind == proto::EntryKind::Command) {
+        if (cfg.validate_command)
+            if (auto why = cfg.validate_command(data)) {
+                r.status = proto::ForwardStatus::Rejected;
+                r.reason = *why;
+                return r;
+            }
+    } else {
         r.status = proto::ForwardStatus::Rejected;
         r.reason = "only commands and member lists can be proposed";
         return r;
@@ -124,7 +130,7 @@ void State::on_forward_reply(const std::string&, const proto::ForwardReply& m, T
     finish(m.id, code_of(m.status), 0, m.reason.empty() ? "rejected by the leader" : m.reason);
 }
 
-void State::finish(ProposalId id, ResultCode code, Index index, std::string reason) {
+void State::finish(ProposalId id, Outcome code, Index index, std::string reason) {
     ready.proposal_results.push_back({id, code, index, std::move(reason)});
     proposals.erase(id);
 }
@@ -135,17 +141,17 @@ void State::resolve_proposals(TimePoint now) {
         if (p.index != 0 && applied >= p.index) {
             auto t = log.term_at(p.index);
             if (t == p.term)
-                finish(id, ResultCode::Ok, p.index, "");
+                finish(id, Outcome::Done, p.index, "");
             else if (t)
-                finish(id, ResultCode::NotLeader, 0,
+                finish(id, Outcome::NotLeader, 0,
                        "leadership changed before the change committed; it was not applied, "
                        "retry");
             else
-                finish(id, ResultCode::Timeout, 0,
+                finish(id, Outcome::Unknown, 0,
                        "this member caught up from a snapshot; the change may or may not be "
                        "applied, check before retrying");
         } else if (now >= p.deadline) {
-            finish(id, ResultCode::Timeout, 0,
+            finish(id, Outcome::Unknown, 0,
                    "no answer from the leader within " +
                        std::to_string(cfg.proposal_timeout.count()) +
                        " ms; the change may or may not be applied, check before retrying");

@@ -1,30 +1,26 @@
 // Linearizable reads (read index): the leader notes its commit index, proves
 // it still leads with one heartbeat round acknowledged by a majority of
 // voters, and the asking member answers once it has applied that index.
-#include "daemon/raft/check.hpp"
 #include "daemon/raft/state.hpp"
+#include "daemon/util/check.hpp"
 
 namespace raft::detail {
 
-namespace {
-const char* const kNoQuorum = "Collective does not have quorum";
-}
-
 // Pending reads use Pending::term as a flag: 1 once the index is confirmed.
 void State::read_index(ReadId id, TimePoint now) {
-    RAFT_CHECK(!reads.count(id));
-    auto fail = [&](ResultCode code, std::string why) {
+    CC_CHECK(!reads.count(id));
+    auto fail = [&](Outcome code, std::string why) {
         ready.read_results.push_back({id, code, 0, std::move(why)});
     };
     if (role == Role::Leader) {
-        if (transfer_to) return fail(ResultCode::NotLeader, "leadership is moving; retry");
-        if (!has_quorum(now)) return fail(ResultCode::NoQuorum, kNoQuorum);
+        if (transfer_to) return fail(Outcome::NotLeader, "leadership is moving; retry");
+        if (!has_quorum(now)) return fail(Outcome::NoQuorum, "");
         reads[id] = Pending{0, 0, now + cfg.proposal_timeout};
         leader_reads.push_back({"", 0, id, 0, 0, now + cfg.proposal_timeout});
         advance_reads(now);
         return;
     }
-    if (!leader_known(now)) return fail(ResultCode::NoQuorum, kNoQuorum);
+    if (!leader_known(now)) return fail(Outcome::NoQuorum, "");
     reads[id] = Pending{0, 0, now + cfg.proposal_timeout};
     send(leader, proto::ReadIndexRequest{hs.term, incarnation, id});
 }
@@ -86,7 +82,7 @@ void State::fail_leader_reads() {
         if (lr.from.empty()) {
             if (reads.count(lr.id)) {
                 ready.read_results.push_back(
-                    {lr.id, ResultCode::NotLeader, 0, "leadership changed; retry"});
+                    {lr.id, Outcome::NotLeader, 0, "leadership changed; retry"});
                 reads.erase(lr.id);
             }
         } else {
@@ -101,7 +97,7 @@ void State::on_read_reply(const std::string&, const proto::ReadIndexReply& m, Ti
     auto it = reads.find(m.id);
     if (it == reads.end() || it->second.term != 0) return;
     if (!m.ok) {
-        ready.read_results.push_back({m.id, ResultCode::NotLeader, 0, "leadership changed; retry"});
+        ready.read_results.push_back({m.id, Outcome::NotLeader, 0, "leadership changed; retry"});
         reads.erase(it);
         return;
     }
@@ -113,9 +109,9 @@ void State::resolve_reads(TimePoint now) {
     for (auto it = reads.begin(); it != reads.end();) {
         const auto& [id, p] = *it;
         if (p.term == 1 && applied >= p.index) {
-            ready.read_results.push_back({id, ResultCode::Ok, p.index, ""});
+            ready.read_results.push_back({id, Outcome::Done, p.index, ""});
         } else if (now >= p.deadline) {
-            ready.read_results.push_back({id, ResultCode::Timeout, 0,
+            ready.read_results.push_back({id, Outcome::Unknown, 0,
                                           "no answer from the leader within " +
                                               std::to_string(cfg.proposal_timeout.count()) +
                                               " ms; retry"});

@@ -3,8 +3,8 @@
 // durability reports from storage, and handing committed entries out.
 #include <algorithm>
 
-#include "daemon/raft/check.hpp"
 #include "daemon/raft/state.hpp"
+#include "daemon/util/check.hpp"
 
 namespace raft::detail {
 
@@ -15,7 +15,7 @@ void State::append_local(proto::EntryKind kind, std::string data) {
 }
 
 void State::truncate(Index from) {
-    RAFT_CHECK(from > commit && from > applied);
+    CC_CHECK(from > commit && from > applied);
     log.truncate_from(from);
     std::erase_if(ready.entries, [&](const proto::Entry& e) { return e.index >= from; });
     if (from <= handed) {
@@ -122,6 +122,7 @@ void State::on_append(const std::string& from, const proto::AppendRequest& m, Ti
     if (role != Role::Follower || leader != from) become_follower(hs.term, from, now);
     leader_contact = now;
     reset_election_timer(now);
+    if (installing) return;  // the leader's snapshot comes first; it retries
 
     const Index snap = log.snapshot().index;
     Index prev = m.prev_log_index;
@@ -249,7 +250,7 @@ void State::on_persisted(Index index, Term term, TimePoint now) {
 }
 
 void State::on_append_failed(Index from, TimePoint now) {
-    RAFT_CHECK(from > persisted && from > log.snapshot().index);
+    CC_CHECK(from > persisted && from > log.snapshot().index);
     if (from <= log.last_index()) log.truncate_from(from);
     std::erase_if(ready.entries, [&](const proto::Entry& e) { return e.index >= from; });
     handed = std::min(handed, from - 1);
@@ -260,7 +261,7 @@ void State::on_append_failed(Index from, TimePoint now) {
         if (p.index >= from && p.term == hs.term) lost.push_back(id);
     if (role == Role::Leader) become_follower(hs.term, "", now);
     for (auto id : lost)
-        finish(id, ResultCode::Timeout, 0,
+        finish(id, Outcome::Unknown, 0,
                "this member could not write its log (disk full or I/O error); the change may or "
                "may not be applied: free space and check the state");
 }

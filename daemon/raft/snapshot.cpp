@@ -2,13 +2,13 @@
 // to members that are behind the leader's log, and installation on them.
 #include <algorithm>
 
-#include "daemon/raft/check.hpp"
 #include "daemon/raft/state.hpp"
+#include "daemon/util/check.hpp"
 
 namespace raft::detail {
 
 void State::snapshot_taken(Index index) {
-    RAFT_CHECK(index <= applied && index >= log.snapshot().index);
+    CC_CHECK(index <= applied && index >= log.snapshot().index);
     log.compact_to(index);
 }
 
@@ -28,7 +28,7 @@ void State::send_snapshot(const std::string& to, Index index, std::string data, 
     if (role != Role::Leader) return;  // leadership moved on since the request
     auto it = progress.find(to);
     if (it == progress.end() || it->second.mode != Progress::Mode::Snapshot) return;
-    RAFT_CHECK(index <= applied && index >= log.snapshot().index);
+    CC_CHECK(index <= applied && index >= log.snapshot().index);
     auto& p = it->second;
     p.snap_meta = log.meta_at(index);
     p.snap_data = std::make_shared<const std::string>(std::move(data));
@@ -103,24 +103,41 @@ void State::on_chunk(const std::string& from, const proto::SnapshotChunk& m, Tim
         send(from, proto::SnapshotAck{hs.term, m.index, incoming->data.size(), false});
         return;
     }
-    SnapshotMeta meta{m.index, m.index_term, incoming->membership, incoming->membership_index};
-    bool kept = log.install(meta);
-    std::erase_if(ready.entries,
-                  [&](const proto::Entry& e) { return !kept || e.index <= m.index; });
-    if (!kept) {
-        ready.truncate_from = m.index + 1;
-        handed = m.index;
-        persisted = m.index;
-    } else {
-        handed = std::max(handed, m.index);
-        persisted = std::max(persisted, m.index);
+    // The driver installs the snapshot durably first; the state changes and
+    // the final ack follow its snapshot_installed(), never before. A Ready
+    // that already carries log work (or another install) is not the place for
+    // it: the leader is asked to send the last chunk again.
+    if (installing || !ready.entries.empty() || ready.truncate_from) {
+        uint64_t have = incoming->data.size() - m.data.size();
+        incoming->data.resize(have);
+        send(from, proto::SnapshotAck{hs.term, m.index, have, false});
+        return;
     }
+    SnapshotMeta meta{m.index, m.index_term, incoming->membership, incoming->membership_index};
+    installing = Installing{meta, from, incoming->data.size()};
     ready.snapshot = SnapshotInstall{meta, std::move(incoming->data)};
     incoming.reset();
-    commit = std::max(commit, m.index);
-    applied = m.index;
-    leader_matched = std::max(leader_matched, m.index);
-    send(from, proto::SnapshotAck{hs.term, m.index, ready.snapshot->data.size(), true});
+}
+
+bool State::snapshot_installed(bool durable, TimePoint) {
+    CC_CHECK(installing.has_value());
+    Installing in = std::move(*installing);
+    installing.reset();
+    if (!durable) return false;  // the leader sends it again after its timeout
+    const SnapshotMeta& meta = in.meta;
+    bool kept = log.install(meta);
+    if (!kept) {
+        handed = meta.index;
+        persisted = meta.index;
+    } else {
+        handed = std::max(handed, meta.index);
+        persisted = std::max(persisted, meta.index);
+    }
+    commit = std::max(commit, meta.index);
+    applied = meta.index;
+    leader_matched = std::max(leader_matched, meta.index);
+    send(in.from, proto::SnapshotAck{hs.term, meta.index, in.bytes, true});
+    return kept;
 }
 
 }  // namespace raft::detail

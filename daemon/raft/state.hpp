@@ -105,6 +105,14 @@ struct State {
 
     // Follower: snapshot being received.
     std::optional<proto::SnapshotChunk> incoming;
+    // Follower: a received snapshot the driver is installing (Ready::snapshot)
+    // until it calls snapshot_installed(); appends are ignored meanwhile.
+    struct Installing {
+        SnapshotMeta meta;
+        std::string from;
+        uint64_t bytes = 0;
+    };
+    std::optional<Installing> installing;
 
     Ready ready;
 
@@ -164,6 +172,7 @@ struct State {
     void send_snapshot(const std::string& to, Index index, std::string data, TimePoint now);
     void send_chunk(const std::string& to, Progress& p, TimePoint now);
     void on_chunk(const std::string& from, const proto::SnapshotChunk& m, TimePoint now);
+    bool snapshot_installed(bool durable, TimePoint now);
     void on_snapshot_ack(const std::string& from, const proto::SnapshotAck& m, TimePoint now);
 
     // ---- proposals.cpp ----
@@ -172,7 +181,7 @@ struct State {
     proto::ForwardReply leader_accept(proto::EntryKind kind, std::string data, TimePoint now);
     void on_forward(const std::string& from, const proto::ForwardProposal& m, TimePoint now);
     void on_forward_reply(const std::string& from, const proto::ForwardReply& m, TimePoint now);
-    void finish(ProposalId id, ResultCode code, Index index, std::string reason);
+    void finish(ProposalId id, Outcome code, Index index, std::string reason);
     void resolve_proposals(TimePoint now);
 
     // ---- read_index.cpp ----

@@ -41,10 +41,15 @@ int pwrite_all(int fd, std::string_view data, uint64_t offset) {
 void truncate_file(const std::filesystem::path& path, uint64_t size) {
     int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
     if (fd < 0) throw system_error("cannot cut", path, errno);
-    if (::ftruncate(fd, static_cast<off_t>(size)) != 0 || ::fsync(fd) != 0) {
+    if (::ftruncate(fd, static_cast<off_t>(size)) != 0) {
         int err = errno;
         ::close(fd);
         throw system_error("cannot cut", path, err);
+    }
+    if (::fsync(fd) != 0) {
+        int err = errno;
+        ::close(fd);
+        throw sync_error("cannot sync", path, err);
     }
     ::close(fd);
 }
@@ -59,7 +64,7 @@ void sync_directory(const std::filesystem::path& dir) {
     int rc = ::fsync(fd);
     int err = errno;
     ::close(fd);
-    if (rc != 0) throw system_error("cannot sync directory", dir, err);
+    if (rc != 0) throw sync_error("cannot sync directory", dir, err);
 }
 
 }  // namespace cc::storage

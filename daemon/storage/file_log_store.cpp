@@ -7,8 +7,8 @@
 #include <optional>
 #include <thread>
 
-#include "daemon/storage/bug.hpp"
 #include "daemon/storage/segment_files.hpp"
+#include "daemon/util/check.hpp"
 #include "daemon/util/fs.hpp"
 #include "daemon/util/log.hpp"
 
@@ -60,7 +60,7 @@ struct FileLogStore::Impl {
 void FileLogStore::Impl::enqueue(Op op) {
     {
         std::lock_guard lk(mu);
-        if (stopping) storage_bug("log operation queued after shutdown began");
+        CC_CHECK(!stopping, "log operation queued after shutdown began");
         queue.push_back(std::move(op));
         ++queued;
     }
@@ -109,10 +109,9 @@ void FileLogStore::Impl::apply(Op& op) {
             if (e.empty()) return;
             uint64_t next = files.next_index();
             if (next != 0 && e.front().index != next) {
-                if (!failed) {
-                    storage_bug("append at index " + std::to_string(e.front().index) +
-                                " but the log continues at " + std::to_string(next));
-                }
+                // Only an append queued before a reported failure may miss the log's end.
+                CC_CHECK(failed, "append at index ", e.front().index, " but the log continues at ",
+                         next);
                 cc::log::debug("log: dropped append of entries ", e.front().index, "..",
                                e.back().index, " queued before an earlier failure was reported");
                 return;

@@ -1,6 +1,6 @@
 #include "daemon/storage/log_store.hpp"
 
-#include "daemon/storage/bug.hpp"
+#include "daemon/util/check.hpp"
 
 namespace cc::storage {
 
@@ -15,10 +15,8 @@ LogPosition LogState::last() const {
 
 void check_contiguous(const std::vector<proto::Entry>& entries) {
     for (size_t k = 1; k < entries.size(); ++k) {
-        if (entries[k].index != entries[k - 1].index + 1) {
-            storage_bug("append of non-contiguous entries " + std::to_string(entries[k - 1].index) +
-                        " then " + std::to_string(entries[k].index));
-        }
+        CC_CHECK(entries[k].index == entries[k - 1].index + 1, "append of non-contiguous entries ",
+                 entries[k - 1].index, " then ", entries[k].index);
     }
 }
 

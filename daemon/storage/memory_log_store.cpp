@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "daemon/storage/bug.hpp"
+#include "daemon/util/check.hpp"
 
 namespace cc::storage {
 
@@ -33,10 +33,9 @@ void MemoryLogStore::append(std::vector<proto::Entry> entries) {
     if (entries.empty()) return;
     uint64_t next = next_index();
     if (next != 0 && entries.front().index != next) {
-        if (!failed_) {
-            storage_bug("append at index " + std::to_string(entries.front().index) +
-                        " but the log continues at " + std::to_string(next));
-        }
+        // Only an append queued before a reported failure may miss the log's end.
+        CC_CHECK(failed_, "append at index ", entries.front().index, " but the log continues at ",
+                 next);
         return;  // queued before the failure was reported; the caller resends
     }
     if (disk_.full) {

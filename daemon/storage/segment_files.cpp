@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "daemon/storage/bug.hpp"
 #include "daemon/storage/file_io.hpp"
 #include "daemon/storage/layout.hpp"
 #include "daemon/storage/record.hpp"
@@ -178,7 +177,7 @@ bool SegmentFiles::sync() {
     for (auto& s : segments_) {
         if (!s.dirty) continue;
         any = true;
-        if (::fdatasync(s.fd) != 0) throw system_error("cannot sync", s.info.path, errno);
+        if (::fdatasync(s.fd) != 0) throw sync_error("cannot sync", s.info.path, errno);
         s.dirty = false;
     }
     if (dir_dirty_) {

@@ -21,4 +21,8 @@ struct StorageError : std::runtime_error {
 // "<what> <path>: <strerror(err)>", the message of a failed system call.
 StorageError system_error(const std::string& what, const std::filesystem::path& path, int err);
 
+// The same for a failed fsync/fdatasync, reported first through
+// cc::fs::report_sync_failure (in confluentd that ends the process).
+StorageError sync_error(const std::string& what, const std::filesystem::path& path, int err);
+
 }  // namespace cc::storage

@@ -4,9 +4,9 @@
 #include <limits>
 #include <sstream>
 
-#include "daemon/storage/bug.hpp"
 #include "daemon/storage/file_io.hpp"
 #include "daemon/storage/storage_error.hpp"
+#include "daemon/util/check.hpp"
 #include "daemon/util/fs.hpp"
 
 namespace cc::storage {
@@ -89,10 +89,21 @@ std::string state_string(const std::filesystem::path& path, const toml::table& t
     return *v;
 }
 
-int64_t to_toml_int(uint64_t v) {
-    if (v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-        storage_bug("value " + std::to_string(v) + " does not fit a TOML integer");
+bool state_bool(const std::filesystem::path& path, const toml::table& t, const char* key,
+                const std::string& remedy) {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return false;
+    auto v = n->value_exact<bool>();
+    if (!v) {
+        throw StorageError(
+            "corrupt " + where(path, n) + ": " + key + " must be true or false; " + remedy, path);
     }
+    return *v;
+}
+
+int64_t to_toml_int(uint64_t v) {
+    CC_CHECK(v <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()), "value ", v,
+             " does not fit a TOML integer");
     return static_cast<int64_t>(v);
 }
 

@@ -31,6 +31,10 @@ uint64_t state_uint(const std::filesystem::path& path, const toml::table& t, con
 std::string state_string(const std::filesystem::path& path, const toml::table& t, const char* key,
                          const std::string& remedy);
 
+// An optional boolean field (false if absent); throws if present but not a boolean.
+bool state_bool(const std::filesystem::path& path, const toml::table& t, const char* key,
+                const std::string& remedy);
+
 // A uint64 as TOML integer; aborts beyond int64 (terms and indexes never get there).
 int64_t to_toml_int(uint64_t v);
 

@@ -4,12 +4,30 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
 namespace cc::fs {
+
+namespace {
+std::atomic<SyncFailureHandler> sync_failure_handler{nullptr};
+
+[[noreturn]] void sync_failed(const std::string& line) {
+    report_sync_failure(line);
+    throw SyncError(line);
+}
+}  // namespace
+
+void set_sync_failure_handler(SyncFailureHandler handler) {
+    sync_failure_handler.store(handler);
+}
+
+void report_sync_failure(const std::string& line) {
+    if (auto h = sync_failure_handler.load()) h(line);
+}
 
 std::string errno_text(const std::filesystem::path& path, int err) {
     return path.string() + ": " + std::strerror(err);
@@ -21,7 +39,7 @@ void sync_dir(const std::filesystem::path& dir) {
     int rc = ::fsync(fd);
     int err = errno;
     ::close(fd);
-    if (rc != 0) throw FsError("cannot sync directory " + errno_text(dir, err));
+    if (rc != 0) sync_failed("cannot sync directory " + errno_text(dir, err));
 }
 
 void write_atomic(const std::filesystem::path& path, std::string_view contents, unsigned mode) {
@@ -46,7 +64,12 @@ void write_atomic(const std::filesystem::path& path, std::string_view contents, 
         p += n;
         left -= static_cast<size_t>(n);
     }
-    if (::fsync(fd) != 0) fail(errno);
+    if (::fsync(fd) != 0) {
+        int err = errno;
+        ::close(fd);
+        ::unlink(tmp.c_str());
+        sync_failed("cannot sync " + errno_text(tmp, err));
+    }
     if (::close(fd) != 0) {
         int err = errno;
         ::unlink(tmp.c_str());

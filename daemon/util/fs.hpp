@@ -14,6 +14,20 @@ struct FsError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// A failed fsync/fdatasync. What reached the disk is then unknown, and a
+// retry could succeed wrongly (Linux may have dropped the dirty pages), so
+// it is never retried: every layer reports it through report_sync_failure()
+// first, which runs the process's handler (confluentd logs one line naming
+// the file and errno and exits non-zero before anything else is sent), and
+// only then throws (SyncError here, StorageError in the log store).
+struct SyncError : FsError {
+    using FsError::FsError;
+};
+using SyncFailureHandler = void (*)(const std::string& line);
+// Set once, at start-up (confluentd's main); without one, nothing happens.
+void set_sync_failure_handler(SyncFailureHandler handler);
+void report_sync_failure(const std::string& line);
+
 // Replaces `path` atomically: writes a temporary file beside it, fsyncs it,
 // renames it over `path` and fsyncs the directory. `mode` is the new file's mode.
 // On failure the old file is untouched and the temporary is removed.

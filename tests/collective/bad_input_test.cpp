@@ -1,5 +1,6 @@
-// Every bad input of issue 4 on real members: one clear line, exit 1, and
-// nothing changed.
+// Every bad input of issue 4 on real members: one clear line, and nothing
+// changed; the exit status says how it ended (proto/outcome.hpp): 1 bad
+// input, 2 refused (unreachable server, not in a collective), 3 no quorum.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -40,8 +41,8 @@ TEST(BadInput, tokensThatAreGarbledAlteredUsedOrForAnotherServer) {
               "Invalid token");
     // For another server: one with no invitation for mgt3, one with none at all.
     EXPECT_EQ(c.fails(2, "collective", {"join", c.address(0), "-i", token}), "Invalid token");
-    // Nothing changed on the joiner: still alone, no collective.
-    EXPECT_EQ(c.fails(2, "collective", {"show"}), "Collective mode not enabled on this system");
+    // Nothing changed on the joiner: still alone, no collective (refused: exit 2).
+    EXPECT_EQ(c.fails(2, "collective", {"show"}, 2), "Collective mode not enabled on this system");
 
     // The failed attempts did not use the invitation up; the real one works once.
     EXPECT_EQ(c.ok(2, "collective", {"join", c.address(1), "-i", token}), "Success\n");
@@ -59,7 +60,7 @@ TEST(BadInput, anExpiredTokenIsInvalid) {
     while (std::chrono::steady_clock::now() < expired) std::this_thread::sleep_for(100ms);
     EXPECT_EQ(c.fails(1, "collective", {"join", c.address(0), "-i", token_of(inv.out)}),
               "Invalid token");
-    EXPECT_EQ(c.fails(1, "collective", {"show"}), "Collective mode not enabled on this system");
+    EXPECT_EQ(c.fails(1, "collective", {"show"}, 2), "Collective mode not enabled on this system");
 }
 
 TEST(BadInput, unreachableOrMalformedServer) {
@@ -68,20 +69,23 @@ TEST(BadInput, unreachableOrMalformedServer) {
     std::string some =
         "bWd0MkD/e95FBKP6NrBP4VSZFbZkwDmH5XqiIi8kpf3B0hGWuP6bfAcimUrs/7mKfI78+sGOH"
         "z7+YFg5zBm7Ubzzpx2j";
-    auto e = c.fails(0, "collective", {"join", "127.0.0.1:1", "-i", some});
+    // Nobody there: refused, nothing changed (exit 2); a malformed address is bad input (1).
+    auto e = c.fails(0, "collective", {"join", "127.0.0.1:1", "-i", some}, 2);
     EXPECT_EQ(e.rfind("Failed to connect to 127.0.0.1:1: ", 0), 0u) << e;
-    e = c.fails(0, "collective", {"join", "no-such-host.invalid", "-i", some});
+    e = c.fails(0, "collective", {"join", "no-such-host.invalid", "-i", some}, 2);
     EXPECT_EQ(e.rfind("Failed to connect to no-such-host.invalid: ", 0), 0u) << e;
     e = c.fails(0, "collective", {"join", "127.0.0.1:99999", "-i", some});
     EXPECT_EQ(e.rfind("Failed to connect to 127.0.0.1:99999: ", 0), 0u) << e;
 }
 
-TEST(BadInput, withoutQuorumInviteAndWritesFailAtOnce) {
-    Cluster c(3);
+TEST(BadInput, withoutQuorumInviteJoinDeleteAndWritesFailAtOnceWithExitThree) {
+    Cluster c(4);  // mgt4 stays a lone server: it tries to join below
     c.start_all();
     c.invite_and_join(0, 1);
     c.invite_and_join(1, 2);
     c.ok(2, "nodedefine", {"n1"});
+    auto inv = c.run(2, "collective", {"invite", "mgt4"});
+    ASSERT_EQ(inv.status, 0) << inv;
     c[0].kill9();
     c[1].kill9();
     const std::string lost =
@@ -89,13 +93,20 @@ TEST(BadInput, withoutQuorumInviteAndWritesFailAtOnce) {
         "Offline collective members:\n    mgt1\n    mgt2\n";
     auto show = c.show_until(2, lost, 20s);
     EXPECT_EQ(show.rfind("Quorum: False\n", 0), 0u) << show;
-    EXPECT_EQ(c.fails(2, "collective", {"invite", "mgt4"}), "Collective does not have quorum");
+    EXPECT_EQ(c.fails(2, "collective", {"invite", "mgt5"}, 3), "Collective does not have quorum");
     auto t0 = std::chrono::steady_clock::now();
-    EXPECT_EQ(c.fails(2, "nodeattrib", {"n1", "location.u=k2"}),
+    EXPECT_EQ(c.fails(2, "nodeattrib", {"n1", "location.u=k2"}, 3),
               "Error: Collective does not have quorum");
     EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
+    EXPECT_EQ(c.fails(2, "nodedefine", {"n2"}, 3), "Error: Collective does not have quorum");
+    EXPECT_EQ(c.fails(2, "collective", {"delete", "mgt1"}, 3), "Collective does not have quorum");
+    // The inviter refuses the join for want of quorum: mgt4 stays alone.
+    EXPECT_EQ(c.fails(3, "collective", {"join", c.address(2), "-i", token_of(inv.out)}, 3),
+              "Collective does not have quorum");
+    EXPECT_EQ(c.fails(3, "collective", {"show"}, 2), "Collective mode not enabled on this system");
     // Reads still answer from local state, unchanged.
     EXPECT_EQ(c.ok(2, "nodeattrib", {"n1", "location.u"}), "n1: location.u: \n");
+    EXPECT_EQ(c.ok(2, "nodelist", {}), "n1\n");
 }
 
 TEST(BadInput, garbageOnThePeerPortIsDroppedAndTheDaemonServesOn) {

@@ -41,10 +41,10 @@ std::string Cluster::ok(size_t i, const std::string& tool, const std::vector<std
     return r.out;
 }
 
-std::string Cluster::fails(size_t i, const std::string& tool,
-                           const std::vector<std::string>& args) {
+std::string Cluster::fails(size_t i, const std::string& tool, const std::vector<std::string>& args,
+                           int status) {
     auto r = run(i, tool, args);
-    EXPECT_EQ(r.status, 1) << tool << " on mgt" << i + 1 << "\n" << r;
+    EXPECT_EQ(r.status, status) << tool << " on mgt" << i + 1 << "\n" << r;
     EXPECT_EQ(r.out, "") << tool;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
     if (!r.err.empty() && r.err.back() == '\n') r.err.pop_back();

@@ -35,9 +35,11 @@ class Cluster {
 
     // A tool that must succeed: its stdout (stderr must be empty).
     std::string ok(size_t i, const std::string& tool, const std::vector<std::string>& args);
-    // A tool that must fail with exit 1, nothing on stdout, one line on
-    // stderr: that line without its newline.
-    std::string fails(size_t i, const std::string& tool, const std::vector<std::string>& args);
+    // A tool that must fail with exit `status` (1: bad input; the table in
+    // proto/outcome.hpp), nothing on stdout, one line on stderr: that line
+    // without its newline.
+    std::string fails(size_t i, const std::string& tool, const std::vector<std::string>& args,
+                      int status = 1);
     CmdResult run(size_t i, const std::string& tool, const std::vector<std::string>& args) {
         return members_.at(i)->cli(tool, args);
     }

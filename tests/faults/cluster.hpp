@@ -21,6 +21,7 @@
 
 #include "tests/faults/netns.hpp"
 #include "tests/faults/server.hpp"
+#include "tests/support/skip_or_fail.hpp"
 
 namespace cc::faults {
 
@@ -83,10 +84,11 @@ std::unique_ptr<Cluster> cluster_or_null(size_t members, Links links = Links::Ve
 std::unique_ptr<Cluster> formed_or_null(size_t members, Links links = Links::Veth);
 
 // In a gtest test body: `var` holds the cluster that `make` (one of the two
-// above) returns, or the test is skipped as unable to run here.
-#define CLUSTER_OR_SKIP(var, make)                                               \
-    auto var = make;                                                             \
-    if (!var) GTEST_SKIP() << "network namespaces are unavailable (needs root)"; \
+// above) returns, or the test is skipped as unable to run here (a failure
+// under CI=true: tests/support/skip_or_fail.hpp).
+#define CLUSTER_OR_SKIP(var, make)                                             \
+    auto var = make;                                                           \
+    if (!var) SKIP_OR_FAIL("network namespaces are unavailable (needs root)"); \
     static_assert(true)
 
 }  // namespace cc::faults

@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include "tests/faults/cluster.hpp"
+#include "tests/support/skip_or_fail.hpp"
 
 namespace {
 
@@ -31,7 +32,7 @@ TEST(ClusterHarness, membersStartInTheirNamespacesAndDieWithTheCluster) {
         c.at(2).start();
         EXPECT_TRUE(c.at(2).status());
     } catch (const NetUnavailable& e) {
-        GTEST_SKIP() << e.what();
+        SKIP_OR_FAIL(e.what());
     }
     EXPECT_FALSE(std::filesystem::exists(root));
 }

@@ -9,7 +9,8 @@
 
 int main(int argc, char** argv) {
     if (!cc::faults::private_mount_namespace())
-        std::cerr << "faults: no private mount namespace (not root?); disk tests will skip\n";
+        std::cerr << "faults: no private mount namespace (not root?); disk tests will skip "
+                     "(fail under CI=true)\n";
     ::testing::InitGoogleTest(&argc, argv);
     return RUN_ALL_TESTS();
 }

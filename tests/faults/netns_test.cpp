@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "tests/faults/netns.hpp"
+#include "tests/support/skip_or_fail.hpp"
 
 namespace {
 
@@ -92,7 +93,7 @@ std::unique_ptr<TestNet> net_or_null(size_t members, Links links, std::string& w
 #define NET_OR_SKIP(var, members, links)               \
     std::string var##_why;                             \
     auto var = net_or_null(members, links, var##_why); \
-    if (!var) GTEST_SKIP() << var##_why;               \
+    if (!var) SKIP_OR_FAIL(var##_why);                 \
     static_assert(true)
 
 void expect_block_cuts_one_direction(TestNet& net) {
@@ -165,7 +166,7 @@ TEST(TestNet, namespacesDisappearWithTheObject) {
         path = net.netns_path(0);
         EXPECT_TRUE(std::filesystem::exists(path));
     } catch (const cc::faults::NetUnavailable& e) {
-        GTEST_SKIP() << e.what();
+        SKIP_OR_FAIL(e.what());
     }
     EXPECT_FALSE(std::filesystem::exists(path));
 }

@@ -10,6 +10,7 @@
 #include "tests/faults/expect.hpp"
 #include "tests/faults/verify.hpp"
 #include "tests/faults/workload.hpp"
+#include "tests/support/skip_or_fail.hpp"
 
 namespace {
 
@@ -60,7 +61,7 @@ TEST(SingleMember, tornRecordAfterKill9_isCutOffAndNothingAcknowledgedIsLost) {
 TEST(SingleMember, fullDiskUnderLoad_refusesWritesCleanlyAndRecovers) {
     Cluster c(1);
     SmallDisk disk(c.at(0).state, 8);
-    if (!disk.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs CAP_SYS_ADMIN)";
+    if (!disk.mounted()) SKIP_OR_FAIL("cannot mount a tmpfs here (needs CAP_SYS_ADMIN)");
     c.start_all();
     Workload w(c, busy(13));
     w.start();

@@ -129,12 +129,10 @@ Op Workload::do_write(size_t member, const std::string& k) {
             op.outcome = done->result.ok() ? Outcome::Ok : Outcome::Failed;
             op.error = done->result.message;
         } else if (auto* e = std::get_if<proto::ApiError>(&r)) {
-            // A failed log write is definite only when the daemon says so (a lone
-            // server); in a collective the followers may still commit the entry.
-            bool storage_definite = e->code == proto::ApiErrorCode::StorageFailed &&
-                                    e->message.find("nothing was changed") != std::string::npos;
-            bool definite = e->code == proto::ApiErrorCode::NoQuorum || storage_definite ||
-                            e->code == proto::ApiErrorCode::BadRequest;
+            // Every outcome but Unknown says nothing was changed (proto/outcome.hpp);
+            // e.g. a failed log write in a collective is Unknown, since the
+            // followers may still commit the entry.
+            bool definite = proto::exit_status(e->code) != proto::ExitStatus::Unknown;
             op.outcome = definite ? Outcome::Failed : Outcome::Unknown;
             op.error = e->message;
         } else {

@@ -1,5 +1,8 @@
 // The CLI tools against a real confluentd: happy paths with confluent's
-// output formats, inheritance and blame, and every bad input.
+// output formats, inheritance and blame, every bad input, and the exit
+// status of each outcome (proto/outcome.hpp: 0 done, 1 bad input, 2 refused,
+// 3 no quorum in tests/collective/bad_input_test.cpp, 4 unknown in
+// tests/unit/api/api_server_test.cpp).
 #include <gtest/gtest.h>
 #include <pwd.h>
 
@@ -21,10 +24,12 @@ class Cli : public ::testing::Test {
         EXPECT_EQ(r.err, "") << tool;
         return r.out;
     }
-    // Runs a tool that must fail with one line on stderr and nothing on stdout.
-    std::string fails(const std::string& tool, const std::vector<std::string>& args) {
+    // Runs a tool that must fail with exit `status` (1: bad input), one line
+    // on stderr and nothing on stdout.
+    std::string fails(const std::string& tool, const std::vector<std::string>& args,
+                      int status = 1) {
         auto r = m.cli(tool, args);
-        EXPECT_EQ(r.status, 1) << tool << "\n" << r;
+        EXPECT_EQ(r.status, status) << tool << "\n" << r;
         EXPECT_EQ(r.out, "") << tool;
         EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
         return r.err;
@@ -103,31 +108,57 @@ TEST_F(Cli, badInput_isOneLineExitOneAndChangesNothing) {
     EXPECT_NE(fails("noderemove", {"n9"}).find("n9"), std::string::npos);
     EXPECT_NE(fails("nodegroupremove", {"nosuch"}).find("nosuch"), std::string::npos);
     EXPECT_NE(fails("nodeattrib", {"n1", "--nosuchflag"}).find("nosuchflag"), std::string::npos);
+    // Usage errors: exit 1 too.
+    EXPECT_NE(fails("nodedefine", {}).find("give the nodes to define"), std::string::npos);
+    EXPECT_NE(fails("collective", {"bogus"}).find("unknown subcommand 'bogus'"), std::string::npos);
+    EXPECT_NE(fails("collective", {"show", "extra"}).find("usage: collective show"),
+              std::string::npos);
     EXPECT_EQ(ok("nodeattrib", {"n1"}), "n1: a: 1\nn1: groups: everything\n");
     EXPECT_EQ(ok("nodelist", {}), "n1\n");
 }
 
-TEST_F(Cli, collectiveShow_onALoneServer_saysCollectiveModeIsOff) {
-    EXPECT_EQ(fails("collective", {"show"}), "Collective mode not enabled on this system\n");
+TEST_F(Cli, collectiveShow_onALoneServer_saysCollectiveModeIsOffAndExitsTwo) {
+    EXPECT_EQ(fails("collective", {"show"}, 2), "Collective mode not enabled on this system\n");
+    EXPECT_EQ(fails("collective", {"delete", "mgt2"}),
+              "mgt2 is not a recognized collective member\n");
+}
+
+TEST_F(Cli, everyToolsHelp_endsWithTheExitStatusTable) {
+    for (std::string tool :
+         {"collective", "nodedefine", "nodeattrib", "nodelist", "noderemove", "nodegroupdefine",
+          "nodegroupattrib", "nodegrouplist", "nodegroupremove"}) {
+        auto r = m.cli(tool, {"--help"});
+        EXPECT_EQ(r.status, 0) << tool << "\n" << r;
+        auto at = r.out.find("Exit status");
+        ASSERT_NE(at, std::string::npos) << tool << "\n" << r.out;
+        for (std::string line : {"  0  done\n", "  1  bad input", "  2  refused", "  3  no quorum",
+                                 "  4  outcome unknown"})
+            EXPECT_NE(r.out.find(line, at), std::string::npos) << tool << ": " << line;
+        EXPECT_TRUE(r.out.ends_with("read it back before retrying\n")) << tool << "\n" << r.out;
+    }
 }
 
 TEST_F(Cli, nonRootCaller_isRefused) {
     passwd* nobody = ::getpwnam("nobody");
     ASSERT_NE(nobody, nullptr);
     auto r = m.cli("nodelist", {}, nobody->pw_uid);
-    EXPECT_EQ(r.status, 1) << r;
+    EXPECT_EQ(r.status, 2) << r;
     EXPECT_EQ(r.out, "");
     EXPECT_NE(r.err.find("permission denied"), std::string::npos) << r.err;
 }
 
-TEST(CliWithoutDaemon, missingDaemon_namesTheSocket) {
+TEST(CliWithoutDaemon, missingDaemon_namesTheSocketAndExitsTwo) {
+    // Nothing was sent, so nothing changed: refused (exit 2), for reads and writes.
     Member m;
     auto r = m.cli("nodelist", {});
-    EXPECT_EQ(r.status, 1);
+    EXPECT_EQ(r.status, 2) << r;
     EXPECT_EQ(r.err, "cannot reach confluentd at " + (m.run / "api.sock").string() +
                          ": No such file or directory\n");
     r = m.cli("nodeattrib", {"n1", "a=1"});
-    EXPECT_EQ(r.status, 1);
+    EXPECT_EQ(r.status, 2) << r;
+    EXPECT_NE(r.err.find("cannot reach confluentd at "), std::string::npos);
+    r = m.cli("collective", {"show"});
+    EXPECT_EQ(r.status, 2) << r;
     EXPECT_NE(r.err.find("cannot reach confluentd at "), std::string::npos);
 }
 
@@ -137,7 +168,7 @@ TEST_F(Cli, runDirFlag_winsOverTheEnvironment) {
                                  {"CONFLUENT_RUN_DIR=/nonexistent"});
     EXPECT_EQ(r.status, 0) << r;
     r = cc::it::run_program(cc::it::tool_path("nodelist"), {}, {"CONFLUENT_RUN_DIR=/nonexistent"});
-    EXPECT_EQ(r.status, 1) << r;
+    EXPECT_EQ(r.status, 2) << r;  // cannot reach confluentd there
     EXPECT_NE(r.err.find("/nonexistent/api.sock"), std::string::npos);
 }
 

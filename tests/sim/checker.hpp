@@ -7,7 +7,12 @@
 //   - committed entries never change; state machine safety: no two members
 //     apply different entries at one index;
 //   - every acknowledged write is the applied entry at its index;
-//   - a member's term never decreases (except when its state is wiped).
+//   - a member's term never decreases (except when its state is wiped, and
+//     after a crash, back to its durable term), and its durable term never
+//     decreases (checked by the simulator's hard-state port);
+//   - durability (checked by the simulator on every message sent): nothing
+//     is sent in a term that is not durable, no vote that is not durable, no
+//     acknowledgement of log entries or a snapshot that are not durable.
 // The first violation is kept as a one-line description; later ones are
 // ignored (the run stops).
 #pragma once
@@ -38,6 +43,11 @@ class Checker {
     void after_step(const std::string& name, const raft::Core& core, raft::Index& seen_commit);
     // The member's state was wiped (restored member): its term may restart.
     void wiped(const std::string& name) { max_term_.erase(name); }
+    // The member crashed: a term it never made durable is forgotten (nothing
+    // was sent in it), so its term restarts from the durable one.
+    void crashed(const std::string& name, raft::Term durable_term) {
+        max_term_[name] = durable_term;
+    }
 
     // Highest-index committed member list, if any was applied.
     std::optional<proto::Membership> latest_membership() const;

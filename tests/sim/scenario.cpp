@@ -28,7 +28,7 @@ const auto& pick(Sim& s, const V& v) {
 }
 
 // One random fault (or repair) action.
-void random_fault(Sim& s, int& next_name) {
+void random_fault(Sim& s, int& next_name, bool storage_faults) {
     auto& rng = s.rng();
     auto up = up_nodes(s);
     std::vector<std::string> down;
@@ -97,6 +97,13 @@ void random_fault(Sim& s, int& next_name) {
         s.faults().long_delay = rng.chance(0.5) ? 0.1 : 0;
     } else if (roll < 86) {
         s.faults().max_sync_delay = milliseconds(rng.chance(0.5) ? 4 : 60);
+        if (storage_faults) {
+            const double writes[] = {0, 0, 0.02, 0.1};
+            const double syncs[] = {0, 0, 0, 0.002};
+            s.faults().write_fail = writes[rng.below(4)];
+            s.faults().sync_fail = syncs[rng.below(4)];
+            s.faults().slow_sync = rng.chance(0.3) ? 0.05 : 0;
+        }
     } else if (roll < 96) {
         // No member list changes while a restored member catches up (they
         // could leave it one of only two voters).
@@ -191,7 +198,9 @@ RunResult run_seed(uint64_t seed, const RunOptions& o) {
     cfg.max_batch_bytes = 256;
     cfg.max_inflight_appends = 1 + shape.below(4);
     cfg.snapshot_chunk_bytes = 16 + shape.below(64);
-    Sim s(seed, cfg);
+    Sim s(seed, cfg, o.executor_mutation);
+    if (o.write_fail) s.faults().write_fail = *o.write_fail;
+    if (o.sync_fail) s.faults().sync_fail = *o.sync_fail;
     proto::Membership initial;
     for (int i = 0; i < members; ++i)
         initial.members.push_back(member(
@@ -209,7 +218,7 @@ RunResult run_seed(uint64_t seed, const RunOptions& o) {
     if (o.faults)
         for (TimePoint t = start + milliseconds(500); t < fault_end;
              t += milliseconds(s.rng().between(100, 500)))
-            s.at(t, [&s, &next_name] { random_fault(s, next_name); });
+            s.at(t, [&s, &next_name, &o] { random_fault(s, next_name, o.storage_faults); });
     s.run_until(fault_end);
 
     // Heal: every member of the latest committed list up, no network faults.
@@ -246,6 +255,8 @@ RunResult run_seed(uint64_t seed, const RunOptions& o) {
         if (!s.checker().failed()) s.run_until(s.now() + milliseconds(6000));
     }
     res.events = s.events();
+    res.fatal_stops = s.fatal_stops();
+    res.failed_writes = s.failed_writes();
     if (!s.checker().failed()) {
         auto h = s.history();
         for (const auto& op : h) {

@@ -9,12 +9,19 @@
 #include <string>
 
 #include "daemon/raft/core.hpp"
+#include "daemon/raft/executor.hpp"
 
 namespace sim {
 
 struct RunOptions {
     bool faults = true;
     raft::Mutation mutation = raft::Mutation::None;
+    raft::Executor::Mutation executor_mutation = raft::Executor::Mutation::None;
+    // Storage faults among the random faults: failed writes (survived) and
+    // failed fsyncs (the member stops), slow syncs.
+    bool storage_faults = true;
+    // Fixed storage fault rates from the start instead (mutation tests).
+    std::optional<double> write_fail, sync_fail;
     // Fixed shape instead of a random one (0: random).
     int members = 0;
     int non_voters = 0;
@@ -29,6 +36,7 @@ struct RunResult {
     uint64_t events = 0;
     int members = 0;
     int writes_ok = 0, writes_unknown = 0, reads_ok = 0;
+    uint64_t fatal_stops = 0, failed_writes = 0;  // storage faults met
     bool lin_too_hard = false;
 };
 

@@ -17,8 +17,17 @@ void drop_from(std::vector<proto::Entry>& log, raft::Index from) {
 
 }  // namespace
 
-Sim::Sim(uint64_t seed, raft::Config base)
-    : base_(std::move(base)), rng_(seed), trace_(std::getenv("SIM_TRACE") != nullptr) {}
+Sim::Sim(uint64_t seed, raft::Config base, raft::Executor::Mutation mutation)
+    : base_(std::move(base)),
+      mutation_(mutation),
+      rng_(seed),
+      trace_(std::getenv("SIM_TRACE") != nullptr) {}
+
+bool Sim::storage_fails() {
+    if (!rng_.chance(faults_.write_fail)) return false;
+    ++failed_writes_;
+    return true;
+}
 
 void Sim::at(TimePoint t, std::function<void()> f) {
     queue_.emplace(std::make_pair(t, seq_++), std::move(f));
@@ -52,7 +61,10 @@ void Sim::crash(const std::string& name) {
     for (auto& [id, idx] : n.reads) dropped_.insert(idx);
     n.writes.clear();
     n.reads.clear();
+    n.exec.reset();
+    n.ports.reset();
     n.core.reset();
+    checker_.crashed(name, n.hard ? n.hard->term : 0);
     ++n.gen;
     n.sync_pending = false;
     n.wake = {};
@@ -80,6 +92,7 @@ void Sim::restart(const std::string& name, bool wipe) {
         n.wiped = true;
         checker_.wiped(name);
     }
+    drop_through(n.durable, n.snap.index);
     n.written = n.durable;
     raft::BootState boot{.hard_state = n.hard,
                          .snapshot = n.snap,
@@ -89,69 +102,58 @@ void Sim::restart(const std::string& name, bool wipe) {
     raft::Config c = base_;
     c.self = name;
     n.core = std::make_unique<raft::Core>(c, std::move(boot), rng_.next());
+    n.ports = std::make_unique<NodePorts>(*this, name);
+    n.exec = std::make_unique<raft::Executor>(*n.core, *n.ports, n.hard, n.snap.index, mutation_);
     n.kv = n.snap_kv;
     n.applied = n.snap.index;
     n.seen_commit = n.snap.index;
-    n.core->tick(now_);
-    handle(n);
+    n.exec->tick();
+    after(n);
 }
 
 void Sim::heal() {
     faults_ = Faults{};
 }
 
-void Sim::handle(Node& n) {
-    for (int round = 0; round < 8 && n.core; ++round) {
-        raft::Ready r = n.core->take_ready();
-        if (r.hard_state) n.hard = r.hard_state;
-        if (r.snapshot) {
-            // Installed durably together with the log truncation it implies.
-            n.snap = r.snapshot->meta;
-            n.snap_kv = decode_kv(r.snapshot->data);
-            n.kv = n.snap_kv;
-            n.applied = n.snap.index;
-            n.collective = n.snap.membership;
-            drop_through(n.durable, n.snap.index);
-            drop_through(n.written, n.snap.index);
-            if (r.truncate_from) {
-                drop_from(n.durable, *r.truncate_from);
-                drop_from(n.written, *r.truncate_from);
-            }
-        } else if (r.truncate_from) {
-            drop_from(n.written, *r.truncate_from);
-        }
-        for (const auto& e : r.entries) {
-            raft::Index expected =
-                n.written.empty() ? n.snap.index + 1 : n.written.back().index + 1;
-            if (e.index != expected)
-                checker_.fail("driver contract: " + n.name + " was asked to append index " +
-                              std::to_string(e.index) + " after " + std::to_string(expected - 1));
-            n.written.push_back(e);
-        }
-        checker_.entries_appended(n.name, *n.core, r.entries);
-        if (!r.entries.empty() || r.truncate_from) schedule_sync(n);
-        for (const auto& m : r.messages) send(n.name, m);
-        for (const auto& e : r.committed) {
-            if (e.index != n.applied + 1)
-                checker_.fail("driver contract: " + n.name + " got entry " +
-                              std::to_string(e.index) + " to apply after " +
-                              std::to_string(n.applied));
-            checker_.entry_applied(n.name, e);
-            if (e.kind == proto::EntryKind::Command) apply_command(n.kv, e.data);
-            if (e.kind == proto::EntryKind::Membership)
-                n.collective = proto::from_bytes<proto::Membership>(e.data);
-            n.applied = e.index;
-        }
-        for (const auto& x : r.proposal_results) complete_write(n, x);
-        for (const auto& x : r.read_results) complete_read(n, x);
-        for (const auto& to : r.snapshot_requests)
-            n.core->send_snapshot(to, n.applied, encode_kv(n.kv), now_);
-        schedule_wake(n, r.next_wakeup);
-        checker_.after_step(n.name, *n.core, n.seen_commit);
-        if (n.wiped && !n.core->hard_state().catching_up) n.wiped = false;
-        if (r.snapshot_requests.empty()) break;
-    }
+void Sim::after(Node& n) {
+    if (!n.core) return;
+    checker_.after_step(n.name, *n.core, n.seen_commit);
+    if (n.wiped && !n.core->hard_state().catching_up) n.wiped = false;
     maybe_snapshot(n);
+}
+
+void Sim::check_durable(const Node& n, const raft::Outbound& m) {
+    auto fail = [&](const std::string& what) {
+        checker_.fail("durability: " + n.name + " sent " + what + " to " + m.to);
+    };
+    bool pre_vote = false;
+    if (auto* v = std::get_if<proto::VoteRequest>(&m.message)) pre_vote = v->pre_vote;
+    if (auto* v = std::get_if<proto::VoteResponse>(&m.message)) pre_vote = v->pre_vote;
+    const uint64_t term = std::visit([](const auto& x) { return uint64_t(x.term); }, m.message);
+    const raft::Term durable_term = n.hard ? n.hard->term : 0;
+    if (!pre_vote && term > durable_term)
+        return fail("a message of term " + std::to_string(term) + " while its durable term is " +
+                    std::to_string(durable_term));
+    if (auto* v = std::get_if<proto::VoteResponse>(&m.message);
+        v && v->granted && !v->pre_vote && (!n.hard || n.hard->voted_for != m.to))
+        return fail("a vote in term " + std::to_string(v->term) + " that is not durable");
+    // Where the durable log holds `index` with the entry's current term.
+    auto durable_through = [&](raft::Index index) {
+        if (index <= n.snap.index) return true;
+        for (const auto& e : n.durable)
+            if (e.index == index) return n.core && n.core->last_index() >= index &&
+                                         index >= n.core->first_index() &&
+                                         n.core->entry(index).term == e.term;
+        return false;
+    };
+    if (auto* a = std::get_if<proto::AppendResponse>(&m.message);
+        a && a->success && !durable_through(a->match_index))
+        return fail("an acknowledgement of index " + std::to_string(a->match_index) +
+                    " that is not durable");
+    if (auto* a = std::get_if<proto::SnapshotAck>(&m.message);
+        a && a->done && !durable_through(a->index))
+        return fail("an acknowledgement of the snapshot at " + std::to_string(a->index) +
+                    " that is not installed");
 }
 
 void Sim::send(const std::string& from, const raft::Outbound& m) {
@@ -168,8 +170,8 @@ void Sim::send(const std::string& from, const raft::Outbound& m) {
         at(now_ + delay, [this, from, to = m.to, to_gen, msg = m.message] {
             auto it = nodes_.find(to);
             if (it == nodes_.end() || !it->second.core || it->second.gen != to_gen) return;
-            it->second.core->receive(from, msg, now_);
-            handle(it->second);
+            it->second.exec->receive(from, msg);
+            after(it->second);
         });
     }
 }
@@ -179,14 +181,35 @@ void Sim::schedule_sync(Node& n) {
     n.sync_pending = true;
     auto delay = std::chrono::microseconds(
         rng_.below(uint64_t(std::chrono::microseconds(faults_.max_sync_delay).count()) + 1));
+    if (rng_.chance(faults_.slow_sync)) delay += Millis(rng_.between(50, 400));
     at(now_ + delay, [this, name = n.name, gen = n.gen] {
         Node& x = nodes_.at(name);
         if (!x.core || x.gen != gen) return;
         x.sync_pending = false;
+        if (x.written == x.durable) return;
+        if (!x.written.empty() && rng_.chance(faults_.sync_fail)) {
+            // What reached the disk is unknown: durable stays as it was.
+            x.exec->sync_failed(x.written.back().index, x.written.back().term,
+                                "simulated fsync failure");
+            after(x);
+            return;
+        }
+        size_t common = 0;
+        while (common < x.durable.size() && common < x.written.size() &&
+               x.durable[common] == x.written[common])
+            ++common;
+        if (common < x.written.size() && storage_fails()) {
+            // The appends fail (disk full): their bytes are cut off again.
+            x.written.resize(common);
+            x.durable = x.written;
+            raft::Index from = x.written.empty() ? x.snap.index + 1 : x.written.back().index + 1;
+            x.exec->log_failed(from);
+            after(x);
+            return;
+        }
         x.durable = x.written;
-        if (!x.written.empty())
-            x.core->persisted(x.written.back().index, x.written.back().term, now_);
-        handle(x);
+        if (!x.written.empty()) x.exec->synced(x.written.back().index, x.written.back().term);
+        after(x);
     });
 }
 
@@ -197,13 +220,14 @@ void Sim::schedule_wake(Node& n, TimePoint t) {
     at(t, [this, name = n.name, gen = n.gen, t] {
         Node& x = nodes_.at(name);
         if (!x.core || x.gen != gen || x.wake != t) return;
-        x.core->tick(now_);
-        handle(x);
+        x.exec->tick();
+        after(x);
     });
 }
 
 void Sim::maybe_snapshot(Node& n) {
-    if (!n.core || n.applied < n.snap.index + 24) return;
+    if (!n.core || n.exec->dead() || n.applied < n.snap.index + 24) return;
+    if (storage_fails()) return;  // snapshot-meta not written: no compaction
     n.core->snapshot_taken(n.applied, now_);
     n.snap = n.core->snapshot();
     n.snap_kv = n.kv;
@@ -218,8 +242,8 @@ uint64_t Sim::put(const std::string& on, const std::string& key) {
     KvOp op{id, key, true, "v" + std::to_string(id), ++clock_, kNever, true};
     n.writes[id] = history_.size();
     history_.push_back(op);
-    n.core->propose(id, put_command(key, op.value), now_);
-    handle(n);
+    n.exec->propose(id, put_command(key, op.value));
+    after(n);
     return id;
 }
 
@@ -229,23 +253,24 @@ uint64_t Sim::get(const std::string& on, const std::string& key) {
     uint64_t id = next_id_++;
     n.reads[id] = history_.size();
     history_.push_back(KvOp{id, key, false, "", ++clock_, kNever, true});
-    n.core->read_index(id, now_);
-    handle(n);
+    n.exec->read_index(id);
+    after(n);
     return id;
 }
 
 void Sim::propose_membership(const std::string& on, proto::Membership next) {
     Node& n = nodes_.at(on);
     if (!n.core) return;
-    n.core->propose_membership(next_id_++, std::move(next), now_);
-    handle(n);
+    n.exec->propose_membership(next_id_++, std::move(next));
+    after(n);
 }
 
 void Sim::transfer(const std::string& on, const std::string& to) {
     Node& n = nodes_.at(on);
     if (!n.core) return;
     (void)n.core->transfer_leadership(to, now_);
-    handle(n);
+    n.exec->run();
+    after(n);
 }
 
 void Sim::complete_write(Node& n, const raft::ProposalResult& r) {
@@ -261,14 +286,14 @@ void Sim::complete_write(Node& n, const raft::ProposalResult& r) {
                      n.name.c_str(), (unsigned long long)op.id, op.key.c_str(), op.value.c_str(),
                      int(r.code), (unsigned long long)r.index, r.reason.c_str());
     switch (r.code) {
-        case raft::ResultCode::Ok: {
+        case raft::Outcome::Done: {
             op.ret = ++clock_;
             checker_.write_acknowledged(n.name, r.index, put_command(op.key, op.value));
             raft::Term t = r.index >= n.core->first_index() ? n.core->entry(r.index).term : 0;
             acks_[op.id] = {t, now_};
             break;
         }
-        case raft::ResultCode::Timeout:
+        case raft::Outcome::Unknown:
             op.required = false;
             break;
         default:
@@ -283,7 +308,7 @@ void Sim::complete_read(Node& n, const raft::ReadResult& r) {
     size_t idx = it->second;
     n.reads.erase(it);
     KvOp& op = history_[idx];
-    if (r.code != raft::ResultCode::Ok) {
+    if (r.code != raft::Outcome::Done) {
         answers_[op.id] = {r.code, now_, ""};
         dropped_.insert(idx);
         return;
@@ -320,6 +345,107 @@ std::optional<std::string> Sim::leader() const {
             term = n.core->hard_state().term;
         }
     return best;
+}
+
+// ---- the executor's ports ----
+
+raft::TimePoint NodePorts::now() {
+    return sim_.now_;
+}
+
+void NodePorts::wake_at(raft::TimePoint t) {
+    sim_.schedule_wake(sim_.nodes_.at(name_), t);
+}
+
+void NodePorts::save_hard_state(const raft::HardState& hs) {
+    Node& n = sim_.nodes_.at(name_);
+    if (sim_.storage_fails()) throw raft::WriteFailed("simulated: no space left on device");
+    if (sim_.rng_.chance(sim_.faults_.sync_fail))
+        throw raft::SyncFailed("simulated fsync failure of the hard state");
+    if (n.hard && hs.term < n.hard->term)
+        sim_.checker_.fail("durability: " + name_ + " saved term " + std::to_string(hs.term) +
+                           " over its durable term " + std::to_string(n.hard->term));
+    n.hard = hs;
+}
+
+void NodePorts::log_append(std::vector<proto::Entry> entries) {
+    Node& n = sim_.nodes_.at(name_);
+    for (auto& e : entries) {
+        raft::Index expected = n.written.empty() ? n.snap.index + 1 : n.written.back().index + 1;
+        if (e.index != expected)
+            sim_.checker_.fail("driver contract: " + name_ + " was asked to append index " +
+                               std::to_string(e.index) + " after " + std::to_string(expected - 1));
+        n.written.push_back(e);
+    }
+    sim_.checker_.entries_appended(name_, *n.core, entries);
+    sim_.schedule_sync(n);
+}
+
+void NodePorts::log_truncate(raft::Index from) {
+    Node& n = sim_.nodes_.at(name_);
+    if (from == 0)
+        n.written.clear();
+    else
+        drop_from(n.written, from);
+    sim_.schedule_sync(n);
+}
+
+void NodePorts::log_compact(raft::Index up_to) {
+    Node& n = sim_.nodes_.at(name_);
+    drop_through(n.written, up_to);
+    drop_through(n.durable, up_to);
+}
+
+void NodePorts::send(raft::Outbound m) {
+    Node& n = sim_.nodes_.at(name_);
+    sim_.check_durable(n, m);
+    sim_.send(name_, m);
+}
+
+void NodePorts::apply(const proto::Entry& e) {
+    Node& n = sim_.nodes_.at(name_);
+    if (e.index != n.applied + 1)
+        sim_.checker_.fail("driver contract: " + name_ + " got entry " + std::to_string(e.index) +
+                           " to apply after " + std::to_string(n.applied));
+    // cfg/collective is a file of its own: its write may fail.
+    if (e.kind == proto::EntryKind::Membership && sim_.storage_fails())
+        throw raft::WriteFailed("simulated: cannot write cfg/collective");
+    sim_.checker_.entry_applied(name_, e);
+    if (e.kind == proto::EntryKind::Command) apply_command(n.kv, e.data);
+    if (e.kind == proto::EntryKind::Membership)
+        n.collective = proto::from_bytes<proto::Membership>(e.data);
+    n.applied = e.index;
+}
+
+void NodePorts::install_snapshot(const raft::SnapshotInstall& s) {
+    Node& n = sim_.nodes_.at(name_);
+    if (sim_.storage_fails()) throw raft::WriteFailed("simulated: cannot write the snapshot");
+    n.snap = s.meta;
+    n.snap_kv = decode_kv(s.data);
+    n.kv = n.snap_kv;
+    n.applied = n.snap.index;
+    n.collective = n.snap.membership;
+}
+
+std::string NodePorts::snapshot_bytes() {
+    return encode_kv(sim_.nodes_.at(name_).kv);
+}
+
+void NodePorts::proposal_done(const raft::ProposalResult& r) {
+    sim_.complete_write(sim_.nodes_.at(name_), r);
+}
+
+void NodePorts::read_done(const raft::ReadResult& r) {
+    sim_.complete_read(sim_.nodes_.at(name_), r);
+}
+
+void NodePorts::fatal(const std::string&) {
+    // The member stops at once: a crash, after the event that found it.
+    ++sim_.fatal_stops_;
+    sim_.at(sim_.now_, [s = &sim_, name = name_, gen = sim_.nodes_.at(name_).gen] {
+        auto it = s->nodes_.find(name);
+        if (it != s->nodes_.end() && it->second.gen == gen) s->crash(name);
+    });
 }
 
 }  // namespace sim

@@ -1,5 +1,6 @@
-// Deterministic simulation of a collective: members running raft::Core over
-// a simulated network and simulated storage, with a fake clock and one
+// Deterministic simulation of a collective: members running raft::Core,
+// driven by the same raft::Executor as confluentd, over a simulated network
+// and simulated storage (the executor's ports), with a fake clock and one
 // ordered event queue. Everything random comes from one seed, and only
 // ordered containers are used, so a seed replays exactly.
 //
@@ -8,7 +9,10 @@
 // Faults it can inject: message loss, duplication, reordering and delay;
 // symmetric and asymmetric partitions; crashes (losing any unsynced log
 // tail) and restarts; restored members (term, vote and log wiped, the
-// member list file kept); member list changes; slow disks.
+// member list file kept); member list changes; slow disks; storage faults
+// (failed writes of the log, the hard state, a snapshot install or
+// cfg/collective, which the member survives; failed fsyncs, which stop it
+// at once, as confluentd stops).
 // Clients write and read keys on random members; the history goes to the
 // linearizability checker. The Checker runs after every step.
 #pragma once
@@ -21,6 +25,7 @@
 #include <vector>
 
 #include "daemon/raft/core.hpp"
+#include "daemon/raft/executor.hpp"
 #include "tests/sim/checker.hpp"
 #include "tests/sim/kv.hpp"
 #include "tests/sim/linearizability.hpp"
@@ -31,10 +36,38 @@ namespace sim {
 using raft::Millis;
 using raft::TimePoint;
 
+class Sim;
+
+// The executor's ports for one member: its simulated disk, network and clock.
+class NodePorts final : public raft::Ports {
+  public:
+    NodePorts(Sim& sim, std::string name) : sim_(sim), name_(std::move(name)) {}
+    raft::TimePoint now() override;
+    void wake_at(raft::TimePoint t) override;
+    void save_hard_state(const raft::HardState& hs) override;
+    void log_append(std::vector<proto::Entry> entries) override;
+    void log_truncate(raft::Index from) override;
+    void log_compact(raft::Index up_to) override;
+    void send(raft::Outbound message) override;
+    void apply(const proto::Entry& entry) override;
+    void install_snapshot(const raft::SnapshotInstall& snapshot) override;
+    std::string snapshot_bytes() override;
+    void proposal_done(const raft::ProposalResult& result) override;
+    void read_done(const raft::ReadResult& result) override;
+    void warn(const std::string&) override {}
+    void fatal(const std::string& why) override;
+
+  private:
+    Sim& sim_;
+    std::string name_;
+};
+
 struct Node {
     std::string name;
     std::unique_ptr<raft::Core> core;  // null while down
-    uint64_t gen = 0;                  // bumped at each crash: stale events are dropped
+    std::unique_ptr<NodePorts> ports;
+    std::unique_ptr<raft::Executor> exec;
+    uint64_t gen = 0;  // bumped at each crash: stale events are dropped
     // Durable storage.
     std::optional<raft::HardState> hard;
     raft::SnapshotMeta snap;
@@ -59,11 +92,16 @@ struct Faults {
     double long_delay = 0;  // chance of a 20-200 ms delay (reordering)
     Millis max_sync_delay{4};
     std::set<std::pair<std::string, std::string>> blocked;  // directed links
+    // Storage faults, per durable operation.
+    double write_fail = 0;  // ENOSPC/EIO: the operation fails, nothing changes
+    double sync_fail = 0;   // a failed fsync: the member stops (and crashes)
+    double slow_sync = 0;   // a sync takes 50-400 ms
 };
 
 class Sim {
   public:
-    Sim(uint64_t seed, raft::Config base);
+    Sim(uint64_t seed, raft::Config base,
+        raft::Executor::Mutation mutation = raft::Executor::Mutation::None);
 
     // Adds a member that is started at once with `collective` as its member
     // list file.
@@ -97,7 +135,7 @@ class Sim {
     const std::map<uint64_t, std::pair<raft::Term, TimePoint>>& acks() const { return acks_; }
 
     struct Answer {
-        raft::ResultCode code;
+        raft::Outcome code;
         TimePoint at;
         std::string value;  // reads: the value seen ("" = absent)
     };
@@ -107,9 +145,18 @@ class Sim {
         return it == answers_.end() ? std::nullopt : std::optional(it->second);
     }
 
+    // Storage faults that stopped a member (failed fsyncs), and durable
+    // writes that failed and were survived.
+    uint64_t fatal_stops() const { return fatal_stops_; }
+    uint64_t failed_writes() const { return failed_writes_; }
+
   private:
-    void handle(Node& n);
+    friend class NodePorts;
+    void after(Node& n);
     void send(const std::string& from, const raft::Outbound& m);
+    // The durability rule, checked on every message a member sends.
+    void check_durable(const Node& n, const raft::Outbound& m);
+    bool storage_fails();
     void schedule_sync(Node& n);
     void schedule_wake(Node& n, TimePoint t);
     void maybe_snapshot(Node& n);
@@ -117,6 +164,7 @@ class Sim {
     void complete_read(Node& n, const raft::ReadResult& r);
 
     raft::Config base_;
+    raft::Executor::Mutation mutation_;
     Rng rng_;
     TimePoint now_{};
     uint64_t seq_ = 0;
@@ -132,6 +180,8 @@ class Sim {
     std::map<uint64_t, Answer> answers_;
     bool trace_ = false;        // env SIM_TRACE: print every write's answer
     std::set<size_t> dropped_;  // history indexes of definitely failed operations
+    uint64_t fatal_stops_ = 0;
+    uint64_t failed_writes_ = 0;
 };
 
 }  // namespace sim

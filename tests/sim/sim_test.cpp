@@ -33,7 +33,7 @@ TEST(Sim, manySeedsWithFaultsKeepEveryInvariant) {
     uint64_t first = g_only.value_or(g_first);
     uint64_t count = g_only ? 1 : g_seeds;
     auto t0 = std::chrono::steady_clock::now();
-    uint64_t events = 0, writes = 0, unknown = 0, reads = 0, too_hard = 0;
+    uint64_t events = 0, writes = 0, unknown = 0, reads = 0, too_hard = 0, stops = 0, failed = 0;
     std::vector<std::string> failures;
     uint64_t last = first;
     for (uint64_t seed = first; seed < first + count; ++seed) {
@@ -44,13 +44,17 @@ TEST(Sim, manySeedsWithFaultsKeepEveryInvariant) {
         unknown += uint64_t(r.writes_unknown);
         reads += uint64_t(r.reads_ok);
         too_hard += r.lin_too_hard;
+        stops += r.fatal_stops;
+        failed += r.failed_writes;
         if (!r.ok) failures.push_back(r.failure);
         if (failures.size() >= 5) break;  // enough to debug; stop early
     }
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::cout << "[sim] seeds " << first << ".." << last << ": " << events << " events, " << writes
               << " acknowledged writes, " << unknown << " writes of unknown outcome, " << reads
-              << " reads, " << too_hard << " histories too hard to check, " << secs << " s\n";
+              << " reads, " << too_hard << " histories too hard to check, " << failed
+              << " failed durable writes survived, " << stops << " stops on a failed fsync, "
+              << secs << " s\n";
     for (const auto& f : failures) ADD_FAILURE() << f << "\n  replay with SIM_SEED=<that seed>";
     EXPECT_EQ(too_hard, 0u);
 }
@@ -111,6 +115,51 @@ TEST(Sim, mutationVotingWithoutLogCheckIsCaught) {
     int caught = 0;
     for (uint64_t seed = 1; seed <= 60 && caught == 0; ++seed) caught += run_isolated(seed, o) == 1;
     EXPECT_GT(caught, 0) << "the simulator did not notice votes granted without the log check";
+}
+
+// Mutation test 3: the executor takes a failed log fsync as success, so a
+// member acknowledges entries its disk may not hold. The durability check on
+// every message must flag the acknowledgement.
+TEST(Sim, mutationAckAfterFailedFsyncIsCaught) {
+    sim::RunOptions o;
+    o.executor_mutation = raft::Executor::Mutation::AckAfterFailedSync;
+    o.members = 3;
+    o.non_voters = 0;
+    o.sync_fail = 0.05;
+    o.storage_faults = false;
+    int caught = 0;
+    for (uint64_t seed = 1; seed <= 60 && caught == 0; ++seed) caught += run_isolated(seed, o) == 1;
+    EXPECT_GT(caught, 0) << "the simulator did not notice acks sent after a failed fsync";
+}
+
+// Mutation test 4: messages go out although term and vote failed to save: a
+// vote that a crash would forget, so a member could vote twice in one term.
+TEST(Sim, mutationVoteWithUnsavedHardStateIsCaught) {
+    sim::RunOptions o;
+    o.executor_mutation = raft::Executor::Mutation::SendWithUnsavedHardState;
+    o.members = 3;
+    o.non_voters = 0;
+    o.write_fail = 0.2;
+    o.storage_faults = false;
+    int caught = 0;
+    for (uint64_t seed = 1; seed <= 60 && caught == 0; ++seed) caught += run_isolated(seed, o) == 1;
+    EXPECT_GT(caught, 0) << "the simulator did not notice messages sent on an unsaved vote";
+}
+
+// The same runs without the mutations pass: the checks above are not noise.
+TEST(Sim, storageFaultsWithoutMutationsPass) {
+    for (auto [w, f] : {std::pair{0.0, 0.05}, std::pair{0.2, 0.0}}) {
+        sim::RunOptions o;
+        o.members = 3;
+        o.non_voters = 0;
+        o.write_fail = w;
+        o.sync_fail = f;
+        o.storage_faults = false;
+        for (uint64_t seed = 1; seed <= 10; ++seed) {
+            auto r = sim::run_seed(seed, o);
+            EXPECT_TRUE(r.ok) << r.failure;
+        }
+    }
 }
 
 uint64_t number(const char* s) {

@@ -46,8 +46,15 @@ std::string encode_response(const proto::ApiResponse& r) {
     return out;
 }
 
-std::string error_frame(proto::ApiErrorCode code, std::string message) {
+std::string error_frame(proto::Outcome code, std::string message) {
     return proto::encode_frame(proto::ApiResponse{proto::ApiError{code, std::move(message)}});
+}
+
+// Every ApiError leaves with a line for the user: the outcome's standard
+// text (proto::default_text) when the daemon had nothing more specific.
+void fill_message(proto::ApiResponse& r) {
+    if (auto* e = std::get_if<proto::ApiError>(&r))
+        e->message = proto::text_or_default(e->code, e->message);
 }
 
 }  // namespace
@@ -92,7 +99,7 @@ class ApiConnection : public std::enable_shared_from_this<ApiConnection> {
         if (cred.uid == server_.allowed_uid_) return true;
         cc::log::warn("API: refused a client running as uid ", cred.uid, " (pid ", cred.pid,
                       "); only uid ", server_.allowed_uid_, " may use confluentd");
-        fail_and_close(proto::ApiErrorCode::PermissionDenied,
+        fail_and_close(proto::Outcome::PermissionDenied,
                        "permission denied: only root may use confluentd; run this command as root");
         return false;
     }
@@ -128,7 +135,7 @@ class ApiConnection : public std::enable_shared_from_this<ApiConnection> {
             } catch (const proto::DecodeError& e) {
                 cc::log::warn("API: malformed request from a local client (", e.what(),
                               "); closing the connection");
-                fail_and_close(proto::ApiErrorCode::BadRequest,
+                fail_and_close(proto::Outcome::BadRequest,
                                std::string("malformed request: ") + e.what());
                 return;
             }
@@ -138,24 +145,25 @@ class ApiConnection : public std::enable_shared_from_this<ApiConnection> {
             try {
                 server_.handler_.handle(std::move(request),
                                         [self = shared_from_this(), seq](proto::ApiResponse r) {
-                                            self->answer(seq, r);
+                                            self->answer(seq, std::move(r));
                                         });
             } catch (const std::exception& e) {
                 // A request the daemon could not handle fails alone.
                 cc::log::error("API: a request failed: ", e.what());
-                answer(seq, proto::ApiError{proto::ApiErrorCode::Internal,
+                answer(seq, proto::ApiError{proto::Outcome::Internal,
                                             std::string("internal error: ") + e.what()});
             }
         }
     }
 
-    void answer(uint64_t seq, const proto::ApiResponse& r) {
+    void answer(uint64_t seq, proto::ApiResponse r) {
         if (closed_ || seq < first_seq_) return;
+        fill_message(r);
         std::string bytes;
         try {
             bytes = encode_response(r);
         } catch (const proto::DecodeError& e) {
-            bytes = error_frame(proto::ApiErrorCode::Internal,
+            bytes = error_frame(proto::Outcome::Internal,
                                 std::string("answer too large to send: ") + e.what());
         }
         slots_[seq - first_seq_] = std::move(bytes);
@@ -163,7 +171,7 @@ class ApiConnection : public std::enable_shared_from_this<ApiConnection> {
     }
 
     // Queues an error after the replies already owed, then closes.
-    void fail_and_close(proto::ApiErrorCode code, std::string message) {
+    void fail_and_close(proto::Outcome code, std::string message) {
         stop_reading_ = true;
         slots_.emplace_back(error_frame(code, std::move(message)));
         flush();

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <system_error>
 
 #include "daemon/crypto/key.hpp"
 #include "daemon/net/ssh/connection_impl.hpp"
@@ -195,8 +196,13 @@ std::unique_ptr<Connection> connect(const ClientOptions& opt, const crypto::Memb
     if (opt.kind == ChannelKind::Join) {
         limits.max_frame_bytes = std::min(limits.max_frame_bytes, proto::kMaxJoinFrameBytes);
     }
-    auto impl = std::make_unique<Connection::Impl>(std::move(session), std::move(channel), info,
-                                                   limits, *watchdog, ticket, std::move(keep));
+    std::unique_ptr<Connection::Impl> impl;
+    try {
+        impl = std::make_unique<Connection::Impl>(std::move(session), std::move(channel), info,
+                                                  limits, *watchdog, ticket, std::move(keep));
+    } catch (const std::system_error& e) {  // out of file descriptors
+        throw error(e.what());
+    }
     proto::Hello ours;
     ours.name = opt.my_name;
     ours.advertise = opt.advertise;

@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
-#include <cstdlib>
+#include <system_error>
 
 #include "daemon/net/ssh/connection_impl.hpp"
 
@@ -20,6 +20,12 @@ std::string seconds_text(std::chrono::milliseconds ms) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.1fs", static_cast<double>(ms.count()) / 1000.0);
     return buf;
+}
+
+// The connection's wake-up eventfd, or -errno.
+int open_wake_fd() {
+    int fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    return fd >= 0 ? fd : -errno;
 }
 
 }  // namespace
@@ -37,11 +43,14 @@ Connection::Impl::Impl(detail::SessionPtr session, detail::ChannelPtr channel, P
       watchdog_(watchdog),
       ticket_(ticket),
       fd_(ssh_get_fd(session_.get())),
-      wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
+      wake_fd_(open_wake_fd()),
       reader_(limits.max_frame_bytes) {
     if (wake_fd_ < 0) {
-        std::fprintf(stderr, "FATAL: eventfd failed (out of file descriptors?)\n");
-        std::abort();
+        // Not our bug: out of file descriptors (EMFILE) under load. The caller
+        // drops this connection; the members free the channel and the session.
+        watchdog_.disarm(ticket_);  // before the session (and its socket) is freed
+        throw std::system_error(-wake_fd_, std::generic_category(),
+                                "cannot create the connection's wake-up eventfd");
     }
     last_rx_ = last_tx_ = last_rearm_ = Clock::now();
     static std::atomic<uint64_t> next_id{1};

@@ -23,6 +23,8 @@ class Connection::Impl {
     // Takes an established session whose channel has its subsystem open.
     // `ticket` is this socket's watchdog entry (armed by the caller);
     // `keep` holds whatever libssh callbacks still point to.
+    // Throws std::system_error when the process is out of file descriptors:
+    // the session and channel are then freed and the ticket disarmed.
     Impl(detail::SessionPtr session, detail::ChannelPtr channel, PeerInfo info, Limits limits,
          Watchdog& watchdog, uint64_t ticket, std::shared_ptr<void> keep = nullptr);
     ~Impl();

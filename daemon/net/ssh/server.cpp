@@ -15,6 +15,7 @@
 #include <map>
 #include <mutex>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -327,8 +328,14 @@ class Server::Impl {
         if (info.kind == ChannelKind::Join) {
             limits.max_frame_bytes = std::min(limits.max_frame_bytes, proto::kMaxJoinFrameBytes);
         }
-        auto impl = std::make_unique<Connection::Impl>(std::move(session), std::move(channel), info,
-                                                       limits, watchdog_, ticket, h);
+        std::unique_ptr<Connection::Impl> impl;
+        try {
+            impl = std::make_unique<Connection::Impl>(std::move(session), std::move(channel), info,
+                                                      limits, watchdog_, ticket, h);
+        } catch (const std::system_error& e) {  // out of file descriptors: drop this one
+            log::warn("closing connection from ", remote, ": ", e.what());
+            return;
+        }
         proto::Hello ours;
         ours.name = options_.my_name;
         ours.advertise = options_.advertise;

@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <cstring>
+#include <functional>
 #include <future>
 #include <random>
 #include <thread>
@@ -23,7 +24,9 @@ namespace fs = std::filesystem;
 
 // Answers status queries at once with my_name = "x"; holds node queries until
 // two are pending, then answers them in reverse order (tests reply ordering);
-// answers group queries with `objects` objects of a big attribute.
+// answers group queries with `objects` objects of a big attribute; writes
+// succeed except a DefineNodes of "missing" (NotFound); invitations fail
+// with NoQuorum and no message.
 class FakeHandler : public cc::net::ApiHandler {
   public:
     void handle(proto::ApiRequest request, cc::net::ApiReply reply) override {
@@ -47,8 +50,18 @@ class FakeHandler : public cc::net::ApiHandler {
             for (int i = 0; i < objects; ++i)
                 o.objects.push_back({"g" + std::to_string(i), {{"a", std::string(1000, 'v'), ""}}});
             reply(o);
+        } else if (auto* w = std::get_if<proto::ApiWrite>(&request)) {
+            // A write to node "missing" fails as applying it would; others pass.
+            auto* def = std::get_if<proto::DefineNodes>(&w->command);
+            if (def && def->noderange == "missing")
+                reply(proto::ApiWriteDone{
+                    0, {proto::ResultCode::NotFound, "Unknown node missing", {}}});
+            else
+                reply(proto::ApiWriteDone{3, {proto::ResultCode::Ok, "", {{"n1", "created"}}}});
+        } else if (std::holds_alternative<proto::ApiInvite>(request)) {
+            reply(proto::ApiError{proto::Outcome::NoQuorum, ""});  // the server fills the text
         } else {
-            reply(proto::ApiError{proto::ApiErrorCode::BadRequest, "no writes here"});
+            reply(proto::ApiError{proto::Outcome::BadRequest, "no such request here"});
         }
     }
     int handled = 0;
@@ -154,7 +167,7 @@ TEST_F(ApiServerTest, garbageRequest_getsBadRequestAndTheServerCarriesOn) {
     ASSERT_EQ(::write(fd, junk.data(), junk.size()), static_cast<ssize_t>(junk.size()));
     auto r = first_response(read_to_eof(fd));
     ASSERT_TRUE(std::holds_alternative<proto::ApiError>(r));
-    EXPECT_EQ(std::get<proto::ApiError>(r).code, proto::ApiErrorCode::BadRequest);
+    EXPECT_EQ(std::get<proto::ApiError>(r).code, proto::Outcome::BadRequest);
     EXPECT_NE(std::get<proto::ApiError>(r).message.find("malformed request"), std::string::npos);
     EXPECT_EQ(status_name(), "x");
 }
@@ -165,7 +178,7 @@ TEST_F(ApiServerTest, oversizedFrame_isRefusedBeforeReadingIt) {
     std::string header("\xff\xff\xff\x7f", 4);  // announces ~2 GiB
     ASSERT_EQ(::write(fd, header.data(), header.size()), 4);
     auto r = first_response(read_to_eof(fd));
-    EXPECT_EQ(std::get<proto::ApiError>(r).code, proto::ApiErrorCode::BadRequest);
+    EXPECT_EQ(std::get<proto::ApiError>(r).code, proto::Outcome::BadRequest);
     EXPECT_EQ(status_name(), "x");
 }
 
@@ -213,7 +226,7 @@ TEST_F(ApiServerTest, callerWithAnotherUid_isRefusedAndClosed) {
     int fd = raw_connect();
     auto r = first_response(read_to_eof(fd));
     ASSERT_TRUE(std::holds_alternative<proto::ApiError>(r));
-    EXPECT_EQ(std::get<proto::ApiError>(r).code, proto::ApiErrorCode::PermissionDenied);
+    EXPECT_EQ(std::get<proto::ApiError>(r).code, proto::Outcome::PermissionDenied);
     EXPECT_EQ(handler.handled, 0);
 }
 
@@ -226,6 +239,122 @@ TEST_F(ApiServerTest, bigAnswer_isSplitIntoFramesAndJoinedByTheClient) {
     ASSERT_EQ(objs.objects.size(), 20000u);
     EXPECT_EQ(objs.objects.back().name, "g19999");
     EXPECT_FALSE(objs.more);
+}
+
+TEST_F(ApiServerTest, anErrorWithoutAMessage_leavesWithTheOutcomesText) {
+    start();
+    cc::cli::ApiClient c(socket);
+    auto r = c.call(proto::ApiInvite{"mgt2", false, 0});
+    auto& e = std::get<proto::ApiError>(r);
+    EXPECT_EQ(e.code, proto::Outcome::NoQuorum);
+    EXPECT_EQ(e.message, "Collective does not have quorum");
+}
+
+// ---- the tools' side: outcomes to exit status (cli/client.hpp) ----
+
+int exit_code_of(const std::function<void()>& f, std::string* message = nullptr) {
+    try {
+        f();
+    } catch (const cc::cli::CliError& e) {
+        if (message) *message = e.what();
+        return e.exit_code();
+    }
+    return 0;
+}
+
+TEST_F(ApiServerTest, cli_writeResultsExitWithTheirOutcome) {
+    start();
+    cc::cli::ApiClient c(socket);
+    std::string message;
+    EXPECT_EQ(exit_code_of([&] { cc::cli::run_write(c, proto::DefineNodes{"n1", {}}); }), 0);
+    EXPECT_EQ(exit_code_of(
+                  [&] {
+                      cc::cli::run_write(c, proto::DefineNodes{"missing", {}});
+                  },
+                  &message),
+              1);
+    EXPECT_EQ(message, "Error: Not Found - Unknown node missing");
+}
+
+TEST(CliOutcome, errorRepliesKeepConfluentsFormatsAndTheirExitStatus) {
+    using proto::Outcome;
+    auto check = [](Outcome o, std::string message, const std::string& line, int code) {
+        auto e = cc::cli::failure(proto::ApiError{o, std::move(message)});
+        EXPECT_EQ(std::string(e.what()), line);
+        EXPECT_EQ(e.exit_code(), code);
+    };
+    check(Outcome::BadRequest, "bad noderange", "Error: Bad Request - bad noderange", 1);
+    check(Outcome::NotFound, "rack9 group does not exist",
+          "Error: Not Found - rack9 group does not exist", 1);
+    check(Outcome::NotInCollective, "Collective mode not enabled on this system",
+          "Collective mode not enabled on this system", 2);
+    check(Outcome::NoQuorum, "", "Error: Collective does not have quorum", 3);
+    check(Outcome::NotLeader, "leader changing", "Error: leader changing", 2);
+    check(Outcome::Unknown, "timed out", "Error: timed out", 4);
+    check(Outcome::Done, "confused", "Error: confused", 2);  // never exit 0 on an error
+}
+
+TEST(CliOutcome, noDaemonAtTheSocket_isRefusedWithNothingSent) {
+    std::string message;
+    EXPECT_EQ(exit_code_of([] { cc::cli::ApiClient c("/nonexistent-cc-dir/api.sock"); }, &message),
+              2);
+    EXPECT_EQ(message.rfind("cannot reach confluentd at /nonexistent-cc-dir/api.sock", 0), 0u)
+        << message;
+}
+
+// A "daemon" that reads one request and hangs up without answering.
+class HangUpServer {
+  public:
+    explicit HangUpServer(const fs::path& socket) {
+        fd_ = ::socket(AF_UNIX, SOCK_STREAM, 0);
+        sockaddr_un a{};
+        a.sun_family = AF_UNIX;
+        std::strncpy(a.sun_path, socket.c_str(), sizeof a.sun_path - 1);
+        EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+        EXPECT_EQ(::listen(fd_, 4), 0);
+        thread_ = std::thread([this] {
+            for (int i = 0; i < 2; ++i) {
+                int c = ::accept(fd_, nullptr, nullptr);
+                if (c < 0) return;
+                proto::FrameReader fr;
+                char buf[4096];
+                while (!fr.next()) {
+                    ssize_t n = ::read(c, buf, sizeof buf);
+                    if (n <= 0) break;
+                    fr.feed(std::string_view(buf, static_cast<size_t>(n)));
+                }
+                ::close(c);
+            }
+        });
+    }
+    ~HangUpServer() {
+        thread_.join();
+        ::close(fd_);
+    }
+
+  private:
+    int fd_ = -1;
+    std::thread thread_;
+};
+
+TEST_F(ApiServerTest, cli_aLostAnswerLeavesAWriteUnknownAndAQueryRefused) {
+    HangUpServer hang_up(socket);
+    std::string message;
+    {
+        cc::cli::ApiClient c(socket);
+        EXPECT_EQ(exit_code_of(
+                      [&] {
+                          cc::cli::run_write(c, proto::DefineNodes{"n1", {}});
+                      },
+                      &message),
+                  4);
+        EXPECT_NE(message.find("may or may not have been applied"), std::string::npos) << message;
+    }
+    {
+        cc::cli::ApiClient c(socket);
+        EXPECT_EQ(exit_code_of([&] { c.call(proto::ApiStatusQuery{}); }, &message), 2);
+        EXPECT_EQ(message.find("may or may not"), std::string::npos) << message;
+    }
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// The read-only API answers built from the node database.
+// The read-only API answers built from the node database, and how a
+// write's outcome is reported (settle_write).
 #include "daemon/app/api_answers.hpp"
 
 #include <gtest/gtest.h>
@@ -45,9 +46,9 @@ TEST_F(ApiAnswersTest, nodeAttributes_sayWhereInheritedValuesComeFrom) {
 
 TEST_F(ApiAnswersTest, badOrUnknownNoderange_isAnErrorAnswer) {
     auto bad = query_nodes(db, proto::ApiNodeQuery{"n[1-", {}, true, false});
-    EXPECT_EQ(std::get<proto::ApiError>(bad).code, proto::ApiErrorCode::BadRequest);
+    EXPECT_EQ(std::get<proto::ApiError>(bad).code, proto::Outcome::BadRequest);
     auto unknown = query_nodes(db, proto::ApiNodeQuery{"n7", {}, true, false});
-    EXPECT_EQ(std::get<proto::ApiError>(unknown).code, proto::ApiErrorCode::NotFound);
+    EXPECT_EQ(std::get<proto::ApiError>(unknown).code, proto::Outcome::NotFound);
 }
 
 TEST_F(ApiAnswersTest, groupAttributes_endWithTheMembers) {
@@ -78,6 +79,48 @@ TEST_F(ApiAnswersTest, groupList_andUnknownGroup) {
     EXPECT_EQ(names(query_groups(db, all)), (std::vector<std::string>{"everything", "rack1"}));
     auto missing = query_groups(db, proto::ApiGroupQuery{{"rack9"}, {}, false});
     EXPECT_EQ(std::get<proto::ApiError>(missing).message, "rack9 group does not exist");
+}
+
+// ---- settle_write: the driver's outcome as the API reports it ----
+
+cc::app::WriteOutcome failed(proto::Outcome o, std::string reason = "") {
+    cc::app::WriteOutcome w;
+    w.outcome = o;
+    w.reason = std::move(reason);
+    return w;
+}
+
+TEST(SettleWrite, aFailedLogWriteIsDefiniteOnlyOnALoneServer) {
+    auto lone = cc::app::settle_write(failed(proto::Outcome::StorageFailed, "disk full"), true);
+    EXPECT_EQ(lone.outcome, proto::Outcome::StorageFailed);
+    EXPECT_EQ(lone.reason, "disk full; nothing was changed");
+    auto member = cc::app::settle_write(failed(proto::Outcome::StorageFailed, "disk full"), false);
+    EXPECT_EQ(member.outcome, proto::Outcome::Unknown);
+    EXPECT_EQ(member.reason,
+              "disk full; the other members may still apply this change: read it back before "
+              "retrying");
+    EXPECT_EQ(proto::exit_code(member.outcome), 4);
+}
+
+TEST(SettleWrite, aLoneServerWithoutQuorumIsRecoveringAndRefuses) {
+    auto lone = cc::app::settle_write(failed(proto::Outcome::NoQuorum), true);
+    EXPECT_EQ(lone.outcome, proto::Outcome::Refused);
+    EXPECT_NE(lone.reason.find("recovering from a failed log write; nothing was changed"),
+              std::string::npos);
+    auto member = cc::app::settle_write(failed(proto::Outcome::NoQuorum), false);
+    EXPECT_EQ(member.outcome, proto::Outcome::NoQuorum);
+    EXPECT_EQ(member.reason, "");  // the API server sends the default text
+}
+
+TEST(SettleWrite, otherOutcomesPassThroughAndNeverBecomeInternal) {
+    for (auto o : {proto::Outcome::Done, proto::Outcome::NotLeader, proto::Outcome::Unknown,
+                   proto::Outcome::Refused}) {
+        for (bool lone : {true, false}) {
+            auto r = cc::app::settle_write(failed(o, "why"), lone);
+            EXPECT_EQ(r.outcome, o);
+            EXPECT_EQ(r.reason, "why");
+        }
+    }
 }
 
 }  // namespace

@@ -14,7 +14,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using cc::app::WriteOutcome;
-using Kind = WriteOutcome::Kind;
+using proto::Outcome;
 
 class RaftDriverTest : public ::testing::Test {
   protected:
@@ -48,7 +48,7 @@ class RaftDriverTest : public ::testing::Test {
         rc.self = "m1";
         driver = std::make_unique<cc::app::RaftDriver>(
             io, rc, b, db, *log, hard_state, meta,
-            cc::app::RaftDriver::Files{dir, dir / "catching-up"}, cc::app::RaftDriver::SendFn{});
+            cc::app::RaftDriver::Files{dir}, cc::app::RaftDriver::SendFn{});
         driver->start();
         run_until([&] { return driver->status().role == raft::Role::Leader; });
     }
@@ -86,7 +86,7 @@ class RaftDriverTest : public ::testing::Test {
 
 TEST_F(RaftDriverTest, write_isAnsweredAfterItIsDurableAndApplied) {
     auto o = write(proto::DefineNodes{"n[1-2]", {{"a", "1"}}});
-    ASSERT_EQ(o.kind, Kind::Applied) << o.reason;
+    ASSERT_EQ(o.outcome, Outcome::Done) << o.reason;
     EXPECT_EQ(o.result.lines,
               (std::vector<proto::ResultLine>{{"n1", "created"}, {"n2", "created"}}));
     EXPECT_GE(applied_when_answered, o.index);
@@ -95,17 +95,17 @@ TEST_F(RaftDriverTest, write_isAnsweredAfterItIsDurableAndApplied) {
 }
 
 TEST_F(RaftDriverTest, fullDisk_failsTheWriteAndChangesNothing) {
-    ASSERT_EQ(write(proto::DefineNodes{"n1", {}}).kind, Kind::Applied);
+    ASSERT_EQ(write(proto::DefineNodes{"n1", {}}).outcome, Outcome::Done);
     disk.full = true;
     auto o = write(proto::SetNodeAttributes{"n1", {{"a", "2"}}, std::nullopt});
-    EXPECT_EQ(o.kind, Kind::StorageFailed);
+    EXPECT_EQ(o.outcome, Outcome::StorageFailed);
     EXPECT_FALSE(o.reason.empty());
     EXPECT_EQ(db.node_attributes("n1", {"a"}).at(0).value, "");
     // Space comes back: after the lone member leads again, writes work.
     disk.full = false;
     run_until([&] { return driver->status().role == raft::Role::Leader; });
     o = write(proto::SetNodeAttributes{"n1", {{"a", "3"}}, std::nullopt});
-    EXPECT_EQ(o.kind, Kind::Applied) << o.reason;
+    EXPECT_EQ(o.outcome, Outcome::Done) << o.reason;
     EXPECT_EQ(db.node_attributes("n1", {"a"}).at(0).value, "3");
 }
 
@@ -114,14 +114,14 @@ TEST_F(RaftDriverTest, filesSaved_recordsTheCompactionPointThenCutsTheLog) {
     driver.reset();
     disk = {};
     boot();
-    ASSERT_EQ(write(proto::DefineNodes{"n1", {}}).kind, Kind::Applied);
+    ASSERT_EQ(write(proto::DefineNodes{"n1", {}}).outcome, Outcome::Done);
     // Below the threshold nothing happens.
     driver->files_saved(db.applied_index(proto::Domain::Nodes));
     EXPECT_FALSE(meta.load().has_value());
     for (uint64_t i = 0; i < cc::app::RaftDriver::kCompactEvery; ++i)
         ASSERT_EQ(
-            write(proto::SetNodeAttributes{"n1", {{"a", std::to_string(i)}}, std::nullopt}).kind,
-            Kind::Applied);
+            write(proto::SetNodeAttributes{"n1", {{"a", std::to_string(i)}}, std::nullopt}).outcome,
+            Outcome::Done);
     uint64_t saved = db.applied_index(proto::Domain::Nodes);
     driver->files_saved(saved);
     auto m = meta.load();
@@ -131,8 +131,8 @@ TEST_F(RaftDriverTest, filesSaved_recordsTheCompactionPointThenCutsTheLog) {
     EXPECT_TRUE(disk.entries.empty() || disk.entries.begin()->first > saved);
     EXPECT_EQ(driver->status().snapshot_index, saved);
     // The log carries on after the cut.
-    EXPECT_EQ(write(proto::SetNodeAttributes{"n1", {{"a", "x"}}, std::nullopt}).kind,
-              Kind::Applied);
+    EXPECT_EQ(write(proto::SetNodeAttributes{"n1", {{"a", "x"}}, std::nullopt}).outcome,
+              Outcome::Done);
 }
 
 }  // namespace

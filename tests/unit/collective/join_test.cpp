@@ -49,9 +49,9 @@ class Join : public ::testing::Test {
         transport->start();
     }
 
-    std::variant<proto::JoinAccept, std::string> admit(proto::MemberInfo m) {
+    collective::AdmitResult admit(proto::MemberInfo m) {
         admitted = m;
-        if (!refusal.empty()) return refusal;
+        if (!refusal.reason.empty()) return refusal;
         proto::JoinAccept a;
         a.members.members = {{"mgt1", "127.0.0.1:13001", inviter.key.fingerprint}, m};
         a.leader = "mgt1";
@@ -74,8 +74,10 @@ class Join : public ::testing::Test {
         try {
             collective::join_collective(o, crypto::parse_token(token), key);
         } catch (const collective::JoinFailure& e) {
+            outcome = e.outcome;
             return e.what();
         }
+        outcome = proto::Outcome::Done;
         return "joined";
     }
 
@@ -84,7 +86,8 @@ class Join : public ::testing::Test {
     crypto::InvitationBook book;
     std::unique_ptr<ssh::PeerTransport> transport;
     std::optional<proto::MemberInfo> admitted;
-    std::string refusal;
+    proto::JoinRefused refusal;                     // reason empty: admit
+    proto::Outcome outcome = proto::Outcome::Done;  // of the last failure()
 };
 
 TEST_F(Join, joinCollective_returnsTheAcceptOnceAdmitted) {
@@ -98,6 +101,7 @@ TEST_F(Join, joinCollective_returnsTheAcceptOnceAdmitted) {
     EXPECT_EQ(admitted->address, "127.0.0.1:13001");  // the address seen, default port
     // Used up: the server now lets no unknown key in, which the joiner reports as a bad token.
     EXPECT_EQ(failure(to_inviter(), token, joiner.key), "Invalid token");
+    EXPECT_EQ(outcome, proto::Outcome::BadRequest);
 }
 
 TEST_F(Join, joinCollective_recordsTheAdvertisedAddress) {
@@ -120,6 +124,7 @@ TEST_F(Join, aTamperedSecretIsInvalidAndLeavesTheInvitation) {
     parsed.secret[3] ^= 1;
     EXPECT_EQ(failure(to_inviter(), crypto::encode_token("mgt2", parsed.secret), joiner.key),
               "Invalid token");
+    EXPECT_EQ(outcome, proto::Outcome::BadRequest);
     EXPECT_FALSE(admitted);
     EXPECT_EQ(book.pending_names(), std::vector<std::string>{"mgt2"});
 }
@@ -128,12 +133,21 @@ TEST_F(Join, aTokenForAnotherNameIsInvalid) {
     book.invite("mgt3", proto::Role::Voter);
     auto other = crypto::make_invitation("mgt2");
     EXPECT_EQ(failure(to_inviter(), other.token, joiner.key), "Invalid token");
+    EXPECT_EQ(outcome, proto::Outcome::BadRequest);
 }
 
-TEST_F(Join, theInvitersRefusalReachesTheJoiner) {
-    refusal = "Collective does not have quorum";
+TEST_F(Join, theInvitersRefusalReachesTheJoinerWithItsOutcome) {
+    refusal = {"Collective does not have quorum", proto::Outcome::NoQuorum};
     auto token = book.invite("mgt2", proto::Role::Voter);
     EXPECT_EQ(failure(to_inviter(), token, joiner.key), "Collective does not have quorum");
+    EXPECT_EQ(outcome, proto::Outcome::NoQuorum);
+}
+
+TEST_F(Join, anUnknownCommitReachesTheJoinerAsUnknown) {
+    refusal = {"timed out adding the member", proto::Outcome::Unknown};
+    auto token = book.invite("mgt2", proto::Role::Voter);
+    EXPECT_EQ(failure(to_inviter(), token, joiner.key), "timed out adding the member");
+    EXPECT_EQ(outcome, proto::Outcome::Unknown);
 }
 
 TEST_F(Join, anUnreachableServerSaysSoWithTheNameTyped) {
@@ -142,6 +156,7 @@ TEST_F(Join, anUnreachableServerSaysSoWithTheNameTyped) {
     transport->stop();
     auto text = failure(o, token, joiner.key);
     EXPECT_EQ(text.rfind("Failed to connect to " + o.server + ": ", 0), 0u) << text;
+    EXPECT_EQ(outcome, proto::Outcome::Refused);  // nothing was sent: nothing changed
 }
 
 }  // namespace

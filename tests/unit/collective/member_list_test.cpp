@@ -80,6 +80,7 @@ TEST(ParseServer, rejectsBadPortsWithTheUserLine) {
         } catch (const JoinFailure& e) {
             EXPECT_EQ(std::string(e.what()).rfind("Failed to connect to " + bad + ": ", 0), 0u)
                 << e.what();
+            EXPECT_EQ(e.outcome, proto::Outcome::BadRequest) << bad;  // bad input: exit 1
         }
     }
 }

@@ -7,7 +7,7 @@
 namespace {
 
 using namespace std::chrono_literals;
-using raft::ResultCode;
+using raft::Outcome;
 
 proto::Membership one() {
     return {{{"mgt1", "127.0.0.1:13001", "SHA256:a", proto::Role::Voter}}};
@@ -82,7 +82,7 @@ TEST(SingleVoter, proposalCommitsAfterPersistAndAppliesInOrder) {
     s.core.persisted(3, 1, s.now);
     s.drain();
     ASSERT_EQ(s.results.size(), 2u);
-    EXPECT_EQ(s.results[0].code, ResultCode::Ok);
+    EXPECT_EQ(s.results[0].code, Outcome::Done);
     EXPECT_EQ(s.results[0].index, 2u);
     EXPECT_EQ(s.results[1].index, 3u);
     ASSERT_EQ(s.applied.size(), 3u);
@@ -97,7 +97,7 @@ TEST(SingleVoter, readIndexAnswersAtTheCommitIndex) {
     s.core.read_index(9, s.now);
     s.drain();
     ASSERT_EQ(s.reads.size(), 1u);
-    EXPECT_EQ(s.reads[0].code, ResultCode::Ok);
+    EXPECT_EQ(s.reads[0].code, Outcome::Done);
     EXPECT_EQ(s.reads[0].index, 2u);
 }
 
@@ -123,7 +123,7 @@ TEST(SingleVoter, diskFullFailsTheProposalAndStepsDown) {
     s.core.append_failed(2, s.now);
     s.drain();
     ASSERT_EQ(s.results.size(), 1u);
-    EXPECT_EQ(s.results[0].code, ResultCode::Timeout);
+    EXPECT_EQ(s.results[0].code, Outcome::Unknown);
     EXPECT_NE(s.results[0].reason.find("disk full"), std::string::npos);
     EXPECT_EQ(s.core.role(), raft::Role::Follower);
     EXPECT_EQ(s.core.last_index(), 1u);
@@ -137,7 +137,7 @@ TEST(SingleVoter, everyProposalEndsWithinTheTimeout) {
     s.drain();
     for (int i = 0; i < 60 && s.results.empty(); ++i) s.step(100ms);
     ASSERT_EQ(s.results.size(), 1u);
-    EXPECT_EQ(s.results[0].code, ResultCode::Timeout);
+    EXPECT_EQ(s.results[0].code, Outcome::Unknown);
 }
 
 TEST(SingleVoter, restoredMemberNeverLeadsWithoutALeaderToCatchUpFrom) {
@@ -151,8 +151,10 @@ TEST(SingleVoter, restoredMemberNeverLeadsWithoutALeaderToCatchUpFrom) {
     s.core.propose(1, "put a 1", s.now);
     s.drain();
     ASSERT_EQ(s.results.size(), 1u);
-    EXPECT_EQ(s.results[0].code, ResultCode::NoQuorum);
-    EXPECT_EQ(s.results[0].reason, "Collective does not have quorum");
+    EXPECT_EQ(s.results[0].code, Outcome::NoQuorum);
+    // The text is rendered from the outcome in one place (proto/outcome.hpp).
+    EXPECT_EQ(proto::text_or_default(s.results[0].code, s.results[0].reason),
+              "Collective does not have quorum");
 }
 
 }  // namespace

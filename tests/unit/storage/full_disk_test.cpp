@@ -11,6 +11,7 @@
 #include "daemon/storage/file_log_store.hpp"
 #include "daemon/storage/layout.hpp"
 #include "daemon/storage/memory_log_store.hpp"
+#include "tests/support/skip_or_fail.hpp"
 #include "tests/unit/storage/test_support.hpp"
 
 namespace cc::storage::test {
@@ -24,7 +25,7 @@ class FullDisk : public ::testing::TestWithParam<uint64_t> {
         if (::mount("tmpfs", dir_.path().c_str(), "tmpfs", 0, "size=256k") != 0) {
             int err = errno;
             if (err == EPERM) {
-                GTEST_SKIP() << "cannot mount a tmpfs (EPERM): run as root to test a full disk";
+                SKIP_OR_FAIL("cannot mount a tmpfs (EPERM): run as root to test a full disk");
             }
             FAIL() << "mount tmpfs on " << dir_.path() << ": " << std::strerror(err);
         }

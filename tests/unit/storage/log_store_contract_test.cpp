@@ -179,14 +179,15 @@ TYPED_TEST(LogStoreBug, append_thatLeavesAGapAborts) {
             this->store().append(make_entries(5, 1, 1));
             this->store().flush();
         },
-        "append at index 5 but the log continues at 4");
+        "internal check failed: .*append at index 5 but the log continues at 4");
 }
 
 TYPED_TEST(LogStoreBug, append_ofNonContiguousEntriesAborts) {
     GTEST_FLAG_SET(death_test_style, "threadsafe");
     auto entries = make_entries(1, 3, 1);
     entries[2].index = 7;
-    EXPECT_DEATH(this->store().append(entries), "non-contiguous entries 2 then 7");
+    EXPECT_DEATH(this->store().append(entries),
+                 "internal check failed: .*non-contiguous entries 2 then 7");
 }
 
 }  // namespace
