@@ -151,8 +151,12 @@ struct ApiStatus {
     uint32_t failures_tolerated = 0;       // voters that may still fail before quorum is lost
     std::vector<ApiMemberStatus> members;  // every member, natural order
     uint64_t boot_id = 0;                  // random per daemon start (a join restarts it)
+    // Set when this member met a committed entry its build cannot apply: it
+    // keeps storing and voting but serves no reads (the one-line reason).
+    std::string cannot_apply;
     CC_PROTO_FIELDS(in_collective, quorum, leader, active, offline, nonvoting, my_name, fingerprint,
-                    term, commit_index, applied_index, role, failures_tolerated, members, boot_id)
+                    term, commit_index, applied_index, role, failures_tolerated, members, boot_id,
+                    cannot_apply)
 };
 
 // Answer to ApiInvite.

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <string>
@@ -104,9 +105,44 @@ struct ClearGroupAttributes {
     bool operator==(const ClearGroupAttributes&) const = default;
 };
 
+#ifdef CC_TEST_COMMAND_KIND
+// TEST ONLY, compiled into the tests' "next build" of confluentd and never
+// shipped: a command kind one past the newest, standing for what a newer
+// build adds, so tests can show what an older member does with a committed
+// entry it cannot decode. Applying it changes nothing. Domain: nodegroups.
+struct NextBuildCommand {
+    std::string note;
+    CC_PROTO_FIELDS(note)
+    bool operator==(const NextBuildCommand&) const = default;
+};
+#endif
+
 // The index of an alternative is its stable wire type number: append only.
 using Command = std::variant<DefineNodes, RemoveNodes, SetNodeAttributes, ClearNodeAttributes,
-                             DefineGroup, RemoveGroup, SetGroupAttributes, ClearGroupAttributes>;
+                             DefineGroup, RemoveGroup, SetGroupAttributes, ClearGroupAttributes
+#ifdef CC_TEST_COMMAND_KIND
+                             ,
+                             NextBuildCommand
+#endif
+                             >;
+
+// The lowest peer protocol version (proto/peer.hpp) whose builds decode each
+// command kind, by alternative index. The leader commits a command only when
+// every voter's link has reached that version, so that no voter meets a
+// committed entry it cannot apply. A new kind takes the version that
+// introduces it (and raises kPeerVersionMax).
+inline constexpr uint32_t kCommandMinPeerVersion[] = {1, 1, 1, 1, 1, 1, 1, 1
+#ifdef CC_TEST_COMMAND_KIND
+                                                      ,
+                                                      2
+#endif
+};
+static_assert(std::size(kCommandMinPeerVersion) == std::variant_size_v<Command>,
+              "every command kind needs its lowest peer protocol version");
+
+inline uint32_t min_peer_version(const Command& c) {
+    return kCommandMinPeerVersion[c.index()];
+}
 
 // The cfg/ file a command reads and writes when applied.
 enum class Domain : uint8_t { Nodes = 0, NodeGroups = 1 };

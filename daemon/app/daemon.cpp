@@ -12,6 +12,7 @@
 #include "daemon/storage/layout.hpp"
 #include "daemon/util/fs.hpp"
 #include "daemon/util/log.hpp"
+#include "proto/peer.hpp"
 
 namespace cc::app {
 
@@ -198,6 +199,9 @@ Daemon::Daemon(asio::io_context& io, Config config)
         });
     raft::Config rc;
     rc.self = my_name_;
+    rc.validate_command = [this](const std::string& bytes, const proto::Membership& members) {
+        return check_command_kind(bytes, members);
+    };
     driver_ = std::make_unique<RaftDriver>(
         io_, rc, std::move(boot), db_, *log_, hard_state_, snapshot_meta_, RaftDriver::Files{cfg},
         [this](const std::string& to, proto::RaftMessage m) { members_->send(to, m); },
@@ -336,16 +340,55 @@ void Daemon::answer_write(proto::ApiWrite w, net::ApiReply reply) {
         });
 }
 
+// A leader commits a command only if it decodes here and every voter speaks
+// the peer protocol version its kind needs (a voter not seen since this
+// daemon started counts as the oldest version): no member then meets a
+// committed entry it cannot apply, whatever builds a rolling upgrade mixes.
+std::optional<std::string> Daemon::check_command_kind(const std::string& bytes,
+                                                      const proto::Membership& members) const {
+    proto::Command c;
+    try {
+        c = proto::from_bytes<proto::Command>(bytes);
+    } catch (const proto::DecodeError& e) {
+        return std::string("the leader (") + my_name_ + ") cannot decode this change (" + e.what() +
+               "): it comes from a newer build; upgrade " + my_name_ +
+               " before using it; nothing was changed";
+    }
+    const uint32_t need = proto::min_peer_version(c);
+    if (need <= proto::kPeerVersionMin) return std::nullopt;
+    for (const auto& m : members.members) {
+        if (m.role != proto::Role::Voter || m.name == my_name_) continue;
+        uint32_t v = members_->peer_version(m.name);
+        if (v >= need) continue;
+        return "this change needs peer protocol v" + std::to_string(need) + ", but " + m.name +
+               (v ? " speaks v" + std::to_string(v) : " has not been seen since the leader started") +
+               ": upgrade " + m.name + " (or bring it back) first; nothing was changed";
+    }
+    return std::nullopt;
+}
+
+// Reads are served from what this member applied; one that cannot apply a
+// committed entry would answer from stale state, so it refuses.
+std::optional<proto::ApiError> Daemon::stale_reads() const {
+    if (const auto& why = driver_->cannot_apply())
+        return proto::ApiError{proto::Outcome::NeedsNewerBuild, *why};
+    return std::nullopt;
+}
+
 proto::ApiResponse Daemon::answer_nodes(const proto::ApiNodeQuery& q) const {
+    if (auto refused = stale_reads()) return *refused;
     return query_nodes(db_, q);
 }
 
 proto::ApiResponse Daemon::answer_groups(const proto::ApiGroupQuery& q) const {
+    if (auto refused = stale_reads()) return *refused;
     return query_groups(db_, q);
 }
 
 proto::ApiResponse Daemon::answer_status() const {
-    return members_->status();
+    auto s = members_->status();
+    s.cannot_apply = driver_->cannot_apply().value_or("");
+    return s;
 }
 
 raft::Status Daemon::consensus_status() const {

@@ -67,6 +67,9 @@ class Daemon final : public net::ApiHandler, private collective::ConsensusAccess
     proto::ApiResponse answer_nodes(const proto::ApiNodeQuery& q) const;
     proto::ApiResponse answer_groups(const proto::ApiGroupQuery& q) const;
     proto::ApiResponse answer_status() const;
+    std::optional<proto::ApiError> stale_reads() const;
+    std::optional<std::string> check_command_kind(const std::string& bytes,
+                                                  const proto::Membership& members) const;
 
     // collective::ConsensusAccess, for the member service.
     raft::Status consensus_status() const override;

@@ -459,4 +459,8 @@ void MemberService::delete_member(const proto::ApiDeleteMember& request, Reply r
     });
 }
 
+uint32_t MemberService::peer_version(const std::string& member) const {
+    return bridge_ ? bridge_->last_known_version(member) : 0;
+}
+
 }  // namespace cc::collective

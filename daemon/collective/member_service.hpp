@@ -93,6 +93,9 @@ class MemberService {
     // What this member says others should use (JoinRequest/Hello.advertise):
     // "host:port" with --advertise, ":port" at a non-default port, else "".
     std::string peer_advertise() const;
+    // The peer protocol version `member` speaks: its link's now, else the
+    // last seen since start; 0 when never seen.
+    uint32_t peer_version(const std::string& member) const;
 
     std::function<void(JoinedCollective)> on_joined;
 

@@ -74,6 +74,12 @@ uint32_t PeerBridge::version(const std::string& member) const {
     return transport_->version(member);
 }
 
+uint32_t PeerBridge::last_known_version(const std::string& member) const {
+    if (uint32_t v = transport_->version(member)) return last_version_[member] = v;
+    auto it = last_version_.find(member);
+    return it == last_version_.end() ? 0 : it->second;
+}
+
 bool PeerBridge::connected(const std::string& member) const {
     if (transport_->connected(member)) return true;
     auto it = inbound_.find(member);

@@ -68,6 +68,9 @@ class PeerBridge {
     bool connected(const std::string& member) const;
     // Peer protocol version of our link to `member`; 0 when down.
     uint32_t version(const std::string& member) const;
+    // The version of the link now, else of the last link seen since this
+    // daemon started; 0 when none was seen (daemon thread).
+    uint32_t last_known_version(const std::string& member) const;
 
   private:
     boost::asio::io_context& io_;
@@ -75,6 +78,7 @@ class PeerBridge {
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
     std::unique_ptr<ssh::PeerTransport> transport_;
     std::map<std::string, int> inbound_;  // member -> inbound links up
+    mutable std::map<std::string, uint32_t> last_version_;
 };
 
 }  // namespace cc::collective

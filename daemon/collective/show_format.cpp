@@ -50,6 +50,7 @@ std::string format_show_verbose(const proto::ApiStatus& s) {
     out << "Term: " << s.term << "\n";
     out << "Commit index: " << s.commit_index << "\n";
     out << "Applied index: " << s.applied_index << "\n";
+    if (!s.cannot_apply.empty()) out << "Cannot apply: " << s.cannot_apply << "\n";
     out << "Voters that may still fail before quorum is lost: " << s.failures_tolerated << "\n";
     out << "Members:\n";
     for (const auto& m : s.members) {
@@ -105,7 +106,8 @@ std::string format_show_json(const proto::ApiStatus& s) {
         << ",\"offline\":" << names(s.offline) << ",\"nonvoting\":" << names(s.nonvoting)
         << ",\"self\":" << json_string(s.my_name) << ",\"role\":" << json_string(s.role)
         << ",\"term\":" << s.term << ",\"commit_index\":" << s.commit_index
-        << ",\"applied_index\":" << s.applied_index
+        << ",\"applied_index\":" << s.applied_index << ",\"cannot_apply\":"
+        << (s.cannot_apply.empty() ? std::string("null") : json_string(s.cannot_apply))
         << ",\"failures_tolerated\":" << s.failures_tolerated << ",\"members\":[";
     for (size_t i = 0; i < s.members.size(); ++i) {
         const auto& m = s.members[i];

@@ -87,10 +87,12 @@ struct Config {
     Index promote_max_lag = 16;
     Mutation test_mutation = Mutation::None;  // TEST ONLY, see Mutation
     // The leader's check of a command (proto::Command bytes) before it enters
-    // the log: a one-line reason refuses it (Outcome::Refused to the
-    // proposer), so that no member meets a committed entry it cannot apply.
-    // Must be deterministic and not call back into the core. Unset: any.
-    std::function<std::optional<std::string>(const std::string& command)> validate_command{};
+    // the log, given the latest member list: a one-line reason refuses it
+    // (Outcome::Refused to the proposer), so that no member meets a committed
+    // entry it cannot apply. Must not call back into the core. Unset: any.
+    std::function<std::optional<std::string>(const std::string& command,
+                                             const proto::Membership& members)>
+        validate_command{};
 };
 
 // Term and vote, persisted by the driver (Ready::hard_state) before any

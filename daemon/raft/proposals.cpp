@@ -72,7 +72,7 @@ proto::ForwardReply State::leader_accept(proto::EntryKind kind, std::string data
         data = proto::to_bytes(next);
     } else if (kind == proto::EntryKind::Command) {
         if (cfg.validate_command)
-            if (auto why = cfg.validate_command(data)) {
+            if (auto why = cfg.validate_command(data, log.membership())) {
                 r.status = proto::ForwardStatus::Rejected;
                 r.reason = *why;
                 return r;

@@ -145,8 +145,10 @@ std::string Member::daemon_fingerprint() const {
 
 void Member::spawn() {
     if (pid_ > 0) throw std::runtime_error("daemon already running");
-    std::vector<std::string> argv_s{CC_CONFLUENTD};
-    auto env_s = merged_env(env());
+    std::vector<std::string> argv_s{daemon_binary};
+    auto own = env();
+    own.insert(own.end(), daemon_env.begin(), daemon_env.end());
+    auto env_s = merged_env(own);
     auto argv = c_strings(argv_s);
     auto envp = c_strings(env_s);
     int err_pipe[2];
@@ -167,7 +169,7 @@ void Member::spawn() {
         ::dup2(devnull, 0);
         ::dup2(devnull, 1);
         ::dup2(err_pipe[1], 2);
-        ::execve(CC_CONFLUENTD, argv.data(), envp.data());
+        ::execve(argv_s[0].c_str(), argv.data(), envp.data());
         ::_exit(127);
     }
     ::setpgid(pid, pid);
@@ -227,6 +229,22 @@ void Member::start(std::chrono::seconds bound) {
 int Member::start_expect_exit(std::chrono::seconds bound) {
     spawn();
     reap(bound);
+    return exit_status_;
+}
+
+int Member::wait_exit(std::chrono::milliseconds bound) {
+    if (pid_ <= 0) return exit_status_;
+    auto deadline = std::chrono::steady_clock::now() + bound;
+    for (;;) {
+        // WNOWAIT: only look, so reap() below still owns the process group.
+        siginfo_t info{};
+        int rc = ::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT);
+        if (rc == 0 && info.si_pid == pid_) break;
+        if (rc != 0 && errno != EINTR) return -1;
+        if (std::chrono::steady_clock::now() > deadline) return -1;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    reap(std::chrono::seconds(10));
     return exit_status_;
 }
 

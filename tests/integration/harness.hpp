@@ -53,6 +53,9 @@ class Member {
     void start(std::chrono::seconds bound = std::chrono::seconds(30));
     // Spawns confluentd expecting it to fail; returns its exit status.
     int start_expect_exit(std::chrono::seconds bound = std::chrono::seconds(30));
+    // Waits (bounded) for the daemon to exit on its own and returns its exit
+    // status; -1 when it still runs after the bound (it is left running).
+    int wait_exit(std::chrono::milliseconds bound);
     // SIGTERM and wait; returns the exit status.
     int stop();
     // SIGKILL the process group and reap.
@@ -73,6 +76,11 @@ class Member {
     bool wait_for_log(const std::string& text, std::chrono::milliseconds bound);
 
     std::filesystem::path root, etc, state, run;
+    // The confluentd binary started (a test may start another build).
+    std::string daemon_binary = CC_CONFLUENTD;
+    // Extra "NAME=value" variables for confluentd only (not the tools), from
+    // its next start: e.g. LD_PRELOAD of a fault injector.
+    std::vector<std::string> daemon_env;
     std::filesystem::path cfg() const { return etc / "cfg"; }
     std::filesystem::path log_dir() const { return state / "collective" / "log"; }
 
