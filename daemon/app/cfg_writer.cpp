@@ -58,7 +58,14 @@ void CfgWriter::command_applied(const proto::Command& c, uint64_t index) {
 void CfgWriter::index_noted(uint64_t index) {
     enqueue(Note{index});
 }
-void CfgWriter::snapshot_installed(const std::string& bytes, uint64_t index) {
+void CfgWriter::install_snapshot(const state::Database& db, const std::string& bytes,
+                                 uint64_t index) {
+    std::lock_guard files(files_mu_);
+    for (auto d : kDomains) cc::fs::write_atomic(cfg_file(cfg_dir_, d), db.render(d));
+    {
+        std::lock_guard lk(mu_);
+        for (auto d : kDomains) written_[slot(d)] = std::max(written_[slot(d)], index);
+    }
     enqueue(Install{bytes, index});
 }
 
@@ -68,6 +75,7 @@ uint64_t CfgWriter::saved_index() const {
 }
 
 std::string CfgWriter::write_behind(state::Database& replica) {
+    std::lock_guard files(files_mu_);
     std::array<uint64_t, 2> done;
     {
         std::lock_guard lk(mu_);

@@ -14,6 +14,10 @@
 // A failed write (full disk, read-only dir) is logged once per streak and
 // retried next round; the files on disk stay intact (atomic replace).
 //
+// A snapshot from the leader is the one write made on the daemon thread (it
+// must be durable before it is acknowledged): serialized with the thread's
+// writes, and the thread never writes an older state over it.
+//
 // Threading: every public method is called on the daemon thread; on_saved
 // runs there too (posted). The replica lives on the writer's own thread.
 #pragma once
@@ -59,7 +63,8 @@ class CfgWriter final : public ApplyListener {
     // Database saw the same event.
     void command_applied(const proto::Command& c, uint64_t index) override;
     void index_noted(uint64_t index) override;
-    void snapshot_installed(const std::string& bytes, uint64_t index) override;
+    void install_snapshot(const state::Database& db, const std::string& bytes,
+                          uint64_t index) override;
 
     // Smallest index the files hold (after flush_blocking: the final one).
     uint64_t saved_index() const;
@@ -89,6 +94,9 @@ class CfgWriter final : public ApplyListener {
     std::function<void(uint64_t)> on_saved_;
     std::thread thread_;
     mutable std::mutex mu_;
+    // Held while cfg/nodes or cfg/nodegroups is written, by the writer thread
+    // or by install_snapshot on the daemon thread (taken before mu_).
+    std::mutex files_mu_;
     std::condition_variable cv_;
     std::deque<Op> queue_;
     bool stop_ = false;

@@ -264,7 +264,10 @@ void RaftDriver::install_snapshot(const raft::SnapshotInstall& s) {
     durable([&] {
         state::Database fresh;
         fresh.install_snapshot(s.data, s.meta.index);
-        fresh.save(files_.cfg_dir, true);
+        if (listener_)
+            listener_->install_snapshot(fresh, s.data, s.meta.index);
+        else
+            fresh.save(files_.cfg_dir, true);
         if (!s.meta.membership.members.empty())
             state::save_collective(files_.cfg_dir / "collective",
                                    {s.meta.membership_index != 0 ? s.meta.membership_index
@@ -273,7 +276,6 @@ void RaftDriver::install_snapshot(const raft::SnapshotInstall& s) {
         save_snapshot_meta(s.meta);
         db_ = std::move(fresh);
     });
-    if (listener_) listener_->snapshot_installed(s.data, s.meta.index);
     cc::log::info("installed a snapshot of the collective's state at index ", s.meta.index);
 }
 

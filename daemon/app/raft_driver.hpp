@@ -45,13 +45,20 @@ struct WriteOutcome {
 };
 
 // Sees every change right after the daemon's Database applied it, in log
-// order (the cfg writer keeps a replica with it). Called on the daemon thread.
+// order (the cfg writer keeps a replica with it, and is the one writer of
+// cfg/nodes and cfg/nodegroups). Called on the daemon thread.
 class ApplyListener {
   public:
     virtual ~ApplyListener() = default;
     virtual void command_applied(const proto::Command& c, uint64_t index) = 0;
     virtual void index_noted(uint64_t index) = 0;
-    virtual void snapshot_installed(const std::string& bytes, uint64_t index) = 0;
+    // A snapshot from the leader replaces the state: writes `db` (the state
+    // it decodes to, at `index`) to cfg/nodes and cfg/nodegroups durably
+    // before returning, serialized with the listener's own writes of those
+    // files, and takes it as the state from then on. Throws cc::fs::FsError
+    // (then nothing changed).
+    virtual void install_snapshot(const state::Database& db, const std::string& bytes,
+                                  uint64_t index) = 0;
 };
 
 class RaftDriver : private raft::Ports {
