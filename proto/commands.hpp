@@ -131,10 +131,11 @@ using Command = std::variant<DefineNodes, RemoveNodes, SetNodeAttributes, ClearN
 // every voter's link has reached that version, so that no voter meets a
 // committed entry it cannot apply. A new kind takes the version that
 // introduces it (and raises kPeerVersionMax).
-inline constexpr uint32_t kCommandMinPeerVersion[] = {1, 1, 1, 1, 1, 1, 1, 1
+inline constexpr uint32_t kCommandMinPeerVersion[] = {
+    1, 1, 1, 1,  // DefineNodes, RemoveNodes, SetNodeAttributes, ClearNodeAttributes
+    1, 1, 1, 1,  // DefineGroup, RemoveGroup, SetGroupAttributes, ClearGroupAttributes
 #ifdef CC_TEST_COMMAND_KIND
-                                                      ,
-                                                      2
+    2,  // NextBuildCommand
 #endif
 };
 static_assert(std::size(kCommandMinPeerVersion) == std::variant_size_v<Command>,

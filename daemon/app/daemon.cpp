@@ -361,7 +361,8 @@ std::optional<std::string> Daemon::check_command_kind(const std::string& bytes,
         uint32_t v = members_->peer_version(m.name);
         if (v >= need) continue;
         return "this change needs peer protocol v" + std::to_string(need) + ", but " + m.name +
-               (v ? " speaks v" + std::to_string(v) : " has not been seen since the leader started") +
+               (v ? " speaks v" + std::to_string(v)
+                  : " has not been seen since the leader started") +
                ": upgrade " + m.name + " (or bring it back) first; nothing was changed";
     }
     return std::nullopt;

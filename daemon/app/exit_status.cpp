@@ -15,7 +15,8 @@ void exit_on_lost_durability(const std::string& why) {
 }
 
 void install_sync_failure_handler() {
-    cc::fs::set_sync_failure_handler([](const std::string& line) { exit_on_lost_durability(line); });
+    cc::fs::set_sync_failure_handler(
+        [](const std::string& line) { exit_on_lost_durability(line); });
 }
 
 }  // namespace cc::app

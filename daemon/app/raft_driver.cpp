@@ -55,8 +55,8 @@ RaftDriver::RaftDriver(boost::asio::io_context& io, raft::Config config, raft::B
     std::optional<raft::HardState> durable_hs = boot.hard_state;
     raft::Index applied = boot.applied;
     core_ = std::make_unique<raft::Core>(std::move(config), std::move(boot), seed);
-    executor_ =
-        std::make_unique<raft::Executor>(*core_, static_cast<raft::Ports&>(*this), durable_hs, applied);
+    executor_ = std::make_unique<raft::Executor>(*core_, static_cast<raft::Ports&>(*this),
+                                                 durable_hs, applied);
 }
 
 RaftDriver::~RaftDriver() {
@@ -269,10 +269,10 @@ void RaftDriver::install_snapshot(const raft::SnapshotInstall& s) {
         else
             fresh.save(files_.cfg_dir, true);
         if (!s.meta.membership.members.empty())
-            state::save_collective(files_.cfg_dir / "collective",
-                                   {s.meta.membership_index != 0 ? s.meta.membership_index
-                                                                 : s.meta.index,
-                                    s.meta.membership});
+            state::save_collective(
+                files_.cfg_dir / "collective",
+                {s.meta.membership_index != 0 ? s.meta.membership_index : s.meta.index,
+                 s.meta.membership});
         save_snapshot_meta(s.meta);
         db_ = std::move(fresh);
     });

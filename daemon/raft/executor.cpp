@@ -16,7 +16,10 @@ bool nothing_to_do(const Ready& r) {
 
 Executor::Executor(Core& core, Ports& ports, std::optional<HardState> durable, Index applied,
                    Mutation mutation)
-    : core_(core), ports_(ports), mutation_(mutation), saved_(std::move(durable)),
+    : core_(core),
+      ports_(ports),
+      mutation_(mutation),
+      saved_(std::move(durable)),
       applied_(applied) {}
 
 void Executor::tick() {

@@ -36,8 +36,7 @@ void State::propose(ProposalId id, proto::EntryKind kind, std::string data, Time
         proposals.emplace(id, p);
         return;
     }
-    if (!leader_known(now))
-        return ready.proposal_results.push_back({id, Outcome::NoQuorum, 0, ""});
+    if (!leader_known(now)) return ready.proposal_results.push_back({id, Outcome::NoQuorum, 0, ""});
     proposals.emplace(id, p);
     send(leader, proto::ForwardProposal{hs.term, incarnation, id, kind, std::move(data)});
 }

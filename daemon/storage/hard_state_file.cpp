@@ -24,8 +24,8 @@ std::optional<HardState> HardStateFile::load() const {
     s.term = state_uint(path_, *t, "term", kRemedy);
     s.voted_for = state_string(path_, *t, "voted_for", kRemedy);
     std::error_code ec;
-    s.catching_up = state_bool(path_, *t, "catching_up", kRemedy) ||
-                    std::filesystem::exists(legacy_flag(), ec);
+    s.catching_up =
+        state_bool(path_, *t, "catching_up", kRemedy) || std::filesystem::exists(legacy_flag(), ec);
     return s;
 }
 

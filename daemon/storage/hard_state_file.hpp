@@ -24,7 +24,7 @@ namespace cc::storage {
 
 struct HardState {
     uint64_t term = 0;
-    std::string voted_for;  // member name; empty = no vote in `term`
+    std::string voted_for;     // member name; empty = no vote in `term`
     bool catching_up = false;  // restored member: no vote until caught up
     bool operator==(const HardState&) const = default;
 };

@@ -141,9 +141,9 @@ void Sim::check_durable(const Node& n, const raft::Outbound& m) {
     auto durable_through = [&](raft::Index index) {
         if (index <= n.snap.index) return true;
         for (const auto& e : n.durable)
-            if (e.index == index) return n.core && n.core->last_index() >= index &&
-                                         index >= n.core->first_index() &&
-                                         n.core->entry(index).term == e.term;
+            if (e.index == index)
+                return n.core && n.core->last_index() >= index && index >= n.core->first_index() &&
+                       n.core->entry(index).term == e.term;
         return false;
     };
     if (auto* a = std::get_if<proto::AppendResponse>(&m.message);

@@ -11,8 +11,8 @@ int main(int argc, char** argv) {
                     "Usage: next_write [NOTE]\nTEST ONLY: writes a next-build command.",
                     [](const CommandLine& cl) {
                         ApiClient client(resolve_paths(cl.vm).api_socket());
-                        run_write(client, proto::NextBuildCommand{
-                                              cl.args.empty() ? "x" : cl.args.front()});
+                        run_write(client,
+                                  proto::NextBuildCommand{cl.args.empty() ? "x" : cl.args.front()});
                         return 0;
                     });
 }

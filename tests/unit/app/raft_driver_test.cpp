@@ -46,9 +46,9 @@ class RaftDriverTest : public ::testing::Test {
         b.snapshot.membership = members;
         raft::Config rc;
         rc.self = "m1";
-        driver = std::make_unique<cc::app::RaftDriver>(
-            io, rc, b, db, *log, hard_state, meta,
-            cc::app::RaftDriver::Files{dir}, cc::app::RaftDriver::SendFn{});
+        driver = std::make_unique<cc::app::RaftDriver>(io, rc, b, db, *log, hard_state, meta,
+                                                       cc::app::RaftDriver::Files{dir},
+                                                       cc::app::RaftDriver::SendFn{});
         driver->start();
         run_until([&] { return driver->status().role == raft::Role::Leader; });
     }
