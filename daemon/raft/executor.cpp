@@ -131,25 +131,28 @@ void Executor::install(const SnapshotInstall& s) {
     else
         ports_.log_truncate(0);
     std::erase_if(to_apply_, [&](const proto::Entry& e) { return e.index <= s.meta.index; });
+    // The snapshot holds the state past the entry this build could not apply.
+    if (cannot_apply_ && cannot_apply_index_ <= s.meta.index) cannot_apply_.reset();
     applied_ = std::max(applied_, s.meta.index);
     retry_at_.reset();
 }
 
-void Executor::stop_applying(const std::string& why) {
+void Executor::stop_applying(Index at, const std::string& why) {
     cannot_apply_ = why;
+    cannot_apply_index_ = at;
     to_apply_.clear();
     retry_at_.reset();
     ports_.warn(why);
     // What waited for entries this member will not apply: the collective
     // committed them, but nothing here can show it.
-    for (auto& [index, r] : held_proposals_) {
+    for (auto& [held_at, r] : held_proposals_) {
         r.code = Outcome::Unknown;
-        r.reason = "committed by the collective at index " + std::to_string(index) +
+        r.reason = "committed by the collective at index " + std::to_string(held_at) +
                    ", but this member cannot apply it: " + why;
         ports_.proposal_done(r);
     }
     held_proposals_.clear();
-    for (auto& [index, r] : held_reads_) {
+    for (auto& [held_at, r] : held_reads_) {
         r.code = Outcome::NeedsNewerBuild;
         r.reason = why;
         ports_.read_done(r);
@@ -168,10 +171,11 @@ void Executor::apply_committed() {
             retry_at_ = ports_.now() + kApplyRetry;
             return;
         } catch (const CannotApply& x) {
-            return stop_applying("committed entry " + std::to_string(e.index) +
-                                 " cannot be applied by this build (" + x.what() +
-                                 "): it needs a newer build of confluentd; this member keeps "
-                                 "storing and voting but serves no reads until upgraded");
+            return stop_applying(e.index,
+                                 "committed entry " + std::to_string(e.index) +
+                                     " cannot be applied by this build (" + x.what() +
+                                     "): it needs a newer build of confluentd; this member keeps "
+                                     "storing and voting but serves no reads until upgraded");
         } catch (const SyncFailed& x) {
             return die(x.what());
         }

@@ -24,7 +24,8 @@
 //     applying for good in this process, while the member keeps appending,
 //     acknowledging and voting (the collective keeps its majority). Reads
 //     and new writes are refused with Outcome::NeedsNewerBuild; a newer
-//     build replays the log at its start and goes on.
+//     build replays the log at its start and goes on (so does this one if a
+//     snapshot from the leader covers the entry).
 //
 // Threading: the executor and its core are used from one thread.
 #pragma once
@@ -154,7 +155,7 @@ class Executor {
     void answer_proposal(ProposalResult r);
     void answer_read(ReadResult r);
     void release_answers();
-    void stop_applying(const std::string& why);
+    void stop_applying(Index index, const std::string& why);
     void die(const std::string& why);
     void arm(TimePoint next);
 
@@ -167,6 +168,7 @@ class Executor {
     std::deque<proto::Entry> to_apply_;  // committed, not yet applied
     std::optional<TimePoint> retry_at_;  // next apply attempt after a failure
     std::optional<std::string> cannot_apply_;
+    Index cannot_apply_index_ = 0;
     // Done answers waiting for their index to be applied.
     std::multimap<Index, ProposalResult> held_proposals_;
     std::multimap<Index, ReadResult> held_reads_;
