@@ -6,6 +6,7 @@
 #include <csignal>
 
 #include "daemon/app/api_answers.hpp"
+#include "daemon/app/managers.hpp"
 #include "daemon/crypto/key.hpp"
 #include "daemon/state/config_error.hpp"
 #include "daemon/state/member_files.hpp"
@@ -329,6 +330,11 @@ void Daemon::answer_write(proto::ApiWrite w, net::ApiReply reply) {
         reply(proto::ApiError{proto::Outcome::BadRequest, e.what()});
         return;
     }
+    if (members_->in_collective())
+        if (auto why = check_managers(w.command, driver_->membership())) {
+            reply(proto::ApiError{proto::Outcome::BadRequest, std::move(*why)});
+            return;
+        }
     driver_->propose(
         w.command, [reply = std::move(reply), lone = !members_->in_collective()](WriteOutcome o) {
             o = settle_write(std::move(o), lone);
@@ -340,7 +346,8 @@ void Daemon::answer_write(proto::ApiWrite w, net::ApiReply reply) {
         });
 }
 
-// A leader commits a command only if it decodes here and every voter speaks
+// A leader commits a command only if it decodes here, names only members as
+// managers (daemon/app/managers.hpp), and every voter speaks
 // the peer protocol version its kind needs (a voter not seen since this
 // daemon started counts as the oldest version): no member then meets a
 // committed entry it cannot apply, whatever builds a rolling upgrade mixes.
@@ -354,6 +361,10 @@ std::optional<std::string> Daemon::check_command_kind(const std::string& bytes,
                "): it comes from a newer build; upgrade " + my_name_ +
                " before using it; nothing was changed";
     }
+    // The proposer checked this against its own view; the member list may
+    // have changed since (a member deleted).
+    if (members_->in_collective())
+        if (auto why = check_managers(c, members)) return *why + "; nothing was changed";
     const uint32_t need = proto::min_peer_version(c);
     if (need <= proto::kPeerVersionMin) return std::nullopt;
     for (const auto& m : members.members) {
@@ -408,6 +419,10 @@ void Daemon::change_members(proto::Membership members,
             o = settle_write(std::move(o), lone);
             done(collective::ChangeOutcome{o.outcome, o.index, std::move(o.reason)});
         });
+}
+
+std::vector<std::string> Daemon::nodes_managed_by(const std::string& member) const {
+    return cc::app::nodes_managed_by(db_, member);
 }
 
 void Daemon::deliver(const std::string& from, proto::RaftMessage message) {

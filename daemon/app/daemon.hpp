@@ -77,6 +77,7 @@ class Daemon final : public net::ApiHandler, private collective::ConsensusAccess
     void change_members(proto::Membership members,
                         std::function<void(collective::ChangeOutcome)> done) override;
     void deliver(const std::string& from, proto::RaftMessage message) override;
+    std::vector<std::string> nodes_managed_by(const std::string& member) const override;
 
     boost::asio::io_context& io_;
     Config config_;

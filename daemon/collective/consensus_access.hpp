@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "daemon/raft/core.hpp"
 #include "proto/outcome.hpp"
@@ -38,6 +39,9 @@ class ConsensusAccess {
     // A member list differing from the latest in exactly one member.
     virtual void change_members(proto::Membership members,
                                 std::function<void(ChangeOutcome)> done) = 0;
+    // The nodes whose manager (collective.manager, own or inherited) is
+    // `member`: a member that still manages nodes is not deleted.
+    virtual std::vector<std::string> nodes_managed_by(const std::string& member) const = 0;
     virtual void deliver(const std::string& from, proto::RaftMessage message) = 0;
 };
 

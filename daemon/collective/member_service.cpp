@@ -439,6 +439,15 @@ void MemberService::delete_member(const proto::ApiDeleteMember& request, Reply r
                     request.name + " is still active, stop the confluent service to remove it"));
         return;
     }
+    // No node may be left pointing at a name that is not a member.
+    if (auto managed = consensus_.nodes_managed_by(request.name); !managed.empty()) {
+        reply(error(proto::Outcome::Refused,
+                    request.name + " still manages " + std::to_string(managed.size()) +
+                        (managed.size() == 1 ? " node" : " nodes") +
+                        "; give them another manager first, e.g. nodeattrib collective.manager=" +
+                        request.name + " collective.manager=OTHER"));
+        return;
+    }
     if (!s.quorum) {
         reply(error(proto::Outcome::NoQuorum));
         return;
