@@ -58,8 +58,8 @@ int gencert(const cc::app::Config& config) {
     return 0;
 }
 
-proto::ApiStatus status(ApiClient& client) {
-    auto r = client.call(proto::ApiStatusQuery{});
+proto::ApiStatus status(ApiClient& client, bool verbose = false) {
+    auto r = client.call(proto::ApiStatusQuery{verbose});
     auto* s = std::get_if<proto::ApiStatus>(&r);
     if (!s) fail(r, "the status query", false);
     return *s;
@@ -67,7 +67,7 @@ proto::ApiStatus status(ApiClient& client) {
 
 int show(const cc::app::Config& config, bool verbose, bool json) {
     ApiClient client(config.api_socket());
-    auto s = status(client);
+    auto s = status(client, verbose || json);
     if (!s.in_collective)
         throw CliError(std::string(proto::default_text(proto::Outcome::NotInCollective)),
                        proto::Outcome::NotInCollective);

@@ -49,7 +49,9 @@ struct ApiGroupQuery {
 
 // Collective status (collective show) and this member's identity.
 struct ApiStatusQuery {
-    CC_PROTO_FIELDS()
+    // Also the costlier details of show -v / --json (ApiStatus.ownership).
+    bool verbose = false;
+    CC_PROTO_FIELDS(verbose)
 };
 
 // collective invite NAME [-n]: a one-time token for server NAME. Needs quorum.
@@ -75,8 +77,45 @@ struct ApiDeleteMember {
     CC_PROTO_FIELDS(name)
 };
 
+// ---- discovery (nodediscover): this member's own data, never replicated ----
+
+// nodediscover register: records a device this member has seen (a DHCP hook
+// or discovery agent calls it); the same MAC again updates it (non-empty
+// fields replace, ips as a whole). Answered ApiDone without lines.
+struct ApiDiscoveryRegister {
+    std::string mac;  // any case, ':' or '-'; the daemon normalizes it
+    std::string serial;
+    std::string model;
+    std::string uuid;
+    std::string type;
+    std::vector<std::string> ips;
+    CC_PROTO_FIELDS(mac, serial, model, uuid, type, ips)
+};
+
+// nodediscover list: answered ApiDiscoveredDevices.
+struct ApiDiscoveryList {
+    CC_PROTO_FIELDS()
+};
+
+// nodediscover assign -e MAC -n NODE: sets the node's net.hwaddr through the
+// log, and collective.manager to this member when the node has no manager.
+// Answered ApiDone with one line ("n1: assigned aa:..; claimed by mgt1").
+struct ApiDiscoveryAssign {
+    std::string mac;
+    std::string node;
+    CC_PROTO_FIELDS(mac, node)
+};
+
+// nodediscover clear [-e MAC]: forgets one device (mac set) or every one.
+// Answered ApiDone without lines.
+struct ApiDiscoveryClear {
+    std::string mac;  // empty: every device
+    CC_PROTO_FIELDS(mac)
+};
+
 using ApiRequest = std::variant<ApiWrite, ApiNodeQuery, ApiGroupQuery, ApiStatusQuery, ApiInvite,
-                                ApiJoin, ApiDeleteMember>;
+                                ApiJoin, ApiDeleteMember, ApiDiscoveryRegister, ApiDiscoveryList,
+                                ApiDiscoveryAssign, ApiDiscoveryClear>;
 
 // ---- responses ----
 
@@ -154,9 +193,12 @@ struct ApiStatus {
     // Set when this member met a committed entry its build cannot apply: it
     // keeps storing and voting but serves no reads (the one-line reason).
     std::string cannot_apply;
+    // Verbose only: offline members that keep nodes ("mgt3 is offline and
+    // manages 40 nodes without candidates").
+    std::vector<std::string> ownership;
     CC_PROTO_FIELDS(in_collective, quorum, leader, active, offline, nonvoting, my_name, fingerprint,
                     term, commit_index, applied_index, role, failures_tolerated, members, boot_id,
-                    cannot_apply)
+                    cannot_apply, ownership)
 };
 
 // Answer to ApiInvite.
@@ -184,7 +226,26 @@ struct ApiDone {
     CC_PROTO_FIELDS(lines)
 };
 
+// One device of this member's discovery data (nodediscover list).
+struct ApiDiscoveredDevice {
+    std::string node;  // the node whose net.hwaddr is this MAC; empty if none
+    std::string model;
+    std::string serial;
+    std::string uuid;
+    std::string mac;  // aa:bb:cc:dd:ee:ff
+    std::string type;
+    std::vector<std::string> ips;
+    CC_PROTO_FIELDS(node, model, serial, uuid, mac, type, ips)
+    bool operator==(const ApiDiscoveredDevice&) const = default;
+};
+
+// Answer to ApiDiscoveryList: every device, ordered by MAC.
+struct ApiDiscoveredDevices {
+    std::vector<ApiDiscoveredDevice> devices;
+    CC_PROTO_FIELDS(devices)
+};
+
 using ApiResponse = std::variant<ApiError, ApiWriteDone, ApiObjects, ApiStatus, ApiInvitation,
-                                 ApiJoinStarted, ApiDone>;
+                                 ApiJoinStarted, ApiDone, ApiDiscoveredDevices>;
 
 }  // namespace proto

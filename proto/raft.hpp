@@ -139,27 +139,12 @@ struct ReadIndexReply {
     CC_PROTO_FIELDS(term, incarnation, id, ok, index)
 };
 
-// Leader -> followers about once a second, beside the consensus (the core
-// ignores it): the leader's view of every member, so that `collective show
-// -v` on a follower gives lag and last contact too. Sent only on links that
-// negotiated peer protocol v2 or later: a v1 member cannot decode it.
-struct MemberView {
-    std::string name;
-    int64_t lag = -1;              // entries behind the leader's log; -1 unknown
-    int64_t last_contact_ms = -1;  // since the leader last heard from it; -1 never
-    CC_PROTO_FIELDS(name, lag, last_contact_ms)
-    bool operator==(const MemberView&) const = default;
-};
-struct LeaderView {
-    uint64_t term = 0;
-    std::vector<MemberView> members;
-    CC_PROTO_FIELDS(term, members)
-    bool operator==(const LeaderView&) const = default;
-};
-
+// The consensus family: every message between cores, and nothing else (the
+// core never sees another family; proto/peer_message.hpp puts the families
+// on the wire). The order is the wire order: append only.
 using RaftMessage = std::variant<VoteRequest, VoteResponse, AppendRequest, AppendResponse,
                                  SnapshotChunk, SnapshotAck, TimeoutNow, ForwardProposal,
-                                 ForwardReply, ReadIndexRequest, ReadIndexReply, LeaderView>;
+                                 ForwardReply, ReadIndexRequest, ReadIndexReply>;
 
 // Term carried by any message.
 inline uint64_t term_of(const RaftMessage& m) {

@@ -6,6 +6,7 @@ pkgs=(
   build-essential cmake ninja-build pkg-config clang-format
   libssh-dev libboost-dev libboost-program-options-dev libtomlplusplus-dev libbotan-2-dev
   libgtest-dev googletest
+  libfreeipmi-dev openipmi
   openssh-client openssl iproute2 procps util-linux
 )
 missing=()

@@ -63,7 +63,8 @@ void apply_file(const std::filesystem::path& file, Config& c, const Overrides& f
         auto* t = n->as_table();
         if (!t) throw ConfigError(where(file, *n) + ": collective must be a table");
         reject_unknown_keys(file, *t,
-                            {"listen", "advertise", "port", "invitation_ttl", "peer_protocol_max"},
+                            {"listen", "advertise", "port", "invitation_ttl", "peer_protocol_max",
+                             "reassign_grace"},
                             "collective.");
         if (auto* v = t->get("peer_protocol_max")) {
             auto m = value_of<int64_t>(file, *v, "collective.peer_protocol_max", "an integer");
@@ -80,6 +81,13 @@ void apply_file(const std::filesystem::path& file, Config& c, const Overrides& f
                 throw ConfigError(where(file, *v) +
                                   ": collective.invitation_ttl must be 1..2592000 seconds");
             c.invitation_ttl = std::chrono::seconds(s);
+        }
+        if (auto* v = t->get("reassign_grace")) {
+            auto s = value_of<int64_t>(file, *v, "collective.reassign_grace", "an integer");
+            if (s < 1 || s > 86400)
+                throw ConfigError(where(file, *v) +
+                                  ": collective.reassign_grace must be 1..86400 seconds");
+            c.reassign_grace = std::chrono::seconds(s);
         }
         if (auto* v = t->get("listen"); v && !flags.listen)
             c.listen = value_of<std::string>(file, *v, "collective.listen", "a string");

@@ -44,6 +44,9 @@ struct Config {
     uint16_t port = 13001;
     // How long a `collective invite` token stays valid (collective.invitation_ttl).
     std::chrono::seconds invitation_ttl{3600};
+    // How long the leader waits for an unreachable member before it moves
+    // that member's nodes to their candidates (collective.reassign_grace).
+    std::chrono::seconds reassign_grace{30};
     // Highest peer protocol version offered (collective.peer_protocol_max).
     uint32_t peer_protocol_max = proto::kPeerVersionMax;
     // How often dirty cfg/ files are written out of the applied state.

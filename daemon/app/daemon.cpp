@@ -207,6 +207,8 @@ Daemon::Daemon(asio::io_context& io, Config config)
         io_, rc, std::move(boot), db_, *log_, hard_state_, snapshot_meta_, RaftDriver::Files{cfg},
         [this](const std::string& to, proto::RaftMessage m) { members_->send(to, m); },
         cfg_writer_.get());
+    reassigner_ =
+        std::make_unique<Reassigner>(io_, db_, *driver_, my_name_, config_.reassign_grace);
     members_->on_joined = [this](collective::JoinedCollective j) {
         joined_ = std::move(j);
         // Let the answer to the join reach the CLI before the API closes.
@@ -220,6 +222,7 @@ Daemon::Daemon(asio::io_context& io, Config config)
 Daemon::~Daemon() {
     *alive_ = false;
     api_.reset();
+    if (reassigner_) reassigner_->stop();
     if (members_) members_->stop();
     if (driver_) driver_->stop();
 }
@@ -240,6 +243,7 @@ void Daemon::start() {
     }
     driver_->start();
     cfg_writer_->start();
+    reassigner_->start();
     if (!api_ && replayed()) {
         open_api();
         return;
@@ -282,6 +286,7 @@ void Daemon::shutdown(const std::string& why) {
     signals_.cancel();
     ready_deadline_.cancel();
     if (api_) api_->stop();
+    reassigner_->stop();
     members_->stop();
     driver_->stop();
     log_->flush();
@@ -305,11 +310,19 @@ void Daemon::handle(proto::ApiRequest request, net::ApiReply reply) {
             } else if constexpr (std::is_same_v<T, proto::ApiGroupQuery>) {
                 reply(answer_groups(r));
             } else if constexpr (std::is_same_v<T, proto::ApiStatusQuery>) {
-                reply(answer_status());
+                reply(answer_status(r.verbose));
             } else if constexpr (std::is_same_v<T, proto::ApiInvite>) {
                 members_->invite(r, std::move(reply));
             } else if constexpr (std::is_same_v<T, proto::ApiJoin>) {
                 members_->join(r, std::move(reply));
+            } else if constexpr (is_discovery_request_v<T>) {
+                discovery_->handle(r,
+                                   DiscoveryContext{db_, my_name_, members_->in_collective(),
+                                                    driver_->cannot_apply().value_or(""),
+                                                    [this](proto::ApiWrite w, net::ApiReply rp) {
+                                                        answer_write(std::move(w), std::move(rp));
+                                                    }},
+                                   std::move(reply));
             } else {
                 members_->delete_member(r, std::move(reply));
             }
@@ -397,9 +410,10 @@ proto::ApiResponse Daemon::answer_groups(const proto::ApiGroupQuery& q) const {
     return query_groups(db_, q);
 }
 
-proto::ApiResponse Daemon::answer_status() const {
+proto::ApiResponse Daemon::answer_status(bool verbose) const {
     auto s = members_->status();
     s.cannot_apply = driver_->cannot_apply().value_or("");
+    if (verbose) s.ownership = reassigner_->ownership_report(s.offline);
     return s;
 }
 

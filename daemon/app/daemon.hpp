@@ -23,8 +23,10 @@
 
 #include "daemon/app/cfg_writer.hpp"
 #include "daemon/app/config.hpp"
+#include "daemon/app/discovery_service.hpp"
 #include "daemon/app/instance_lock.hpp"
 #include "daemon/app/raft_driver.hpp"
+#include "daemon/app/reassigner.hpp"
 #include "daemon/collective/member_service.hpp"
 #include "daemon/net/api/api_server.hpp"
 #include "daemon/state/database.hpp"
@@ -66,7 +68,7 @@ class Daemon final : public net::ApiHandler, private collective::ConsensusAccess
     void answer_write(proto::ApiWrite w, net::ApiReply reply);
     proto::ApiResponse answer_nodes(const proto::ApiNodeQuery& q) const;
     proto::ApiResponse answer_groups(const proto::ApiGroupQuery& q) const;
-    proto::ApiResponse answer_status() const;
+    proto::ApiResponse answer_status(bool verbose) const;
     std::optional<proto::ApiError> stale_reads() const;
     std::optional<std::string> check_command_kind(const std::string& bytes,
                                                   const proto::Membership& members) const;
@@ -91,6 +93,7 @@ class Daemon final : public net::ApiHandler, private collective::ConsensusAccess
     std::unique_ptr<CfgWriter> cfg_writer_;               // before driver_: the driver feeds it
     std::unique_ptr<collective::MemberService> members_;  // before driver_: it sends through it
     std::unique_ptr<RaftDriver> driver_;
+    std::unique_ptr<Reassigner> reassigner_;  // after driver_: it proposes through it
     std::optional<collective::JoinedCollective> joined_;
     std::unique_ptr<net::ApiServer> api_;
     boost::asio::signal_set signals_;
@@ -98,6 +101,10 @@ class Daemon final : public net::ApiHandler, private collective::ConsensusAccess
     uint64_t replay_target_ = 0;  // last log index found at start
     bool stopping_ = false;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+    // nodediscover: this member's own discovery data, loaded at start (a
+    // corrupt file stops the daemon), never replicated.
+    std::unique_ptr<DiscoveryService> discovery_ =
+        std::make_unique<DiscoveryService>(config_.state_dir);
 };
 
 }  // namespace cc::app

@@ -24,9 +24,6 @@ namespace {
 // another one still in flight (a previous joiner's promotion), and waits
 // for it to commit.
 constexpr auto kAdmitBound = std::chrono::seconds(20);
-// A follower shows the leader's view of lag and last contact while it is
-// younger than this (the leader sends one a second).
-constexpr auto kLeaderViewFresh = std::chrono::seconds(3);
 
 // An empty message is filled with the outcome's standard text on the way
 // out (the API server, proto::text_or_default).
@@ -52,7 +49,12 @@ MemberService::MemberService(asio::io_context& io, ServiceOptions options,
       options_(std::move(options)),
       consensus_(consensus),
       book_(storage::Layout(options_.state_dir).collective() / "invitations"),
-      view_timer_(io) {
+      views_(io, options_.my_name,
+             {[this] { return consensus_.consensus_status().role == raft::Role::Leader; },
+              [this] { return status(); },
+              [this](const std::string& to, const proto::PeerMessage& m) {
+                  if (bridge_) bridge_->send(to, m);
+              }}) {
     std::random_device rd;
     boot_id_ = (uint64_t(rd()) << 32) ^ rd();
     if (crypto::key_exists(options_.etc_dir))
@@ -75,7 +77,7 @@ void MemberService::stop() {
         stopping_ = true;
     }
     cv_.notify_all();
-    view_timer_.cancel();
+    views_.stop();
     if (bridge_) bridge_->stop();
     if (join_thread_.joinable()) join_thread_.join();
 }
@@ -132,11 +134,11 @@ void MemberService::start_bridge() {
         refreshed_ = consensus_.latest_membership();
         return refreshed_;
     };
-    h.deliver = [this](const std::string& from, proto::RaftMessage m) {
-        if (auto* view = std::get_if<proto::LeaderView>(&m))
-            received_leader_view(from, std::move(*view));
-        else
-            consensus_.deliver(from, std::move(m));
+    h.on_consensus = [this](const std::string& from, proto::RaftMessage m) {
+        consensus_.deliver(from, std::move(m));
+    };
+    h.on_leader_view = [this](const std::string& from, proto::LeaderView v) {
+        views_.received(from, std::move(v));
     };
     h.on_link = [this](const std::string& member, const std::string& remote,
                        const std::string& advertise) {
@@ -153,27 +155,7 @@ void MemberService::start_bridge() {
     bridge_->start();
     cc::log::info("collective port listening on ", o.listen_host, ":", bridge_->port(),
                   "; this member is reached at ", self_address());
-    share_leader_view();
-}
-
-void MemberService::share_leader_view() {
-    auto s = status();
-    if (s.role == "leader") {
-        proto::LeaderView view{s.term, {}};
-        for (const auto& m : s.members) view.members.push_back({m.name, m.lag, m.last_contact_ms});
-        for (const auto& m : s.members)
-            if (m.name != options_.my_name &&
-                bridge_->version(m.name) >= proto::kPeerVersionLeaderView)
-                bridge_->send(m.name, view);
-    }
-    view_timer_.expires_after(std::chrono::seconds(1));
-    view_timer_.async_wait([this, alive = alive_](boost::system::error_code ec) {
-        if (!ec && *alive && bridge_) share_leader_view();
-    });
-}
-
-void MemberService::received_leader_view(const std::string& from, proto::LeaderView view) {
-    leader_view_ = ReceivedView{from, std::move(view), std::chrono::steady_clock::now()};
+    views_.start();
 }
 
 void MemberService::send(const std::string& to, const proto::RaftMessage& message) {
@@ -217,13 +199,9 @@ proto::ApiStatus MemberService::status() const {
     c.link_up = [this](const std::string& m) { return bridge_ && bridge_->connected(m); };
     // The leader's view, while it is the current leader's and fresh.
     auto st = consensus_.consensus_status();
-    if (leader_view_ && leader_view_->from == st.leader && leader_view_->view.term == st.term) {
-        auto age = std::chrono::steady_clock::now() - leader_view_->at;
-        if (age < kLeaderViewFresh) {
-            c.leader_view = &leader_view_->view;
-            c.leader_view_age_ms =
-                std::chrono::duration_cast<std::chrono::milliseconds>(age).count();
-        }
+    if (auto fresh = views_.fresh(st.leader, st.term)) {
+        c.leader_view = fresh->view;
+        c.leader_view_age_ms = fresh->age_ms;
     }
     auto s = status_report(st, raft::Clock::now(), c);
     s.boot_id = boot_id_;

@@ -34,11 +34,13 @@
 #include <thread>
 
 #include "daemon/collective/consensus_access.hpp"
+#include "daemon/collective/leader_views.hpp"
 #include "daemon/collective/moved_members.hpp"
 #include "daemon/collective/peer_bridge.hpp"
 #include "daemon/crypto/invitation_book.hpp"
 #include "proto/api.hpp"
 #include "proto/peer.hpp"
+#include "proto/peer_message.hpp"
 
 namespace cc::collective {
 
@@ -107,9 +109,6 @@ class MemberService {
     std::variant<proto::JoinAccept, proto::JoinRefused> admit(proto::MemberInfo member);
     void try_admit(std::shared_ptr<AdmitWait> wait);
     void record_moved_members();
-    // Leader: sends its view of the members to followers, once a second.
-    void share_leader_view();
-    void received_leader_view(const std::string& from, proto::LeaderView view);
 
     boost::asio::io_context& io_;
     ServiceOptions options_;
@@ -119,13 +118,7 @@ class MemberService {
     std::unique_ptr<PeerBridge> bridge_;
     proto::Membership refreshed_;
     MovedMembers moved_;
-    boost::asio::steady_timer view_timer_;
-    struct ReceivedView {
-        std::string from;
-        proto::LeaderView view;
-        std::chrono::steady_clock::time_point at;
-    };
-    std::optional<ReceivedView> leader_view_;
+    LeaderViews views_;
     uint64_t boot_id_;
     std::thread join_thread_;
     bool joining_ = false;

@@ -25,9 +25,9 @@ PeerBridge::PeerBridge(boost::asio::io_context& io, BridgeOptions options, Bridg
     ssh::TransportHandlers h;
     h.on_frame = [this, alive = alive_](const ssh::PeerInfo& from, std::string payload) {
         // Decoding here: a garbled frame throws, which drops only that connection.
-        auto message = proto::from_bytes<proto::RaftMessage>(payload);
+        auto message = proto::from_bytes<proto::PeerMessage>(payload);
         boost::asio::post(io_, [this, alive, name = from.name, m = std::move(message)]() mutable {
-            if (*alive) handlers_.deliver(name, std::move(m));
+            if (*alive) dispatch(name, std::move(m));
         });
     };
     h.on_link = [this, alive = alive_](const ssh::PeerInfo& peer, bool up) {
@@ -56,8 +56,30 @@ void PeerBridge::refresh() {
     transport_->refresh();
 }
 
+void PeerBridge::dispatch(const std::string& from, proto::PeerMessage message) {
+    std::visit(
+        [&](auto&& m) {
+            using T = std::decay_t<decltype(m)>;
+            if constexpr (std::is_same_v<T, proto::LeaderView>) {
+                if (handlers_.on_leader_view) handlers_.on_leader_view(from, std::move(m));
+            } else if (handlers_.on_consensus) {
+                handlers_.on_consensus(from, proto::RaftMessage(std::move(m)));
+            }
+        },
+        std::move(message));
+}
+
+void PeerBridge::send(const std::string& to, const proto::PeerMessage& message) {
+    if (transport_->version(to) < proto::min_version(proto::family_of(message))) return;
+    send_bytes(to, proto::to_bytes(message));
+}
+
 void PeerBridge::send(const std::string& to, const proto::RaftMessage& message) {
-    if (!transport_->send(to, proto::to_bytes(message)))
+    send_bytes(to, proto::to_bytes(message));
+}
+
+void PeerBridge::send_bytes(const std::string& to, std::string frame) {
+    if (!transport_->send(to, std::move(frame)))
         cc::log::debug("message to ", to, " not queued (unknown member or too large)");
 }
 

@@ -1,8 +1,12 @@
-// PeerBridge: the consensus core's messages on the SSH transport. Owns the
-// PeerTransport; encodes each outgoing proto::RaftMessage as one frame and
+// PeerBridge: the peer router, the one owner of member-to-member traffic.
+// Owns the PeerTransport; encodes each outgoing proto::PeerMessage as one
+// frame (only on links whose protocol version carries its family) and
 // decodes incoming frames on the connection thread (a frame that does not
 // decode drops that connection, as hostile input), then posts the message to
-// the daemon's io_context.
+// the daemon's io_context and hands it to its family's handler: consensus
+// messages to the raft driver, leader views to the member service. A new
+// family (routed requests) is one more alternative range in
+// proto/peer_message.hpp and one more handler here.
 //
 // Who may connect is the member list returned by `members` (pinned names and
 // fingerprints); call refresh() after every committed member list change.
@@ -22,7 +26,7 @@
 
 #include "daemon/crypto/key.hpp"
 #include "daemon/net/ssh/peer_transport.hpp"
-#include "proto/raft.hpp"
+#include "proto/peer_message.hpp"
 
 namespace cc::collective {
 
@@ -36,8 +40,10 @@ struct BridgeOptions {
 };
 
 struct BridgeHandlers {
-    std::function<proto::Membership()> members;                                // daemon thread
-    std::function<void(const std::string& from, proto::RaftMessage)> deliver;  // daemon thread
+    std::function<proto::Membership()> members;  // daemon thread
+    // One handler per message family (daemon thread).
+    std::function<void(const std::string& from, proto::RaftMessage)> on_consensus;
+    std::function<void(const std::string& from, proto::LeaderView)> on_leader_view;
     // A member's connection to us came up from `remote_address`, its Hello
     // saying `advertise` (daemon thread).
     std::function<void(const std::string& member, const std::string& remote_address,
@@ -59,7 +65,12 @@ class PeerBridge {
     // port cannot be bound.
     void start();
     void refresh();
-    // Best effort: the core retransmits what matters.
+    // Best effort: the core retransmits what matters. A message whose family
+    // the link's protocol version does not carry is not sent.
+    void send(const std::string& to, const proto::PeerMessage& message);
+    // A consensus message, encoded as it is: its wire type numbers are those
+    // of the consensus family in PeerMessage, so no copy into a PeerMessage
+    // (an append request can carry a megabyte of entries).
     void send(const std::string& to, const proto::RaftMessage& message);
     void stop();
 
@@ -73,6 +84,9 @@ class PeerBridge {
     uint32_t last_known_version(const std::string& member) const;
 
   private:
+    void dispatch(const std::string& from, proto::PeerMessage message);
+    void send_bytes(const std::string& to, std::string frame);
+
     boost::asio::io_context& io_;
     BridgeHandlers handlers_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -59,6 +59,10 @@ std::string format_show_verbose(const proto::ApiStatus& s) {
             << (m.lag < 0 ? std::string("-") : std::to_string(m.lag)) << ", last contact "
             << contact_text(m.last_contact_ms) << ", key " << m.fingerprint << "\n";
     }
+    if (!s.ownership.empty()) {
+        out << "Node ownership:\n";
+        for (const auto& line : s.ownership) out << "    " << line << "\n";
+    }
     return out.str();
 }
 
@@ -108,7 +112,8 @@ std::string format_show_json(const proto::ApiStatus& s) {
         << ",\"term\":" << s.term << ",\"commit_index\":" << s.commit_index
         << ",\"applied_index\":" << s.applied_index << ",\"cannot_apply\":"
         << (s.cannot_apply.empty() ? std::string("null") : json_string(s.cannot_apply))
-        << ",\"failures_tolerated\":" << s.failures_tolerated << ",\"members\":[";
+        << ",\"failures_tolerated\":" << s.failures_tolerated
+        << ",\"ownership\":" << names(s.ownership) << ",\"members\":[";
     for (size_t i = 0; i < s.members.size(); ++i) {
         const auto& m = s.members[i];
         out << (i ? "," : "") << "{\"name\":" << json_string(m.name)

@@ -16,6 +16,7 @@
 
 #include "daemon/raft/core.hpp"
 #include "proto/api.hpp"
+#include "proto/peer_message.hpp"
 
 namespace cc::collective {
 

@@ -133,8 +133,6 @@ void Core::tick(TimePoint now) {
 void Core::receive(const std::string& from, proto::RaftMessage message, TimePoint now) {
     auto& s = *s_;
     if (from == s.cfg.self) return;
-    // Not consensus: the member service's business (proto/raft.hpp).
-    if (std::holds_alternative<proto::LeaderView>(message)) return;
     s.heard[from] = now;
     if (!s.observe_term(from, message, now)) return;
     std::visit(

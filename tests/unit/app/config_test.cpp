@@ -136,6 +136,7 @@ TEST_F(ConfigTest, shippedDefaultFile_parsesToTheDefaults) {
     EXPECT_EQ(from_file.log_level, defaults.log_level);
     EXPECT_EQ(from_file.cfg_flush_interval, defaults.cfg_flush_interval);
     EXPECT_EQ(from_file.invitation_ttl, defaults.invitation_ttl);
+    EXPECT_EQ(from_file.reassign_grace, defaults.reassign_grace);
 }
 
 TEST_F(ConfigTest, invitationTtl_fromTheFileWithinBounds) {

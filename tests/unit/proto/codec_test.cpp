@@ -5,6 +5,7 @@
 #include "proto/frame.hpp"
 #include "proto/outcome.hpp"
 #include "proto/peer.hpp"
+#include "proto/peer_message.hpp"
 #include "proto/raft_types.hpp"
 
 namespace {
@@ -126,3 +127,24 @@ TEST(Outcome, joinRefusedFromAnOlderInviterDecodesAsRefused) {
 }
 
 }  // namespace
+
+// The peer router encodes a consensus message as a RaftMessage and decodes
+// every frame as a PeerMessage: the same bytes, and the type numbers of the
+// single variant older builds used (LeaderView was its twelfth alternative).
+TEST(PeerMessage, consensusFamilyBytesAreTheRaftMessageBytes_andLeaderViewKeepsNumber11) {
+    proto::RaftMessage append =
+        proto::AppendRequest{7, 3, 2, {proto::Entry{7, 4, proto::EntryKind::Noop, ""}}, 3, 9};
+    auto bytes = proto::to_bytes(append);
+    EXPECT_EQ(bytes, proto::to_bytes(proto::to_peer_message(append)));
+    auto back = proto::from_bytes<proto::PeerMessage>(bytes);
+    EXPECT_EQ(proto::family_of(back), proto::PeerFamily::Consensus);
+    EXPECT_EQ(back.index(), append.index());
+
+    proto::PeerMessage view = proto::LeaderView{5, {{"mgt2", 1, 20}}};
+    EXPECT_EQ(view.index(), 11u);
+    EXPECT_EQ(proto::to_bytes(view).at(0), '\x0b');  // the varint type number
+    EXPECT_EQ(proto::family_of(view), proto::PeerFamily::LeaderView);
+    EXPECT_EQ(proto::min_version(proto::PeerFamily::LeaderView), 2u);
+    // A consensus-only decoder (the core's type) refuses it, as a v1 member did.
+    EXPECT_THROW(proto::from_bytes<proto::RaftMessage>(proto::to_bytes(view)), proto::DecodeError);
+}

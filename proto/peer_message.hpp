@@ -1,0 +1,66 @@
+// What one frame on an established member link carries: a message of one
+// family. The peer router (daemon/collective/peer_bridge.hpp) is the one
+// owner of member-to-member traffic: it decodes a PeerMessage and hands it to
+// the family's handler, so the consensus core sees consensus messages only.
+//
+//   family       alternatives (wire type numbers)       since
+//   consensus    0-10: proto::RaftMessage's, in order   v1
+//   leader view  11: LeaderView                         v2
+//
+// The first twelve numbers are those of the single variant older builds put
+// on the wire, so the change of types changed no byte. A new family appends
+// its alternatives, raises kPeerVersionMax (proto/peer.hpp), and is sent only
+// on links that negotiated that version (min_version below): an older member
+// drops a connection that carries a type it does not know.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+#include "proto/codec.hpp"
+#include "proto/peer.hpp"
+#include "proto/raft.hpp"
+
+namespace proto {
+
+// Leader -> followers about once a second, beside the consensus: the
+// leader's view of every member, so that `collective show -v` on a follower
+// gives lag and last contact too.
+struct MemberView {
+    std::string name;
+    int64_t lag = -1;              // entries behind the leader's log; -1 unknown
+    int64_t last_contact_ms = -1;  // since the leader last heard from it; -1 never
+    CC_PROTO_FIELDS(name, lag, last_contact_ms)
+    bool operator==(const MemberView&) const = default;
+};
+struct LeaderView {
+    uint64_t term = 0;
+    std::vector<MemberView> members;
+    CC_PROTO_FIELDS(term, members)
+    bool operator==(const LeaderView&) const = default;
+};
+
+using PeerMessage = std::variant<VoteRequest, VoteResponse, AppendRequest, AppendResponse,
+                                 SnapshotChunk, SnapshotAck, TimeoutNow, ForwardProposal,
+                                 ForwardReply, ReadIndexRequest, ReadIndexReply, LeaderView>;
+
+enum class PeerFamily : uint8_t { Consensus, LeaderView };
+
+inline PeerFamily family_of(const PeerMessage& m) {
+    return m.index() < std::variant_size_v<RaftMessage> ? PeerFamily::Consensus
+                                                        : PeerFamily::LeaderView;
+}
+
+// The lowest peer protocol version a link must run to carry the family.
+inline uint32_t min_version(PeerFamily f) {
+    return f == PeerFamily::LeaderView ? kPeerVersionLeaderView : kPeerVersionMin;
+}
+
+inline PeerMessage to_peer_message(RaftMessage m) {
+    return std::visit([](auto&& x) -> PeerMessage { return std::move(x); }, std::move(m));
+}
+
+}  // namespace proto
