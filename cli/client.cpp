@@ -98,6 +98,10 @@ ApiClient::~ApiClient() {
 }
 
 bool ApiClient::changes(const proto::ApiRequest& request) {
+    // nodepower status reads the BMCs; every other node operation may change
+    // hardware.
+    if (auto* op = std::get_if<proto::ApiNodeOperation>(&request))
+        return !(op->operation == "power" && op->argument == "status");
     return !std::holds_alternative<proto::ApiNodeQuery>(request) &&
            !std::holds_alternative<proto::ApiGroupQuery>(request) &&
            !std::holds_alternative<proto::ApiStatusQuery>(request);

@@ -65,9 +65,9 @@ class ApiClient {
 
     // Sends one request and returns its answer (a split ApiObjects answer is
     // joined). CliError when the daemon goes away or answers garbage: for a
-    // request that changes something (a write, invite, join, delete) the
-    // outcome is Unknown (it may or may not have been applied, exit 4), for
-    // a query Refused (exit 2).
+    // request that changes something (a write, invite, join, delete, a
+    // nodepower other than status) the outcome is Unknown (it may or may not
+    // have been applied, exit 4), for a query Refused (exit 2).
     proto::ApiResponse call(const proto::ApiRequest& request);
 
     // Whether a request changes something (so a lost answer leaves it unknown).

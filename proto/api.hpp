@@ -18,6 +18,7 @@
 #include "proto/codec.hpp"
 #include "proto/commands.hpp"
 #include "proto/outcome.hpp"
+#include "proto/peer_message.hpp"
 
 namespace proto {
 
@@ -113,9 +114,19 @@ struct ApiDiscoveryClear {
     CC_PROTO_FIELDS(mac)
 };
 
+// nodepower NODERANGE [STATE] (operation "power", argument the state): runs
+// on each node's manager (routed over the member links in a collective).
+// Answered ApiNodeResults.
+struct ApiNodeOperation {
+    std::string noderange;
+    std::string operation;
+    std::string argument;
+    CC_PROTO_FIELDS(noderange, operation, argument)
+};
+
 using ApiRequest = std::variant<ApiWrite, ApiNodeQuery, ApiGroupQuery, ApiStatusQuery, ApiInvite,
                                 ApiJoin, ApiDeleteMember, ApiDiscoveryRegister, ApiDiscoveryList,
-                                ApiDiscoveryAssign, ApiDiscoveryClear>;
+                                ApiDiscoveryAssign, ApiDiscoveryClear, ApiNodeOperation>;
 
 // ---- responses ----
 
@@ -245,7 +256,13 @@ struct ApiDiscoveredDevices {
     CC_PROTO_FIELDS(devices)
 };
 
+// Answer to ApiNodeOperation: one result per node, in noderange order.
+struct ApiNodeResults {
+    std::vector<NodeResult> results;
+    CC_PROTO_FIELDS(results)
+};
+
 using ApiResponse = std::variant<ApiError, ApiWriteDone, ApiObjects, ApiStatus, ApiInvitation,
-                                 ApiJoinStarted, ApiDone, ApiDiscoveredDevices>;
+                                 ApiJoinStarted, ApiDone, ApiDiscoveredDevices, ApiNodeResults>;
 
 }  // namespace proto

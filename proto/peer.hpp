@@ -46,9 +46,14 @@ inline constexpr uint32_t kMaxJoinFrameBytes = 1u << 20;
 // peer must opt into; raise min only when dropping support for old members.
 //   v1  consensus messages, Hello, the join exchange
 //   v2  proto::LeaderView (a v1 member drops a connection that carries one)
+//   v3  routed requests: proto::NodeRequest / NodeReply (nodepower runs on the
+//       node's manager); to a member on v1 or v2 none is sent, and the asking
+//       member says so per node ("mgt3 runs a version without power
+//       control; upgrade it")
 inline constexpr uint32_t kPeerVersionMin = 1;
-inline constexpr uint32_t kPeerVersionMax = 2;
+inline constexpr uint32_t kPeerVersionMax = 3;
 inline constexpr uint32_t kPeerVersionLeaderView = 2;
+inline constexpr uint32_t kPeerVersionRouted = 3;
 
 struct Hello {
     uint32_t min_version = kPeerVersionMin;

@@ -6,6 +6,8 @@
 //   family       alternatives (wire type numbers)       since
 //   consensus    0-10: proto::RaftMessage's, in order   v1
 //   leader view  11: LeaderView                         v2
+//   routed       12: NodeRequest, 13: NodeReply         v3  (nodepower on the
+//                node's manager; never through the log)
 //
 // The first twelve numbers are those of the single variant older builds put
 // on the wire, so the change of types changed no byte. A new family appends
@@ -43,20 +45,53 @@ struct LeaderView {
     bool operator==(const LeaderView&) const = default;
 };
 
-using PeerMessage = std::variant<VoteRequest, VoteResponse, AppendRequest, AppendResponse,
-                                 SnapshotChunk, SnapshotAck, TimeoutNow, ForwardProposal,
-                                 ForwardReply, ReadIndexRequest, ReadIndexReply, LeaderView>;
+// A per-node operation asked of the nodes' manager by the member a tool
+// ran on (routed requests). `operation` names it ("power"), `argument` is
+// its word ("status", "on", ...). The manager reads each node's BMC and
+// credentials from its own copy of the configuration.
+struct NodeRequest {
+    uint64_t id = 0;  // unique per asking daemon; echoed in the reply
+    std::string operation;
+    std::string argument;
+    std::vector<std::string> nodes;
+    CC_PROTO_FIELDS(id, operation, argument, nodes)
+};
+struct NodeResult {
+    std::string node;
+    bool ok = false;
+    std::string text;  // ok: the output ("on"); otherwise one line of error
+    CC_PROTO_FIELDS(node, ok, text)
+    bool operator==(const NodeResult&) const = default;
+};
+struct NodeReply {
+    uint64_t id = 0;
+    std::vector<NodeResult> results;
+    CC_PROTO_FIELDS(id, results)
+};
 
-enum class PeerFamily : uint8_t { Consensus, LeaderView };
+using PeerMessage =
+    std::variant<VoteRequest, VoteResponse, AppendRequest, AppendResponse, SnapshotChunk,
+                 SnapshotAck, TimeoutNow, ForwardProposal, ForwardReply, ReadIndexRequest,
+                 ReadIndexReply, LeaderView, NodeRequest, NodeReply>;
+
+enum class PeerFamily : uint8_t { Consensus, LeaderView, Routed };
 
 inline PeerFamily family_of(const PeerMessage& m) {
-    return m.index() < std::variant_size_v<RaftMessage> ? PeerFamily::Consensus
-                                                        : PeerFamily::LeaderView;
+    if (m.index() < std::variant_size_v<RaftMessage>) return PeerFamily::Consensus;
+    return std::holds_alternative<LeaderView>(m) ? PeerFamily::LeaderView : PeerFamily::Routed;
 }
 
 // The lowest peer protocol version a link must run to carry the family.
 inline uint32_t min_version(PeerFamily f) {
-    return f == PeerFamily::LeaderView ? kPeerVersionLeaderView : kPeerVersionMin;
+    switch (f) {
+        case PeerFamily::Consensus:
+            return kPeerVersionMin;
+        case PeerFamily::LeaderView:
+            return kPeerVersionLeaderView;
+        case PeerFamily::Routed:
+            return kPeerVersionRouted;
+    }
+    return kPeerVersionMax;
 }
 
 inline PeerMessage to_peer_message(RaftMessage m) {

@@ -209,6 +209,24 @@ Daemon::Daemon(asio::io_context& io, Config config)
         cfg_writer_.get());
     reassigner_ =
         std::make_unique<Reassigner>(io_, db_, *driver_, my_name_, config_.reassign_grace);
+    power_ = std::make_unique<PowerService>(
+        io_, db_, my_name_,
+        PowerService::Peers{[this] { return members_->in_collective(); },
+                            [this] { return driver_->membership(); },
+                            [this](const std::string& m) { return members_->connected(m); },
+                            [this](const std::string& m) { return members_->peer_version(m); },
+                            [this](const std::string& to, const proto::PeerMessage& msg) {
+                                // PowerService checks a known version
+                                // itself; an unknown one (a link coming up)
+                                // is tried, bounded by its timeout.
+                                members_->send_peer(to, msg, true);
+                            }});
+    members_->on_routed = [this](const std::string& from, proto::PeerMessage m) {
+        if (auto* q = std::get_if<proto::NodeRequest>(&m))
+            power_->on_request(from, std::move(*q));
+        else if (auto* a = std::get_if<proto::NodeReply>(&m))
+            power_->on_reply(from, std::move(*a));
+    };
     members_->on_joined = [this](collective::JoinedCollective j) {
         joined_ = std::move(j);
         // Let the answer to the join reach the CLI before the API closes.
@@ -222,6 +240,7 @@ Daemon::Daemon(asio::io_context& io, Config config)
 Daemon::~Daemon() {
     *alive_ = false;
     api_.reset();
+    if (power_) power_->stop();
     if (reassigner_) reassigner_->stop();
     if (members_) members_->stop();
     if (driver_) driver_->stop();
@@ -286,6 +305,7 @@ void Daemon::shutdown(const std::string& why) {
     signals_.cancel();
     ready_deadline_.cancel();
     if (api_) api_->stop();
+    power_->stop();
     reassigner_->stop();
     members_->stop();
     driver_->stop();
@@ -323,7 +343,13 @@ void Daemon::handle(proto::ApiRequest request, net::ApiReply reply) {
                                                         answer_write(std::move(w), std::move(rp));
                                                     }},
                                    std::move(reply));
+            } else if constexpr (std::is_same_v<T, proto::ApiNodeOperation>) {
+                if (auto refused = stale_reads())
+                    reply(*refused);
+                else
+                    power_->handle(r, std::move(reply));
             } else {
+                static_assert(std::is_same_v<T, proto::ApiDeleteMember>);
                 members_->delete_member(r, std::move(reply));
             }
         },

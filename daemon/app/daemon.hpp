@@ -25,6 +25,7 @@
 #include "daemon/app/config.hpp"
 #include "daemon/app/discovery_service.hpp"
 #include "daemon/app/instance_lock.hpp"
+#include "daemon/app/power_service.hpp"
 #include "daemon/app/raft_driver.hpp"
 #include "daemon/app/reassigner.hpp"
 #include "daemon/collective/member_service.hpp"
@@ -94,6 +95,7 @@ class Daemon final : public net::ApiHandler, private collective::ConsensusAccess
     std::unique_ptr<collective::MemberService> members_;  // before driver_: it sends through it
     std::unique_ptr<RaftDriver> driver_;
     std::unique_ptr<Reassigner> reassigner_;  // after driver_: it proposes through it
+    std::unique_ptr<PowerService> power_;     // nodepower, routed to the nodes' managers
     std::optional<collective::JoinedCollective> joined_;
     std::unique_ptr<net::ApiServer> api_;
     boost::asio::signal_set signals_;

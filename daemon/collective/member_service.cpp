@@ -140,6 +140,9 @@ void MemberService::start_bridge() {
     h.on_leader_view = [this](const std::string& from, proto::LeaderView v) {
         views_.received(from, std::move(v));
     };
+    h.on_routed = [this](const std::string& from, proto::PeerMessage m) {
+        if (on_routed) on_routed(from, std::move(m));
+    };
     h.on_link = [this](const std::string& member, const std::string& remote,
                        const std::string& advertise) {
         moved_.seen(member, reach_address(advertise, remote, ssh::kDefaultPeerPort));
@@ -448,6 +451,17 @@ void MemberService::delete_member(const proto::ApiDeleteMember& request, Reply r
 
 uint32_t MemberService::peer_version(const std::string& member) const {
     return bridge_ ? bridge_->last_known_version(member) : 0;
+}
+
+void MemberService::send_peer(const std::string& to, const proto::PeerMessage& message,
+                              bool peer_speaks_it) {
+    if (!bridge_) return;
+    if (!find_member(refreshed_, to)) bridge_->refresh();
+    bridge_->send(to, message, peer_speaks_it);
+}
+
+bool MemberService::connected(const std::string& member) const {
+    return bridge_ && bridge_->connected(member);
 }
 
 }  // namespace cc::collective

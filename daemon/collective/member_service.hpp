@@ -100,6 +100,14 @@ class MemberService {
     uint32_t peer_version(const std::string& member) const;
 
     std::function<void(JoinedCollective)> on_joined;
+    // Routed requests from other members (proto/peer_message.hpp, v3).
+    std::function<void(const std::string& from, proto::PeerMessage)> on_routed;
+    // Any family; sent only when the link's version carries it (see
+    // PeerBridge::send for `peer_speaks_it`).
+    void send_peer(const std::string& to, const proto::PeerMessage& message,
+                   bool peer_speaks_it = false);
+    // Whether a link to or from `member` is up.
+    bool connected(const std::string& member) const;
 
   private:
     struct AdmitWait;

@@ -62,6 +62,9 @@ void PeerBridge::dispatch(const std::string& from, proto::PeerMessage message) {
             using T = std::decay_t<decltype(m)>;
             if constexpr (std::is_same_v<T, proto::LeaderView>) {
                 if (handlers_.on_leader_view) handlers_.on_leader_view(from, std::move(m));
+            } else if constexpr (std::is_same_v<T, proto::NodeRequest> ||
+                                 std::is_same_v<T, proto::NodeReply>) {
+                if (handlers_.on_routed) handlers_.on_routed(from, std::move(m));
             } else if (handlers_.on_consensus) {
                 handlers_.on_consensus(from, proto::RaftMessage(std::move(m)));
             }
@@ -69,8 +72,10 @@ void PeerBridge::dispatch(const std::string& from, proto::PeerMessage message) {
         std::move(message));
 }
 
-void PeerBridge::send(const std::string& to, const proto::PeerMessage& message) {
-    if (transport_->version(to) < proto::min_version(proto::family_of(message))) return;
+void PeerBridge::send(const std::string& to, const proto::PeerMessage& message,
+                      bool peer_speaks_it) {
+    uint32_t v = transport_->version(to);
+    if (v < proto::min_version(proto::family_of(message)) && !(peer_speaks_it && v == 0)) return;
     send_bytes(to, proto::to_bytes(message));
 }
 

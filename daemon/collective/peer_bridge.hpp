@@ -4,9 +4,9 @@
 // decodes incoming frames on the connection thread (a frame that does not
 // decode drops that connection, as hostile input), then posts the message to
 // the daemon's io_context and hands it to its family's handler: consensus
-// messages to the raft driver, leader views to the member service. A new
-// family (routed requests) is one more alternative range in
-// proto/peer_message.hpp and one more handler here.
+// messages to the raft driver, leader views to the member service, routed
+// requests (nodepower) to the power service. A new family is one more
+// alternative range in proto/peer_message.hpp and one more handler here.
 //
 // Who may connect is the member list returned by `members` (pinned names and
 // fingerprints); call refresh() after every committed member list change.
@@ -44,6 +44,7 @@ struct BridgeHandlers {
     // One handler per message family (daemon thread).
     std::function<void(const std::string& from, proto::RaftMessage)> on_consensus;
     std::function<void(const std::string& from, proto::LeaderView)> on_leader_view;
+    std::function<void(const std::string& from, proto::PeerMessage)> on_routed;
     // A member's connection to us came up from `remote_address`, its Hello
     // saying `advertise` (daemon thread).
     std::function<void(const std::string& member, const std::string& remote_address,
@@ -66,8 +67,12 @@ class PeerBridge {
     void start();
     void refresh();
     // Best effort: the core retransmits what matters. A message whose family
-    // the link's protocol version does not carry is not sent.
-    void send(const std::string& to, const proto::PeerMessage& message);
+    // the link's protocol version does not carry is not sent, nor one while
+    // the link is down, unless `peer_speaks_it`: the caller knows the member
+    // speaks the family (it sent us one, or its version is not known yet and
+    // the caller handles a lost message); it then waits in the link's backlog.
+    void send(const std::string& to, const proto::PeerMessage& message,
+              bool peer_speaks_it = false);
     // A consensus message, encoded as it is: its wire type numbers are those
     // of the consensus family in PeerMessage, so no copy into a PeerMessage
     // (an append request can carry a megabyte of entries).
