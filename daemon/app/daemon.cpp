@@ -213,12 +213,11 @@ Daemon::Daemon(asio::io_context& io, Config config)
         io_, db_, my_name_,
         PowerService::Peers{[this] { return members_->in_collective(); },
                             [this] { return driver_->membership(); },
-                            [this](const std::string& m) { return members_->connected(m); },
-                            [this](const std::string& m) { return members_->peer_version(m); },
+                            [this](const std::string& m) { return members_->link_version(m); },
                             [this](const std::string& to, const proto::PeerMessage& msg) {
-                                // PowerService checks a known version
-                                // itself; an unknown one (a link coming up)
-                                // is tried, bounded by its timeout.
+                                // PowerService checks the link's version
+                                // before a request; a reply goes to a member
+                                // that speaks the family (it asked).
                                 members_->send_peer(to, msg, true);
                             }});
     members_->on_routed = [this](const std::string& from, proto::PeerMessage m) {

@@ -130,12 +130,14 @@ void PowerService::handle(const proto::ApiNodeOperation& request, net::ApiReply 
             for (const auto& n : list) out.push_back({n, false, text});
             return out;
         };
-        if (!peers_.connected(manager)) {
+        // Our own link to the manager carries the request (a link the manager
+        // opened to us may outlive it for a moment after it died).
+        const uint32_t v = peers_.link_version(manager);
+        if (v == 0) {
             fill(fail_all("Collective member " + manager + " is unreachable (no link to it)"));
             continue;
         }
-        // 0: not known yet (the link is coming up): tried, bounded by the timeout.
-        if (uint32_t v = peers_.version(manager); v != 0 && v < proto::kPeerVersionRouted) {
+        if (v < proto::kPeerVersionRouted) {
             fill(fail_all(manager + " runs a version without power control; upgrade it"));
             continue;
         }

@@ -40,8 +40,8 @@ class PowerService {
     struct Peers {
         std::function<bool()> in_collective;
         std::function<proto::Membership()> members;
-        std::function<bool(const std::string&)> connected;
-        std::function<uint32_t(const std::string&)> version;
+        // Protocol version of our link to the member; 0 while it is down.
+        std::function<uint32_t(const std::string&)> link_version;
         std::function<void(const std::string&, const proto::PeerMessage&)> send;
     };
     PowerService(boost::asio::io_context& io, const state::Database& db, std::string self,

@@ -460,8 +460,8 @@ void MemberService::send_peer(const std::string& to, const proto::PeerMessage& m
     bridge_->send(to, message, peer_speaks_it);
 }
 
-bool MemberService::connected(const std::string& member) const {
-    return bridge_ && bridge_->connected(member);
+uint32_t MemberService::link_version(const std::string& member) const {
+    return bridge_ ? bridge_->version(member) : 0;
 }
 
 }  // namespace cc::collective

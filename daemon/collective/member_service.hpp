@@ -106,8 +106,8 @@ class MemberService {
     // PeerBridge::send for `peer_speaks_it`).
     void send_peer(const std::string& to, const proto::PeerMessage& message,
                    bool peer_speaks_it = false);
-    // Whether a link to or from `member` is up.
-    bool connected(const std::string& member) const;
+    // Peer protocol version of our own link to `member`; 0 while it is down.
+    uint32_t link_version(const std::string& member) const;
 
   private:
     struct AdmitWait;
