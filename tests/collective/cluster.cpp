@@ -1,18 +1,45 @@
 #include "tests/collective/cluster.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <random>
+#include <stdexcept>
 #include <thread>
 
 namespace cc::ct {
 
-Cluster::Cluster(size_t members) {
-    // A /24 of the loopback net per cluster (127.0.R.10, .11, ...), R random,
-    // so that tests running side by side almost never share an address.
+// A /24 of the loopback net per cluster (127.0.R.10, .11, ...): R starts at
+// a random value and is taken only when its lock file (in /tmp, flock) is
+// free, so tests running side by side, in this process or another, never
+// share an address.
+Cluster::SubnetLock::SubnetLock() {
     std::random_device rd;
-    unsigned subnet = 1 + rd() % 254;
+    unsigned start = rd() % 254;
+    for (unsigned k = 0; k < 254 && fd < 0; ++k) {
+        unsigned r = 1 + (start + k) % 254;
+        auto path = "/tmp/cc-test-loopback-127.0." + std::to_string(r) + ".lock";
+        int f = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (f < 0) continue;
+        if (::flock(f, LOCK_EX | LOCK_NB) == 0) {
+            fd = f;
+            subnet = r;
+        } else {
+            ::close(f);
+        }
+    }
+    if (fd < 0) throw std::runtime_error("no free loopback /24 for a test cluster");
+}
+
+Cluster::SubnetLock::~SubnetLock() {
+    if (fd >= 0) ::close(fd);
+}
+
+Cluster::Cluster(size_t members) {
+    const unsigned subnet = subnet_.subnet;
     for (size_t i = 0; i < members; ++i) {
         members_.push_back(std::make_unique<it::Member>("mgt" + std::to_string(i + 1)));
         addresses_.emplace_back();

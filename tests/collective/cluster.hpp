@@ -61,6 +61,18 @@ class Cluster {
                           std::chrono::milliseconds bound = 10s);
 
   private:
+    // Holds a lock file for the cluster's loopback /24 while it lives, so
+    // that two test processes never use the same addresses. Declared before
+    // members_: released only after the daemons are gone.
+    struct SubnetLock {
+        SubnetLock();
+        ~SubnetLock();
+        SubnetLock(const SubnetLock&) = delete;
+        SubnetLock& operator=(const SubnetLock&) = delete;
+        unsigned subnet = 0;
+        int fd = -1;
+    };
+    SubnetLock subnet_;
     std::vector<std::unique_ptr<it::Member>> members_;
     std::vector<std::string> addresses_;
 };
