@@ -12,6 +12,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/collective/cluster.hpp"
@@ -249,6 +250,44 @@ TEST_F(Nodepower, aManagerOnAnOlderProtocol_isNamedPerNode) {
     EXPECT_TRUE(sims[1]->actions().empty());
     // Nothing it received was rejected: no routed message went to mgt3.
     EXPECT_EQ(c[2].log().find("sent a frame that was rejected"), std::string::npos) << c[2].log();
+}
+
+// After the leader moved a killed manager's nodes to their candidates,
+// nodepower reaches those nodes' BMCs through their new managers.
+TEST_F(Nodepower, nodesOfAKilledManagerArePoweredThroughTheirNewManagers) {
+    auto sims = start_bmcs(4);
+    Cluster c(3);
+    for (size_t i = 0; i < 3; ++i)
+        std::ofstream(c[i].etc / "confluent.toml", std::ios::app) << "reassign_grace = 2\n";
+    c.start_all();
+    form(c);
+    auto rack = group_args("rack3", "mgt3");
+    rack.push_back("collective.managercandidates=mgt[1-2]");
+    c.ok(0, "nodegroupdefine", rack);
+    for (size_t i = 0; i < 4; ++i)
+        c.ok(0, "nodedefine",
+             {"n" + std::to_string(i + 1), "groups=rack3",
+              "hardwaremanagement.manager=" + bmc_address(*sims[i])});
+    settle(c, {"n1-n4", "collective.manager", "hardwaremanagement.manager"});
+    EXPECT_EQ(c.ok(1, "nodepower", {"n1-n4"}), every_node(4, "off"));
+
+    c[2].kill9();
+    auto moved = [](const std::string& out) { return out.find("mgt3") == std::string::npos; };
+    auto managers = c.out_until(0, "nodeattrib", {"n1-n4", "collective.manager"}, moved, 20s);
+    ASSERT_TRUE(moved(managers)) << managers << c[0].log();
+    ASSERT_EQ(c.out_until(1, "nodeattrib", {"n1-n4", "collective.manager"}, managers), managers);
+
+    // Asked of mgt2: each node on through its new manager, two each.
+    EXPECT_EQ(c.ok(1, "nodepower", {"n1-n4", "on"}), every_node(4, "on"));
+    for (const auto& sim : sims) EXPECT_EQ(sim->power_state(), "on");
+    // The managers' log lines (their reader threads may lag the answer).
+    for (size_t i : {0, 1}) {
+        auto deadline = std::chrono::steady_clock::now() + 5s;
+        while (count_in(c[i].log(), "power on of n") < 2 &&
+               std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(20ms);
+        EXPECT_EQ(count_in(c[i].log(), "power on of n"), 2u) << c[i].log();
+    }
 }
 
 // A lone server runs every node itself, whatever collective.manager says.
