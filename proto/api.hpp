@@ -114,14 +114,18 @@ struct ApiDiscoveryClear {
     CC_PROTO_FIELDS(mac)
 };
 
-// nodepower NODERANGE [STATE] (operation "power", argument the state): runs
-// on each node's manager (routed over the member links in a collective).
+// nodepower [-p] NODERANGE [STATE] (operation "power", argument the state):
+// runs on each node's manager (routed over the member links in a collective).
 // Answered ApiNodeResults.
 struct ApiNodeOperation {
     std::string noderange;
     std::string operation;
     std::string argument;
-    CC_PROTO_FIELDS(noderange, operation, argument)
+    // nodepower -p: each result also carries the state before the action
+    // (NodeResult::previous). An older daemon skips the field and leaves
+    // `previous` empty.
+    bool show_previous = false;
+    CC_PROTO_FIELDS(noderange, operation, argument, show_previous)
 };
 
 using ApiRequest = std::variant<ApiWrite, ApiNodeQuery, ApiGroupQuery, ApiStatusQuery, ApiInvite,

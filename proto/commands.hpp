@@ -28,6 +28,9 @@
 // Declared before the Command alias below: EntryKind::Command would otherwise
 // shadow it (-Wshadow) in every file that includes both.
 #include "proto/raft_types.hpp"
+#ifdef CC_TEST_COMMAND_KIND
+#include "proto/peer.hpp"  // kPeerVersionMax
+#endif
 
 namespace proto {
 
@@ -105,11 +108,30 @@ struct ClearGroupAttributes {
     bool operator==(const ClearGroupAttributes&) const = default;
 };
 
+// nodediscover assign -e MAC -n NODE, claiming the node for `manager` (the
+// proposing member): sets the node's net.hwaddr to `hwaddr`, and its own
+// collective.manager to `manager` unless it already has an own non-empty
+// one, which it keeps. Decided when applied, so alike on every member: of two
+// members claiming one node at once, the first claim in the log wins and the
+// second reads as if it had come later. A manager inherited from a group sits
+// in the nodegroups domain, which a nodes command never reads (replay rule,
+// daemon/state/README.md): the proposer checks that one, and the candidates.
+// Result lines: "n3: <hwaddr>", then "n3: claimed by mgt1" or "n3: managed by
+// mgt2, not claimed". Domain: nodes. Needs peer protocol v4.
+struct ClaimNode {
+    std::string node;
+    std::string hwaddr;
+    std::string manager;
+    CC_PROTO_FIELDS(node, hwaddr, manager)
+    bool operator==(const ClaimNode&) const = default;
+};
+
 #ifdef CC_TEST_COMMAND_KIND
 // TEST ONLY, compiled into the tests' "next build" of confluentd and never
 // shipped: a command kind one past the newest, standing for what a newer
 // build adds, so tests can show what an older member does with a committed
 // entry it cannot decode. Applying it changes nothing. Domain: nodegroups.
+// It must stay the last alternative.
 struct NextBuildCommand {
     std::string note;
     CC_PROTO_FIELDS(note)
@@ -118,26 +140,34 @@ struct NextBuildCommand {
 #endif
 
 // The index of an alternative is its stable wire type number: append only.
-using Command = std::variant<DefineNodes, RemoveNodes, SetNodeAttributes, ClearNodeAttributes,
-                             DefineGroup, RemoveGroup, SetGroupAttributes, ClearGroupAttributes
+using Command =
+    std::variant<DefineNodes, RemoveNodes, SetNodeAttributes, ClearNodeAttributes, DefineGroup,
+                 RemoveGroup, SetGroupAttributes, ClearGroupAttributes, ClaimNode
 #ifdef CC_TEST_COMMAND_KIND
-                             ,
-                             NextBuildCommand
+                 ,
+                 NextBuildCommand
 #endif
-                             >;
+                 >;
 
 // The lowest peer protocol version (proto/peer.hpp) whose builds decode each
 // command kind, by alternative index. The leader commits a command only when
 // every voter's link has reached that version, so that no voter meets a
 // committed entry it cannot apply. A new kind takes the version that
 // introduces it (and raises kPeerVersionMax).
+// clang-format off
 inline constexpr uint32_t kCommandMinPeerVersion[] = {
     1, 1, 1, 1,  // DefineNodes, RemoveNodes, SetNodeAttributes, ClearNodeAttributes
     1, 1, 1, 1,  // DefineGroup, RemoveGroup, SetGroupAttributes, ClearGroupAttributes
+    4,           // ClaimNode
 #ifdef CC_TEST_COMMAND_KIND
-    2,  // NextBuildCommand
+    // NextBuildCommand: the newest version this build speaks, so that a
+    // collective of current builds commits it (tests/upgrade: the older
+    // build, which speaks it too, then meets an entry it cannot decode) and a
+    // voter pinned lower refuses it.
+    kPeerVersionMax,
 #endif
 };
+// clang-format on
 static_assert(std::size(kCommandMinPeerVersion) == std::variant_size_v<Command>,
               "every command kind needs its lowest peer protocol version");
 
@@ -145,11 +175,39 @@ inline uint32_t min_peer_version(const Command& c) {
     return kCommandMinPeerVersion[c.index()];
 }
 
+// An exactly-once write (the Raft thesis, section 6.3, client sessions): the
+// data of a log entry of kind EntryKind::SessionCommand. The proposing member
+// opens a new `session` each time it starts and numbers its writes; it may
+// send a write to several leaders in turn (a leader lost before answering),
+// so the log can hold several copies, and the state machine applies only the
+// first (cc::state::SessionTable). `acked_below`: every seq below it has had
+// its answer at the proposer, so the state machine can forget them.
+struct SessionCommand {
+    std::string session;  // "<member>/<16 hex digits>", new at each start
+    uint64_t seq = 0;     // 1, 2, ... within the session
+    uint64_t acked_below = 0;
+    Command command;
+    CC_PROTO_FIELDS(session, seq, acked_below, command)
+    bool operator==(const SessionCommand&) const = default;
+};
+
 // The cfg/ file a command reads and writes when applied.
 enum class Domain : uint8_t { Nodes = 0, NodeGroups = 1 };
 
+// By alternative index, like kCommandMinPeerVersion.
+inline constexpr Domain kCommandDomain[] = {
+    Domain::Nodes,      Domain::Nodes,      Domain::Nodes,      Domain::Nodes,
+    Domain::NodeGroups, Domain::NodeGroups, Domain::NodeGroups, Domain::NodeGroups,
+    Domain::Nodes,  // ClaimNode
+#ifdef CC_TEST_COMMAND_KIND
+    Domain::NodeGroups,  // NextBuildCommand
+#endif
+};
+static_assert(std::size(kCommandDomain) == std::variant_size_v<Command>,
+              "every command kind needs its domain");
+
 inline Domain domain_of(const Command& c) {
-    return c.index() <= 3 ? Domain::Nodes : Domain::NodeGroups;
+    return kCommandDomain[c.index()];
 }
 
 // Expected outcomes of applying a command: values, not exceptions. The

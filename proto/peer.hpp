@@ -50,10 +50,17 @@ inline constexpr uint32_t kMaxJoinFrameBytes = 1u << 20;
 //       node's manager); to a member on v1 or v2 none is sent, and the asking
 //       member says so per node ("mgt3 runs a version without power
 //       control; upgrade it")
+//   v4  exactly-once writes: log entries of kind EntryKind::SessionCommand
+//       (a client session and sequence number around each command, so a
+//       write re-sent to a new leader is applied once). A member proposes
+//       them only when every voter's link speaks v4, and a leader turns one
+//       back into a plain command while any member is below v4; the
+//       ClaimNode command kind (nodediscover assign) also needs v4
 inline constexpr uint32_t kPeerVersionMin = 1;
-inline constexpr uint32_t kPeerVersionMax = 3;
+inline constexpr uint32_t kPeerVersionMax = 4;
 inline constexpr uint32_t kPeerVersionLeaderView = 2;
 inline constexpr uint32_t kPeerVersionRouted = 3;
+inline constexpr uint32_t kPeerVersionSessions = 4;
 
 struct Hello {
     uint32_t min_version = kPeerVersionMin;

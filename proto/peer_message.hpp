@@ -54,13 +54,19 @@ struct NodeRequest {
     std::string operation;
     std::string argument;
     std::vector<std::string> nodes;
-    CC_PROTO_FIELDS(id, operation, argument, nodes)
+    // nodepower -p: answer each node's state before the action too. A manager
+    // of an older build skips the field and answers without `previous`.
+    bool show_previous = false;
+    CC_PROTO_FIELDS(id, operation, argument, nodes, show_previous)
 };
 struct NodeResult {
     std::string node;
     bool ok = false;
     std::string text;  // ok: the output ("on"); otherwise one line of error
-    CC_PROTO_FIELDS(node, ok, text)
+    // ok and show_previous asked: the state before the action ("off"; for
+    // status the state read, as confluent's -p reads it twice).
+    std::string previous;
+    CC_PROTO_FIELDS(node, ok, text, previous)
     bool operator==(const NodeResult&) const = default;
 };
 struct NodeReply {

@@ -14,6 +14,10 @@ enum class EntryKind : uint8_t {
     Noop = 0,        // appended by each new leader at the start of its term
     Command = 1,     // data = to_bytes(proto::Command), applied to the node database
     Membership = 2,  // data = to_bytes(proto::Membership), the new member list
+    // data = to_bytes(proto::SessionCommand): a command applied at most once
+    // per (session, seq) however many copies the log holds (peer protocol v4;
+    // an older build stops applying at such an entry rather than guess).
+    SessionCommand = 3,
 };
 
 struct Entry {

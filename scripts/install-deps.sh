@@ -8,6 +8,7 @@ pkgs=(
   libgtest-dev googletest
   libfreeipmi-dev openipmi
   openssh-client openssl iproute2 procps util-linux
+  etcd-server etcd-client libgrpc++-dev
 )
 missing=()
 for p in "${pkgs[@]}"; do
@@ -24,3 +25,8 @@ echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# etcd is only for scripts/bench-etcd.sh, which starts its own members: keep
+# the package's system service (enabled and started on install) off.
+if [[ " ${missing[*]} " == *" etcd-server "* ]] && [ -d /run/systemd/system ]; then
+  systemctl disable --now etcd.service >/dev/null 2>&1 || true
+fi

@@ -52,7 +52,7 @@ void CfgWriter::enqueue(Op op) {
     cv_.notify_one();
 }
 
-void CfgWriter::command_applied(const proto::Command& c, uint64_t index) {
+void CfgWriter::command_applied(const proto::SessionCommand& c, uint64_t index) {
     enqueue(Apply{c, index});
 }
 void CfgWriter::index_noted(uint64_t index) {

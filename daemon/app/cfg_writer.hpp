@@ -61,7 +61,7 @@ class CfgWriter final : public ApplyListener {
 
     // ApplyListener: called by the raft driver right after the daemon's
     // Database saw the same event.
-    void command_applied(const proto::Command& c, uint64_t index) override;
+    void command_applied(const proto::SessionCommand& c, uint64_t index) override;
     void index_noted(uint64_t index) override;
     void install_snapshot(const state::Database& db, const std::string& bytes,
                           uint64_t index) override;
@@ -71,7 +71,7 @@ class CfgWriter final : public ApplyListener {
 
   private:
     struct Apply {
-        proto::Command command;
+        proto::SessionCommand command;
         uint64_t index;
     };
     struct Note {

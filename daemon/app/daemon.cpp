@@ -200,8 +200,9 @@ Daemon::Daemon(asio::io_context& io, Config config)
         });
     raft::Config rc;
     rc.self = my_name_;
-    rc.validate_command = [this](const std::string& bytes, const proto::Membership& members) {
-        return check_command_kind(bytes, members);
+    rc.validate_command = [this](proto::EntryKind& kind, std::string& bytes,
+                                 const proto::Membership& members) {
+        return check_command_kind(kind, bytes, members);
     };
     driver_ = std::make_unique<RaftDriver>(
         io_, rc, std::move(boot), db_, *log_, hard_state_, snapshot_meta_, RaftDriver::Files{cfg},
@@ -220,6 +221,11 @@ Daemon::Daemon(asio::io_context& io, Config config)
                                 // that speaks the family (it asked).
                                 members_->send_peer(to, msg, true);
                             }});
+    driver_->set_use_sessions([this] {
+        return members_->in_collective() &&
+               all_members_speak(driver_->membership(), proto::kPeerVersionSessions);
+    });
+    members_->on_alive = [this](const std::string& from) { driver_->heard_from(from); };
     members_->on_routed = [this](const std::string& from, proto::PeerMessage m) {
         if (auto* q = std::get_if<proto::NodeRequest>(&m))
             power_->on_request(from, std::move(*q));
@@ -389,11 +395,23 @@ void Daemon::answer_write(proto::ApiWrite w, net::ApiReply reply) {
 // the peer protocol version its kind needs (a voter not seen since this
 // daemon started counts as the oldest version): no member then meets a
 // committed entry it cannot apply, whatever builds a rolling upgrade mixes.
-std::optional<std::string> Daemon::check_command_kind(const std::string& bytes,
+std::optional<std::string> Daemon::check_command_kind(proto::EntryKind& kind, std::string& bytes,
                                                       const proto::Membership& members) const {
     proto::Command c;
     try {
-        c = proto::from_bytes<proto::Command>(bytes);
+        if (kind == proto::EntryKind::SessionCommand) {
+            auto sc = proto::from_bytes<proto::SessionCommand>(bytes);
+            c = std::move(sc.command);
+            // A member below v4 cannot decode the exactly-once form: it gets a
+            // plain command (no protection against a re-sent copy while the
+            // collective is being upgraded).
+            if (!all_members_speak(members, proto::kPeerVersionSessions)) {
+                kind = proto::EntryKind::Command;
+                bytes = proto::to_bytes(c);
+            }
+        } else {
+            c = proto::from_bytes<proto::Command>(bytes);
+        }
     } catch (const proto::DecodeError& e) {
         return std::string("the leader (") + my_name_ + ") cannot decode this change (" + e.what() +
                "): it comes from a newer build; upgrade " + my_name_ +
@@ -415,6 +433,13 @@ std::optional<std::string> Daemon::check_command_kind(const std::string& bytes,
                ": upgrade " + m.name + " (or bring it back) first; nothing was changed";
     }
     return std::nullopt;
+}
+
+bool Daemon::all_members_speak(const proto::Membership& members, uint32_t version) const {
+    if (!members_->in_collective()) return true;
+    for (const auto& m : members.members)
+        if (m.name != my_name_ && members_->peer_version(m.name) < version) return false;
+    return true;
 }
 
 // Reads are served from what this member applied; one that cannot apply a

@@ -71,8 +71,15 @@ class Daemon final : public net::ApiHandler, private collective::ConsensusAccess
     proto::ApiResponse answer_groups(const proto::ApiGroupQuery& q) const;
     proto::ApiResponse answer_status(bool verbose) const;
     std::optional<proto::ApiError> stale_reads() const;
-    std::optional<std::string> check_command_kind(const std::string& bytes,
+    // The leader's check of a command before it enters the log (raft::Config::
+    // validate_command); turns an exactly-once command into a plain one while
+    // a member cannot decode it.
+    std::optional<std::string> check_command_kind(proto::EntryKind& kind, std::string& bytes,
                                                   const proto::Membership& members) const;
+    // Every other member of `members` speaks peer protocol `version` or later
+    // (its current link, else the last seen since start); true outside a
+    // collective.
+    bool all_members_speak(const proto::Membership& members, uint32_t version) const;
 
     // collective::ConsensusAccess, for the member service.
     raft::Status consensus_status() const override;

@@ -99,8 +99,8 @@ void DiscoveryService::handle(const proto::ApiDiscoveryAssign& r, const Discover
                          "; clear it there first (nodeattrib " + other + " -c net.hwaddr)"));
     }
 
-    std::map<std::string, std::string> attributes{{kHwaddrAttribute, mac}};
     std::string line = r.node + ": assigned " + mac;
+    bool claim = false;
     if (ctx.in_collective) {
         auto shown = ctx.db.node_attributes(r.node, {kManagerAttribute, kCandidatesAttribute});
         const std::string& manager = shown.at(0).value;
@@ -116,8 +116,7 @@ void DiscoveryService::handle(const proto::ApiDiscoveryAssign& r, const Discover
                 }
             }
             if (candidate) {
-                attributes[kManagerAttribute] = ctx.my_name;
-                line += "; claimed by " + ctx.my_name;
+                claim = true;
             } else {
                 line += "; " + ctx.my_name + " is not among its collective.managercandidates (" +
                         candidates + "), not claimed";
@@ -126,21 +125,27 @@ void DiscoveryService::handle(const proto::ApiDiscoveryAssign& r, const Discover
             line += "; managed by " + manager + ", not claimed";
         }
     }
-    proto::SetNodeAttributes set;
-    set.noderange = r.node;
-    set.attributes = std::move(attributes);
-    ctx.write(proto::ApiWrite{proto::Command{std::move(set)}}, [reply = std::move(reply),
-                                                                line = std::move(line)](
-                                                                   proto::ApiResponse answer) {
-        if (auto* done = std::get_if<proto::ApiWriteDone>(&answer)) {
-            if (done->result.ok())
-                reply(proto::ApiDone{{line}});
-            else
-                reply(proto::ApiError{proto::outcome_of(done->result.code), done->result.message});
-            return;
-        }
-        reply(std::move(answer));  // an ApiError: passed on as it is
-    });
+    // A claim is decided when applied (proto::ClaimNode): its result says
+    // whether this member got the node or another claimed it first.
+    proto::Command command;
+    if (claim)
+        command = proto::ClaimNode{r.node, mac, ctx.my_name};
+    else
+        command = proto::SetNodeAttributes{r.node, {{kHwaddrAttribute, mac}}, std::nullopt};
+    ctx.write(proto::ApiWrite{std::move(command)},
+              [reply = std::move(reply), line = std::move(line),
+               claim](proto::ApiResponse answer) mutable {
+                  if (auto* done = std::get_if<proto::ApiWriteDone>(&answer)) {
+                      if (!done->result.ok())
+                          return reply(proto::ApiError{proto::outcome_of(done->result.code),
+                                                       done->result.message});
+                      if (claim && done->result.lines.size() > 1)
+                          line += "; " + done->result.lines.back().text;
+                      reply(proto::ApiDone{{line}});
+                      return;
+                  }
+                  reply(std::move(answer));  // an ApiError: passed on as it is
+              });
 }
 
 void DiscoveryService::handle(const proto::ApiDiscoveryClear& r, const DiscoveryContext&,

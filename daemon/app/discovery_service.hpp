@@ -2,16 +2,19 @@
 // (discovery::DeviceStore, never replicated) and `assign`, which binds a
 // device to a node through the log.
 //
-// assign -e MAC -n NODE proposes one proto::SetNodeAttributes through the
-// daemon's normal write path (Daemon::answer_write: prepare, manager check,
-// raft propose, settle_write), setting `net.hwaddr` to the MAC and, in a
-// collective, `collective.manager` to this member when the node has no
-// manager (own or inherited) and its `collective.managercandidates`, if
-// set, name this member. A node another member manages is not claimed. A
-// lone server never sets collective.manager (confluent only weighs node
-// ownership in collective mode). The ownership check and the write are two
-// steps: a manager set elsewhere between them is overwritten (there is no
-// conditional command); the window is one proposal long.
+// assign -e MAC -n NODE writes through the daemon's normal write path
+// (Daemon::answer_write: prepare, manager check, raft propose,
+// settle_write). In a collective, when the node has no manager (own or
+// inherited) and its `collective.managercandidates`, if set, name this
+// member, it proposes a proto::ClaimNode: `net.hwaddr` and, decided when the
+// command is applied, `collective.manager` = this member unless the node got
+// its own manager meanwhile (another member's claim first in the log), so two
+// members assigning one node at once never both claim it. Otherwise it
+// proposes a proto::SetNodeAttributes of `net.hwaddr` alone: a node another
+// member manages is not claimed, and a lone server never sets
+// collective.manager (confluent only weighs node ownership in collective
+// mode). A claim needs peer protocol v4 on every voter (the leader refuses
+// it before, exit 2).
 //
 // Threading: daemon thread only (like the Database it reads).
 #pragma once

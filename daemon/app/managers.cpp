@@ -56,6 +56,8 @@ std::optional<std::string> check_managers(const proto::Command& c,
                           std::is_same_v<T, proto::DefineGroup> ||
                           std::is_same_v<T, proto::SetGroupAttributes>)
                 return check_attributes(cmd.attributes, members);
+            if constexpr (std::is_same_v<T, proto::ClaimNode>)
+                return check_attributes({{kManagerAttribute, cmd.manager}}, members);
             return std::nullopt;
         },
         c);

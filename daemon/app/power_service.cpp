@@ -43,6 +43,12 @@ std::string valid_states() {
     return "status, on, off, reset, boot, shutdown, softoff";
 }
 
+// What -p shows before the arrow: the state read before the action; for
+// status the state itself (confluent's -p reads it twice: "n1: on->on").
+std::string previous_of(hw::PowerAction action, const hw::PowerResult& p) {
+    return action == hw::PowerAction::Status ? p.state : p.previous;
+}
+
 }  // namespace
 
 PowerService::PowerService(boost::asio::io_context& io, const state::Database& db, std::string self,
@@ -122,12 +128,12 @@ void PowerService::handle(const proto::ApiNodeOperation& request, net::ApiReply 
     g->pending = by_manager.size() + 1;  // +1: released below, once all are sent
     for (auto& [manager, list] : by_manager) {
         if (manager == self_) {
-            run_here(self_, request.argument, std::move(list), fill);
+            run_here(self_, request.argument, request.show_previous, std::move(list), fill);
             continue;
         }
         auto fail_all = [&list](const std::string& text) {
             Results out;
-            for (const auto& n : list) out.push_back({n, false, text});
+            for (const auto& n : list) out.push_back({n, false, text, {}});
             return out;
         };
         // Our own link to the manager carries the request (a link the manager
@@ -156,8 +162,10 @@ void PowerService::handle(const proto::ApiNodeOperation& request, net::ApiReply 
             g->results[g->slot[n]].text = "Collective member " + manager +
                                           " is unreachable (no answer within " +
                                           std::to_string(kRouteTimeout.count() / 1000) + " s)";
-        waiting_[id] = Waiting{manager, fill, std::move(timer)};
-        peers_.send(manager, proto::NodeRequest{id, kOperation, request.argument, list});
+        auto done = request.show_previous ? with_previous_checked(manager, fill) : fill;
+        waiting_[id] = Waiting{manager, std::move(done), std::move(timer)};
+        peers_.send(manager, proto::NodeRequest{id, kOperation, request.argument, list,
+                                                request.show_previous});
     }
     fill({});
 }
@@ -168,15 +176,14 @@ void PowerService::on_request(const std::string& from, proto::NodeRequest reques
         peers_.send(from, proto::NodeReply{id, std::move(results)});
     };
     if (request.operation != kOperation || !hw::parse_power_action(request.argument)) {
+        const std::string why = self_ + " does not know the operation '" + request.operation + " " +
+                                request.argument + "'; upgrade it";
         Results out;
-        for (const auto& n : request.nodes)
-            out.push_back({n, false,
-                           self_ + " does not know the operation '" + request.operation + " " +
-                               request.argument + "'; upgrade it"});
+        for (const auto& n : request.nodes) out.push_back({n, false, why, {}});
         answer(std::move(out));
         return;
     }
-    run_here(from, request.argument, std::move(request.nodes), answer);
+    run_here(from, request.argument, request.show_previous, std::move(request.nodes), answer);
 }
 
 void PowerService::on_reply(const std::string& from, proto::NodeReply reply) {
@@ -188,8 +195,24 @@ void PowerService::on_reply(const std::string& from, proto::NodeReply reply) {
     w.done(std::move(reply.results));
 }
 
+std::function<void(PowerService::Results)> PowerService::with_previous_checked(
+    const std::string& manager, std::function<void(Results)> done) {
+    // A manager of an older build skips NodeRequest::show_previous: it carries
+    // the action out but cannot say what the state was before.
+    return [manager, done = std::move(done)](Results results) {
+        for (auto& r : results)
+            if (r.ok && r.previous.empty()) {
+                r.ok = false;
+                r.text += "; the previous state is unknown: " + manager +
+                          " runs a version without nodepower -p; upgrade it";
+            }
+        done(std::move(results));
+    };
+}
+
 void PowerService::run_here(const std::string& for_member, const std::string& argument,
-                            std::vector<std::string> nodes, std::function<void(Results)> done) {
+                            bool show_previous, std::vector<std::string> nodes,
+                            std::function<void(Results)> done) {
     // Read every node's BMC and credentials here, on the daemon thread: the
     // workers only talk to BMCs.
     struct Job {
@@ -240,8 +263,8 @@ void PowerService::run_here(const std::string& for_member, const std::string& ar
     std::lock_guard lk(workers_mu_);
     reap_workers();
     auto finished = std::make_shared<std::atomic<bool>>(false);
-    workers_.push_back({std::thread([this, results, jobs = std::move(jobs), action, finish,
-                                     finished, alive = alive_]() mutable {
+    workers_.push_back({std::thread([this, results, jobs = std::move(jobs), action, show_previous,
+                                     finish, finished, alive = alive_]() mutable {
                             std::atomic<size_t> next{0};
                             auto work = [&] {
                                 for (size_t k = next++; k < jobs.size(); k = next++) {
@@ -249,6 +272,7 @@ void PowerService::run_here(const std::string& for_member, const std::string& ar
                                     auto& r = (*results)[jobs[k].slot];
                                     r.ok = p.ok;
                                     r.text = p.ok ? p.state : p.error;
+                                    if (p.ok && show_previous) r.previous = previous_of(action, p);
                                 }
                             };
                             std::vector<std::thread> pool;

@@ -4,7 +4,8 @@
 // member links (proto::NodeRequest, peer protocol v3), never through the log.
 // A lone server runs every node itself. Each node's BMC is reached with IPMI
 // 2.0 (daemon/hw) at hardwaremanagement.manager with the credentials read
-// through read_secret; up to kParallel BMCs at once.
+// through read_secret; up to kParallel BMCs at once. With -p
+// (show_previous) each result also carries the state before the action.
 //
 // Adding another node operation (console, sensors, inventory): give it an
 // operation name, handle it in run_here (what the manager does for one
@@ -63,9 +64,14 @@ class PowerService {
 
   private:
     using Results = std::vector<proto::NodeResult>;
-    // Runs `nodes` on this member's BMC connections; `done` on the daemon thread.
-    void run_here(const std::string& for_member, const std::string& argument,
+    // Runs `nodes` on this member's BMC connections; `done` on the daemon
+    // thread. show_previous: fill NodeResult::previous (nodepower -p).
+    void run_here(const std::string& for_member, const std::string& argument, bool show_previous,
                   std::vector<std::string> nodes, std::function<void(Results)> done);
+    // `done`, after turning each result of `manager` that is ok but lacks the
+    // previous state (an older manager) into a failure that says so.
+    static std::function<void(Results)> with_previous_checked(const std::string& manager,
+                                                              std::function<void(Results)> done);
     void reap_workers();  // with workers_mu_ held
 
     boost::asio::io_context& io_;

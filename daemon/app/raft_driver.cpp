@@ -35,6 +35,17 @@ void durable(F&& f) {
     }
 }
 
+std::string new_session_name(const std::string& self, uint64_t random) {
+    static const char* hex = "0123456789abcdef";
+    std::string out = self + "/";
+    for (int shift = 60; shift >= 0; shift -= 4) out += hex[(random >> shift) & 0xf];
+    return out;
+}
+
+std::string millis_text(raft::Clock::duration d) {
+    return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()) + " ms";
+}
+
 }  // namespace
 
 RaftDriver::RaftDriver(boost::asio::io_context& io, raft::Config config, raft::BootState boot,
@@ -52,6 +63,9 @@ RaftDriver::RaftDriver(boost::asio::io_context& io, raft::Config config, raft::B
       timer_(io) {
     std::random_device rd;
     uint64_t seed = (uint64_t(rd()) << 32) ^ rd();
+    self_ = config.self;
+    session_ = new_session_name(config.self, (uint64_t(rd()) << 32) ^ rd());
+    leader_lost_at_ = raft::Clock::now();
     std::optional<raft::HardState> durable_hs = boot.hard_state;
     raft::Index applied = boot.applied;
     core_ = std::make_unique<raft::Core>(std::move(config), std::move(boot), seed);
@@ -97,6 +111,7 @@ std::optional<raft::ProposalId> RaftDriver::register_proposal(
 }
 
 void RaftDriver::after_event(uint64_t applied_before) {
+    observe_leadership();
     if (executor_->applied() == applied_before) return;
     prune_results();
     if (on_applied_) on_applied_(executor_->applied());
@@ -106,7 +121,16 @@ void RaftDriver::propose(const proto::Command& command, std::function<void(Write
     auto id = register_proposal(done);
     if (!id) return;
     auto before = executor_->applied();
-    executor_->propose(*id, proto::to_bytes(command));
+    if (use_sessions_ && use_sessions_()) {
+        const uint64_t seq = next_seq_++;
+        proto::SessionCommand sc{session_, seq, 0, command};
+        sc.acked_below = open_seqs_.empty() ? seq : open_seqs_.begin()->first;
+        open_seqs_.emplace(seq, OpenSeq{*id, proto::domain_of(command)});
+        seq_of_[*id] = seq;
+        executor_->propose_once(*id, proto::to_bytes(sc));
+    } else {
+        executor_->propose(*id, proto::to_bytes(command));
+    }
     after_event(before);
 }
 
@@ -231,12 +255,20 @@ void RaftDriver::apply(const proto::Entry& e) {
             if (listener_) listener_->index_noted(e.index);
             break;
         case proto::EntryKind::Command: {
-            proto::Command c;
-            durable([&] { c = proto::from_bytes<proto::Command>(e.data); });
-            auto result = db_.apply(c, e.index);
-            if (listener_) listener_->command_applied(c, e.index);
+            proto::SessionCommand sc;  // without a session: applied as it comes
+            durable([&] { sc.command = proto::from_bytes<proto::Command>(e.data); });
+            auto applied = db_.apply(sc, e.index);
+            if (listener_) listener_->command_applied(sc, e.index);
             // Kept for the proposal result that follows; replayed entries have no caller.
-            if (!pending_.empty()) results_[e.index] = {std::move(result), now()};
+            if (!pending_.empty()) results_[e.index] = {std::move(applied.result), now()};
+            break;
+        }
+        case proto::EntryKind::SessionCommand: {
+            proto::SessionCommand sc;
+            durable([&] { sc = proto::from_bytes<proto::SessionCommand>(e.data); });
+            auto applied = db_.apply(sc, e.index);
+            if (listener_) listener_->command_applied(sc, e.index);
+            if (sc.session == session_) answer_own_write(sc.seq, e.index, std::move(applied));
             break;
         }
         case proto::EntryKind::Membership: {
@@ -283,15 +315,49 @@ std::string RaftDriver::snapshot_bytes() {
     return db_.snapshot_bytes();
 }
 
+// Our own exactly-once write was applied (its first copy, or a later copy
+// when the first came in a snapshot): answered now, whichever copy the core
+// was tracking, and the core stops sending it.
+void RaftDriver::answer_own_write(uint64_t seq, uint64_t index,
+                                  state::Database::SessionApplied applied) {
+    auto open = open_seqs_.find(seq);
+    if (open == open_seqs_.end()) return;
+    const raft::ProposalId id = open->second.id;
+    open_seqs_.erase(open);
+    seq_of_.erase(id);
+    executor_->forget_proposal(id);
+    auto it = pending_.find(id);
+    if (it == pending_.end()) return;
+    auto done = std::move(it->second);
+    pending_.erase(it);
+    WriteOutcome o;
+    o.index = index;
+    o.result = std::move(applied.result);
+    done(std::move(o));
+}
+
 void RaftDriver::proposal_done(const raft::ProposalResult& r) {
+    raft::ProposalResult late = r;
+    if (auto s = seq_of_.find(r.id); s != seq_of_.end()) {
+        auto open = open_seqs_.find(s->second);
+        // Not answered from the applied entry: this member may have caught
+        // up from a snapshot that holds it.
+        if (r.code == proto::Outcome::Unknown && open != open_seqs_.end() &&
+            db_.session_applied(open->second.domain, session_, s->second)) {
+            late.code = proto::Outcome::Done;
+            late.reason.clear();
+        }
+        if (open != open_seqs_.end()) open_seqs_.erase(open);
+        seq_of_.erase(s);
+    }
     auto it = pending_.find(r.id);
     if (it == pending_.end()) return;
     auto done = std::move(it->second);
     pending_.erase(it);
     WriteOutcome o;
-    o.outcome = r.code;
-    o.index = r.index;
-    o.reason = r.reason;
+    o.outcome = late.code;
+    o.index = late.index;
+    o.reason = late.reason;
     if (r.code == proto::Outcome::Done) {
         auto res = results_.find(r.index);
         if (res != results_.end()) {
@@ -303,6 +369,36 @@ void RaftDriver::proposal_done(const raft::ProposalResult& r) {
         o.reason = *storage_failure_;
     }
     done(std::move(o));
+}
+
+// Logs each leader change as this member sees it, with the term and how long
+// the collective went without a leader.
+void RaftDriver::observe_leadership() {
+    const std::string& leader = core_->leader();
+    const raft::Term term = core_->hard_state().term;
+    if (leader == seen_leader_ && term == seen_term_) return;
+    const auto t = now();
+    const std::string& self = self_;
+    if (!seen_leader_.empty() && (leader != seen_leader_ || term != seen_term_)) {
+        if (seen_leader_ == self)
+            cc::log::info(self, " stepped down as the leader of term ", seen_term_);
+        else if (leader.empty())
+            cc::log::info(self, " lost contact with ", seen_leader_, ", the leader of term ",
+                          seen_term_);
+        leader_lost_at_ = t;
+    }
+    if (!leader.empty())
+        cc::log::info(leader, " is the leader of term ", term, ", elected in ",
+                      millis_text(t - leader_lost_at_), " (as seen by ", self, ")");
+    else if (term != seen_term_)
+        cc::log::info("term ", term, " started on ", self, "; no leader yet");
+    leader_since_ = leader.empty() ? std::nullopt : std::optional<raft::TimePoint>(t);
+    seen_leader_ = leader;
+    seen_term_ = term;
+}
+
+void RaftDriver::heard_from(const std::string& member) {
+    if (!stopped_) executor_->heard_from(member);
 }
 
 void RaftDriver::read_done(const raft::ReadResult&) {

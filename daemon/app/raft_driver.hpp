@@ -50,7 +50,9 @@ struct WriteOutcome {
 class ApplyListener {
   public:
     virtual ~ApplyListener() = default;
-    virtual void command_applied(const proto::Command& c, uint64_t index) = 0;
+    // An exactly-once command and its copies too (the replica drops them the
+    // same way); a plain command comes with an empty session.
+    virtual void command_applied(const proto::SessionCommand& c, uint64_t index) = 0;
     virtual void index_noted(uint64_t index) = 0;
     // A snapshot from the leader replaces the state: writes `db` (the state
     // it decodes to, at `index`) to cfg/nodes and cfg/nodegroups durably
@@ -83,8 +85,15 @@ class RaftDriver : private raft::Ports {
     // Stops the timer; pending writes are answered with an Unknown outcome.
     void stop();
 
-    // Proposes a prepared command; `done` is called exactly once on this thread.
+    // Proposes a prepared command; `done` is called exactly once on this
+    // thread. While use_sessions() says so, the command goes into the log as
+    // an exactly-once write (proto::SessionCommand, of this start's session):
+    // held through an election and re-sent to a new leader, applied once.
     void propose(const proto::Command& command, std::function<void(WriteOutcome)> done);
+    // Whether every member decodes exactly-once writes (peer protocol v4).
+    void set_use_sessions(std::function<bool()> f) { use_sessions_ = std::move(f); }
+    // A member's link keepalive (raft::Core::heard_from).
+    void heard_from(const std::string& member);
 
     // Proposes a new member list (differing from the latest in one member);
     // `done` is called exactly once on this thread.
@@ -108,6 +117,8 @@ class RaftDriver : private raft::Ports {
     const std::optional<std::string>& cannot_apply() const { return executor_->cannot_apply(); }
     // False while term and vote cannot be saved (no message leaves).
     bool hard_state_durable() const { return executor_->hard_state_durable(); }
+    // When this member learnt of the current leader; empty without one.
+    std::optional<raft::TimePoint> leader_since() const { return leader_since_; }
     // Called after every Ready that applied entries, with the applied index.
     void set_on_applied(std::function<void(uint64_t)> f) { on_applied_ = std::move(f); }
 
@@ -118,6 +129,8 @@ class RaftDriver : private raft::Ports {
     // Registers `done` for a new proposal; answers it at once when stopped.
     std::optional<raft::ProposalId> register_proposal(std::function<void(WriteOutcome)>& done);
     void after_event(uint64_t applied_before);
+    void observe_leadership();
+    void answer_own_write(uint64_t seq, uint64_t index, state::Database::SessionApplied applied);
     void prune_results();
 
     // raft::Ports
@@ -160,6 +173,25 @@ class RaftDriver : private raft::Ports {
     };
     std::map<uint64_t, Applied> results_;
     std::optional<std::string> storage_failure_;  // reason for proposals failed by it
+
+    // Exactly-once writes: this start's session, its next seq, and the
+    // writes not answered yet (by seq; the lowest is the acked_below sent).
+    std::function<bool()> use_sessions_;
+    std::string self_;
+    std::string session_;
+    uint64_t next_seq_ = 1;
+    struct OpenSeq {
+        raft::ProposalId id;
+        proto::Domain domain;
+    };
+    std::map<uint64_t, OpenSeq> open_seqs_;
+    std::map<raft::ProposalId, uint64_t> seq_of_;
+
+    // Leadership as last seen (observe_leadership).
+    std::string seen_leader_;
+    raft::Term seen_term_ = 0;
+    raft::TimePoint leader_lost_at_{};
+    std::optional<raft::TimePoint> leader_since_;
     bool stopped_ = false;
 };
 

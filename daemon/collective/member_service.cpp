@@ -1,16 +1,12 @@
 #include "daemon/collective/member_service.hpp"
-#include "daemon/util/host_name.hpp"
 
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <random>
 
-#include "daemon/collective/join_inviter.hpp"
 #include "daemon/collective/joiner.hpp"
 #include "daemon/collective/member_list.hpp"
 #include "daemon/collective/status_report.hpp"
-#include "daemon/state/member_files.hpp"
 #include "daemon/storage/layout.hpp"
+#include "daemon/util/host_name.hpp"
 #include "daemon/util/log.hpp"
 
 namespace cc::collective {
@@ -19,11 +15,6 @@ namespace asio = boost::asio;
 namespace fs = std::filesystem;
 
 namespace {
-
-// How long an inviter keeps retrying a member list change that meets
-// another one still in flight (a previous joiner's promotion), and waits
-// for it to commit.
-constexpr auto kAdmitBound = std::chrono::seconds(20);
 
 // An empty message is filled with the outcome's standard text on the way
 // out (the API server, proto::text_or_default).
@@ -35,28 +26,42 @@ bool wildcard(const std::string& host) {
     return host.empty() || host == "0.0.0.0" || host == "::" || host == "*";
 }
 
-}  // namespace
+uint64_t new_boot_id() {
+    std::random_device rd;
+    return (uint64_t(rd()) << 32) ^ rd();
+}
 
-struct MemberService::AdmitWait {
-    proto::MemberInfo member;
-    std::chrono::steady_clock::time_point deadline;
-    std::optional<std::variant<proto::JoinAccept, proto::JoinRefused>> result;
-};
+}  // namespace
 
 MemberService::MemberService(asio::io_context& io, ServiceOptions options,
                              ConsensusAccess& consensus)
     : io_(io),
       options_(std::move(options)),
       consensus_(consensus),
-      book_(storage::Layout(options_.state_dir).collective() / "invitations"),
+      boot_id_(new_boot_id()),
+      invitations_(
+          io, consensus,
+          {options_.etc_dir, storage::Layout(options_.state_dir).collective() / "invitations",
+           options_.my_name, options_.invitation_ttl},
+          {[this] {
+               bool created = ensure_key();
+               start_bridge();
+               return created;
+           },
+           [this] { return fingerprint(); }, [this] { return self_address(); },
+           [this] { return in_collective(); }}),
+      joins_(io, options_.limits, boot_id_,
+             {[this] { return ensure_key(); }, [this] { return *key_; },
+              [this] { return peer_advertise(); },
+              [this](JoinedCollective j) {
+                  if (on_joined) on_joined(std::move(j));
+              }}),
       views_(io, options_.my_name,
              {[this] { return consensus_.consensus_status().role == raft::Role::Leader; },
               [this] { return status(); },
               [this](const std::string& to, const proto::PeerMessage& m) {
                   if (bridge_) bridge_->send(to, m);
               }}) {
-    std::random_device rd;
-    boot_id_ = (uint64_t(rd()) << 32) ^ rd();
     if (crypto::key_exists(options_.etc_dir))
         key_ = crypto::load_private_key(options_.etc_dir / crypto::kPrivateKeyFile);
 }
@@ -72,14 +77,10 @@ void MemberService::start() {
 
 void MemberService::stop() {
     *alive_ = false;
-    {
-        std::lock_guard lock(mu_);
-        stopping_ = true;
-    }
-    cv_.notify_all();
+    invitations_.stop();  // releases join connections waiting for their change
     views_.stop();
     if (bridge_) bridge_->stop();
-    if (join_thread_.joinable()) join_thread_.join();
+    joins_.stop();
 }
 
 bool MemberService::in_collective() const {
@@ -140,6 +141,9 @@ void MemberService::start_bridge() {
     h.on_leader_view = [this](const std::string& from, proto::LeaderView v) {
         views_.received(from, std::move(v));
     };
+    h.on_alive = [this](const std::string& from) {
+        if (on_alive) on_alive(from);
+    };
     h.on_routed = [this](const std::string& from, proto::PeerMessage m) {
         if (on_routed) on_routed(from, std::move(m));
     };
@@ -148,11 +152,9 @@ void MemberService::start_bridge() {
         moved_.seen(member, reach_address(advertise, remote, ssh::kDefaultPeerPort));
         record_moved_members();
     };
-    h.accepting_joins = [this] { return book_.has_pending(); };
+    h.accepting_joins = [this] { return invitations_.has_pending(); };
     h.on_join = [this, blob = key_->blob](std::unique_ptr<ssh::Connection> conn) {
-        auto line = serve_join(*conn, book_, blob, ssh::kDefaultPeerPort,
-                               [this](proto::MemberInfo m) { return admit(std::move(m)); });
-        cc::log::info(line);
+        cc::log::info(invitations_.serve(*conn, blob));
     };
     bridge_ = std::make_unique<PeerBridge>(io_, o, std::move(h), *key_);
     bridge_->start();
@@ -211,196 +213,14 @@ proto::ApiStatus MemberService::status() const {
     return s;
 }
 
-// ---- invite ----
-
-void MemberService::register_self(std::function<void(ChangeOutcome)> done) {
-    auto s = consensus_.consensus_status();
-    const auto* mine = find_member(s.membership, options_.my_name);
-    proto::MemberInfo self{options_.my_name, self_address(), key_->fingerprint,
-                           mine ? mine->role : proto::Role::Voter, false};
-    if (mine && mine->fingerprint == self.fingerprint && in_collective()) {
-        done(ChangeOutcome{});
-        return;
-    }
-    if (mine && *mine == self) {
-        // Nothing to change but no cfg/collective yet: the entry at boot holds it.
-        done(ChangeOutcome{});
-        return;
-    }
-    if (!fs::exists(options_.etc_dir / "cfg" / "myname"))
-        state::save_myname(options_.etc_dir / "cfg" / "myname", options_.my_name);
-    consensus_.change_members(with_member(s.membership, self), std::move(done));
-}
+// ---- invite and join ----
 
 void MemberService::invite(const proto::ApiInvite& request, Reply reply) {
-    if (!crypto::valid_member_name(request.name)) {
-        reply(error(proto::Outcome::BadRequest,
-                    "'" + request.name +
-                        "' is not a valid member name (1 to 64 characters of A-Z a-z 0-9 . _ -)"));
-        return;
-    }
-    if (request.name == options_.my_name) {
-        reply(error(
-            proto::Outcome::BadRequest,
-            request.name + " is this member's own name; invite the other server by its name"));
-        return;
-    }
-    // Before anything is created: without quorum nothing changes.
-    if (!consensus_.consensus_status().quorum) {
-        reply(error(proto::Outcome::NoQuorum));
-        return;
-    }
-    bool created = false;
-    try {
-        created = ensure_key();
-        start_bridge();
-    } catch (const std::exception& e) {
-        reply(error(proto::Outcome::Internal, e.what()));
-        return;
-    }
-    register_self([this, request, reply, created, alive = alive_](ChangeOutcome o) {
-        if (!*alive) return;
-        if (!o.done()) {
-            reply(error(o.outcome, o.reason));
-            return;
-        }
-        auto ttl = request.ttl_seconds ? std::chrono::seconds(request.ttl_seconds)
-                                       : options_.invitation_ttl;
-        try {
-            auto token = book_.invite(
-                request.name, request.nonvoting ? proto::Role::NonVoter : proto::Role::Voter, ttl);
-            cc::log::info("invited ", request.name, request.nonvoting ? " (non-voting)" : "",
-                          "; the invitation expires in ", ttl.count(), " s");
-            reply(proto::ApiInvitation{token, created});
-        } catch (const std::exception& ex) {
-            reply(error(proto::Outcome::Internal, ex.what()));
-        }
-    });
+    invitations_.invite(request, std::move(reply));
 }
-
-// ---- the inviter's side of a join ----
-
-std::variant<proto::JoinAccept, proto::JoinRefused> MemberService::admit(proto::MemberInfo member) {
-    auto wait = std::make_shared<AdmitWait>();
-    wait->member = std::move(member);
-    wait->deadline = std::chrono::steady_clock::now() + kAdmitBound;
-    asio::post(io_, [this, wait, alive = alive_] {
-        if (*alive) try_admit(wait);
-    });
-    std::unique_lock lock(mu_);
-    bool done = cv_.wait_until(lock, wait->deadline + std::chrono::seconds(1),
-                               [&] { return stopping_ || wait->result.has_value(); });
-    if (wait->result) return *wait->result;
-    // The member list change may be in flight: the joiner cannot know.
-    if (!done)
-        return proto::JoinRefused{
-            "timed out adding the member to the collective; it may or may "
-            "not have been added: check `collective show` before trying "
-            "again",
-            proto::Outcome::Unknown};
-    return proto::JoinRefused{
-        "the inviting member is shutting down; the member may or may not "
-        "have been added: check `collective show` before trying again",
-        proto::Outcome::Unknown};
-}
-
-void MemberService::try_admit(std::shared_ptr<AdmitWait> wait) {
-    auto finish = [this, wait](std::variant<proto::JoinAccept, proto::JoinRefused> r) {
-        {
-            std::lock_guard lock(mu_);
-            wait->result = std::move(r);
-        }
-        cv_.notify_all();
-    };
-    auto s = consensus_.consensus_status();
-    if (!s.quorum)
-        return finish(proto::JoinRefused{std::string(proto::default_text(proto::Outcome::NoQuorum)),
-                                         proto::Outcome::NoQuorum});
-    auto accept = [this, wait](uint64_t index) {
-        auto now = consensus_.consensus_status();
-        return proto::JoinAccept{now.membership, now.leader, wait->member.address, index};
-    };
-    const auto* existing = find_member(s.membership, wait->member.name);
-    if (existing && existing->address == wait->member.address &&
-        existing->fingerprint == wait->member.fingerprint && existing->role == wait->member.role)
-        return finish(accept(s.commit_index));  // already in, as it is
-    consensus_.change_members(
-        with_member(s.membership, wait->member),
-        [this, wait, finish, accept, alive = alive_](ChangeOutcome o) {
-            if (!*alive) return;
-            if (o.done()) return finish(accept(o.index));
-            if (o.outcome == proto::Outcome::Refused &&
-                std::chrono::steady_clock::now() < wait->deadline) {
-                // Most likely another member list change (a promotion) is in flight.
-                auto timer =
-                    std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(100));
-                timer->async_wait([this, wait, timer, alive](boost::system::error_code ec) {
-                    if (!ec && *alive) try_admit(wait);
-                });
-                return;
-            }
-            finish(proto::JoinRefused{o.text(), o.outcome});
-        });
-}
-
-// ---- join ----
 
 void MemberService::join(const proto::ApiJoin& request, Reply reply) {
-    crypto::ParsedToken token;
-    try {
-        token = crypto::parse_token(request.token);
-    } catch (const crypto::InvalidTokenFormat& e) {
-        reply(error(proto::Outcome::BadRequest, e.what()));
-        return;
-    }
-    if (joining_) {
-        reply(error(proto::Outcome::Refused,
-                    "a join is already in progress on this member; wait for it to finish"));
-        return;
-    }
-    bool created = false;
-    try {
-        created = ensure_key();
-    } catch (const std::exception& e) {
-        reply(error(proto::Outcome::Internal, e.what()));
-        return;
-    }
-    joining_ = true;
-    if (join_thread_.joinable()) join_thread_.join();
-    JoinRequestOptions o;
-    o.server = request.server;
-    o.advertise = peer_advertise();
-    o.limits = options_.limits;
-    join_thread_ = std::thread([this, o, token = std::move(token), key = *key_, reply, created,
-                                alive = alive_] {
-        std::variant<proto::JoinAccept, proto::JoinRefused> result;
-        try {
-            result = join_collective(o, token, key);
-        } catch (const JoinFailure& e) {
-            result = proto::JoinRefused{e.what(), e.outcome};
-        } catch (const std::exception& e) {
-            result = proto::JoinRefused{"Failed to connect to " + o.server + ": " + e.what(),
-                                        proto::Outcome::Refused};
-        }
-        asio::post(io_, [this, result = std::move(result), name = token.name, reply, created,
-                         alive] {
-            if (!*alive) return;
-            joining_ = false;
-            if (auto* failure = std::get_if<proto::JoinRefused>(&result)) {
-                cc::log::warn("join failed: ", failure->reason);
-                reply(error(failure->outcome, failure->reason));
-                return;
-            }
-            const auto& accept = std::get<proto::JoinAccept>(result);
-            cc::log::info("joined the collective as ", name, " (leader ", accept.leader,
-                          ", member list committed at index ", accept.commit_index,
-                          "); restarting as a new member");
-            const auto* me = find_member(accept.members, name);
-            bool will_vote = me && (me->role == proto::Role::Voter || me->promote);
-            reply(proto::ApiJoinStarted{name, accept.commit_index, boot_id_, created, will_vote});
-            if (on_joined) on_joined({name, accept.members});
-        });
-    });
+    joins_.join(request, std::move(reply));
 }
 
 // ---- delete ----

@@ -1,43 +1,37 @@
 // MemberService: this member's part in a collective, between the local API
 // and the consensus driver. It owns the member key (loaded or created on
-// demand), the pending invitations, and the peer bridge (SSH transport), and
-// answers the collective commands:
+// demand) and the peer bridge (SSH transport), wires the parts that do the
+// rest to them, and answers the collective commands:
 //
-//   invite  needs quorum. On a server in no collective it first records this
-//           member (name, address, key fingerprint) through the log, which
-//           writes cfg/collective; then it creates the invitation.
-//   join    runs the join exchange with SERVER on a thread of its own; once
-//           the inviter has committed us, on_joined is called with what the
-//           daemon needs to restart as a fresh member (fresh_start.hpp), and
-//           the caller gets ApiJoinStarted to wait for the catch-up.
+//   invite  Invitations (invitations.hpp): the pending invitations and the
+//           inviter's side of each join.
+//   join    JoinRunner (join_runner.hpp): the join exchange on a thread of
+//           its own; on_joined once the inviter has committed us.
 //   delete  offline members only, through the log, with quorum.
-//   status  collective show (status_report.hpp).
+//   status  collective show (status_report.hpp), with the leader's view
+//           (LeaderViews).
 //
-// The inviter's side of a join (join_inviter.hpp) runs on a transport
-// thread; its member list change is handed to the daemon thread and retried
-// while another member list change is still in flight.
+// On the leader it also records a member seen at a new address
+// (moved_members.hpp) through the log.
 //
 // Threading: construct and call on the daemon thread. stop() before the
 // consensus driver goes away.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <chrono>
-#include <condition_variable>
 #include <filesystem>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "daemon/collective/consensus_access.hpp"
+#include "daemon/collective/invitations.hpp"
+#include "daemon/collective/join_runner.hpp"
 #include "daemon/collective/leader_views.hpp"
 #include "daemon/collective/moved_members.hpp"
 #include "daemon/collective/peer_bridge.hpp"
-#include "daemon/crypto/invitation_book.hpp"
 #include "proto/api.hpp"
 #include "proto/peer.hpp"
 #include "proto/peer_message.hpp"
@@ -54,12 +48,6 @@ struct ServiceOptions {
     std::chrono::seconds invitation_ttl = crypto::kDefaultInvitationTtl;
     uint32_t peer_protocol_max = proto::kPeerVersionMax;
     ssh::Limits limits;
-};
-
-// The daemon must restart as a new member with these (see fresh_start.hpp).
-struct JoinedCollective {
-    std::string name;
-    proto::Membership members;
 };
 
 class MemberService {
@@ -99,9 +87,12 @@ class MemberService {
     // last seen since start; 0 when never seen.
     uint32_t peer_version(const std::string& member) const;
 
+    // Once an inviter has committed us (join): restart as a fresh member.
     std::function<void(JoinedCollective)> on_joined;
     // Routed requests from other members (proto/peer_message.hpp, v3).
     std::function<void(const std::string& from, proto::PeerMessage)> on_routed;
+    // A keepalive from a member's link (a sign of life for the consensus core).
+    std::function<void(const std::string& from)> on_alive;
     // Any family; sent only when the link's version carries it (see
     // PeerBridge::send for `peer_speaks_it`).
     void send_peer(const std::string& to, const proto::PeerMessage& message,
@@ -110,31 +101,23 @@ class MemberService {
     uint32_t link_version(const std::string& member) const;
 
   private:
-    struct AdmitWait;
     bool ensure_key();  // true when it had to create one
     void start_bridge();
-    void register_self(std::function<void(ChangeOutcome)> done);
-    std::variant<proto::JoinAccept, proto::JoinRefused> admit(proto::MemberInfo member);
-    void try_admit(std::shared_ptr<AdmitWait> wait);
     void record_moved_members();
 
     boost::asio::io_context& io_;
     ServiceOptions options_;
     ConsensusAccess& consensus_;
-    crypto::InvitationBook book_;
     std::optional<crypto::MemberKey> key_;
-    std::unique_ptr<PeerBridge> bridge_;
-    proto::Membership refreshed_;
+    uint64_t boot_id_;
+    Invitations invitations_;
+    JoinRunner joins_;
     MovedMembers moved_;
     LeaderViews views_;
-    uint64_t boot_id_;
-    std::thread join_thread_;
-    bool joining_ = false;
+    // Declared after what its handlers use, so it is destroyed before them.
+    std::unique_ptr<PeerBridge> bridge_;
+    proto::Membership refreshed_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
-    // Inviter threads waiting for their member list change.
-    std::mutex mu_;
-    std::condition_variable cv_;
-    bool stopping_ = false;
 };
 
 }  // namespace cc::collective

@@ -30,6 +30,12 @@ PeerBridge::PeerBridge(boost::asio::io_context& io, BridgeOptions options, Bridg
             if (*alive) dispatch(name, std::move(m));
         });
     };
+    h.on_alive = [this, alive = alive_](const ssh::PeerInfo& from) {
+        if (!handlers_.on_alive) return;
+        boost::asio::post(io_, [this, alive, name = from.name] {
+            if (*alive) handlers_.on_alive(name);
+        });
+    };
     h.on_link = [this, alive = alive_](const ssh::PeerInfo& peer, bool up) {
         if (peer.direction != ssh::Direction::Inbound) return;
         boost::asio::post(io_, [this, alive, up, name = peer.name, addr = peer.remote_address,

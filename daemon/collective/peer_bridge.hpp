@@ -45,6 +45,8 @@ struct BridgeHandlers {
     std::function<void(const std::string& from, proto::RaftMessage)> on_consensus;
     std::function<void(const std::string& from, proto::LeaderView)> on_leader_view;
     std::function<void(const std::string& from, proto::PeerMessage)> on_routed;
+    // A keepalive from a member: a sign of life for raft::Core::heard_from.
+    std::function<void(const std::string& from)> on_alive;
     // A member's connection to us came up from `remote_address`, its Hello
     // saying `advertise` (daemon thread).
     std::function<void(const std::string& member, const std::string& remote_address,

@@ -67,6 +67,17 @@ bool State::active(const std::string& name, TimePoint now) const {
     return it != heard.end() && now - it->second < cfg.election_timeout_max;
 }
 
+bool State::majority_heard(TimePoint now) const {
+    auto recent = [&](const std::map<std::string, TimePoint>& m, const std::string& name) {
+        auto it = m.find(name);
+        return it != m.end() && now - it->second < cfg.contact_window;
+    };
+    size_t n = 0;
+    for (const auto& v : voters())
+        if (v == cfg.self || recent(heard, v) || recent(link_heard, v)) ++n;
+    return n >= quorum();
+}
+
 bool State::has_quorum(TimePoint now) const {
     size_t n = 0;
     for (const auto& v : voters())
@@ -163,6 +174,19 @@ void Core::propose(ProposalId id, std::string command, TimePoint now) {
     s_->check_invariants();
 }
 
+void Core::propose_once(ProposalId id, std::string session_command, TimePoint now) {
+    s_->propose(id, proto::EntryKind::SessionCommand, std::move(session_command), now);
+    s_->check_invariants();
+}
+
+void Core::forget_proposal(ProposalId id) {
+    s_->proposals.erase(id);
+}
+
+void Core::heard_from(const std::string& from, TimePoint now) {
+    if (from != s_->cfg.self) s_->link_heard[from] = now;
+}
+
 void Core::propose_membership(ProposalId id, proto::Membership members, TimePoint now) {
     s_->propose(id, proto::EntryKind::Membership, proto::to_bytes(members), now);
     s_->check_invariants();
@@ -243,7 +267,10 @@ Ready Core::take_ready() {
     } else {
         consider(s.election_deadline);
     }
-    for (const auto& [id, p] : s.proposals) consider(p.deadline);
+    for (const auto& [id, p] : s.proposals) {
+        consider(p.deadline);
+        if (p.resend && p.waiting) consider(p.retry_at);
+    }
     for (const auto& [id, p] : s.reads) consider(p.deadline);
     for (const auto& lr : s.leader_reads) consider(lr.deadline);
     r.next_wakeup = next == TimePoint::max() ? base + s.cfg.election_timeout_max : next;
@@ -313,6 +340,10 @@ SnapshotMeta Core::snapshot_meta_at(Index index) const {
     CC_CHECK(index >= s_->log.snapshot().index && index <= s_->log.last_index());
     return s_->log.meta_at(index);
 }
+const std::string& Core::leader() const {
+    return s_->role == Role::Leader ? s_->cfg.self : s_->leader;
+}
+
 const proto::Membership& Core::membership() const {
     return s_->log.membership();
 }

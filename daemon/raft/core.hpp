@@ -79,8 +79,15 @@ struct Config {
     // Upper bound of the entries' data bytes per append request (at least one
     // entry is always sent).
     size_t max_batch_bytes = 1u << 20;
-    // Every proposal and read ends with a result within this bound.
+    // Every proposal and read ends with a result within this bound. An
+    // exactly-once proposal waits this long at most for a leader to take it
+    // (held through an election, re-sent when its leader is lost).
     Millis proposal_timeout{5000};
+    // A member heard from (any message, or a keepalive via heard_from())
+    // within this window counts towards majority_heard: while a majority is,
+    // a write without a known leader waits for the election instead of
+    // failing with NoQuorum. Longer than the links' keepalive interval.
+    Millis contact_window{1200};
     size_t snapshot_chunk_bytes = 1u << 20;
     // A non-voter marked `promote` is promoted once its log is within this many
     // entries of the leader's and it answered within an election timeout.
@@ -90,7 +97,9 @@ struct Config {
     // the log, given the latest member list: a one-line reason refuses it
     // (Outcome::Refused to the proposer), so that no member meets a committed
     // entry it cannot apply. Must not call back into the core. Unset: any.
-    std::function<std::optional<std::string>(const std::string& command,
+    // `kind` is Command or SessionCommand; the hook may rewrite an entry
+    // (kind and data) into an equivalent one that every member decodes.
+    std::function<std::optional<std::string>(proto::EntryKind& kind, std::string& command,
                                              const proto::Membership& members)>
         validate_command{};
 };
@@ -243,6 +252,23 @@ class Core {
     // ids must be unique for the lifetime of this Core.
     void propose(ProposalId id, std::string command, TimePoint now);
 
+    // Proposes an exactly-once command (proto::SessionCommand bytes): the
+    // state machine applies only the first copy of it that the log holds, so
+    // the core may send it to several leaders in turn. Without a known
+    // leader it is held while a majority of voters is heard from (see
+    // Config::contact_window) and sent to the next leader; a leader lost
+    // before the entry commits gets it re-sent to the next. It fails at once
+    // with NoQuorum only when no majority is heard from and no copy was sent
+    // yet. Exactly one ProposalResult follows within config.proposal_timeout,
+    // unless forget_proposal() is called first.
+    void propose_once(ProposalId id, std::string session_command, TimePoint now);
+    // The driver saw the write applied (a copy the core does not track): no
+    // result will follow for `id`, and no copy is sent again.
+    void forget_proposal(ProposalId id);
+    // A sign of life from member `from` outside consensus messages (a link
+    // keepalive): counts for majority_heard.
+    void heard_from(const std::string& from, TimePoint now);
+
     // Proposes a new member list that differs from the latest one in exactly
     // one member (added, removed, or address/fingerprint/role changed). A new
     // Voter is added as a non-voter marked `promote` and promoted by the
@@ -316,6 +342,7 @@ class Core {
     // What a snapshot at `index` records (snapshot().index <= index <= last_index()).
     SnapshotMeta snapshot_meta_at(Index index) const;
     const proto::Membership& membership() const;  // latest, possibly uncommitted
+    const std::string& leader() const;            // as this member knows it; may be empty
 
   private:
     std::unique_ptr<detail::State> s_;

@@ -50,6 +50,20 @@ void Executor::propose(ProposalId id, std::string command) {
     run();
 }
 
+void Executor::propose_once(ProposalId id, std::string session_command) {
+    if (dead_) return;
+    if (cannot_apply_) {
+        ports_.proposal_done({id, Outcome::NeedsNewerBuild, 0, *cannot_apply_});
+        return;
+    }
+    core_.propose_once(id, std::move(session_command), ports_.now());
+    run();
+}
+
+void Executor::heard_from(const std::string& from) {
+    if (!dead_) core_.heard_from(from, ports_.now());
+}
+
 void Executor::propose_membership(ProposalId id, proto::Membership members) {
     if (dead_) return;
     if (cannot_apply_) {

@@ -131,7 +131,12 @@ class Executor {
     // Refused at once (NeedsNewerBuild) when this member cannot apply.
     void propose(ProposalId id, std::string command);
     void propose_membership(ProposalId id, proto::Membership members);
+    // Core::propose_once (exactly-once command), same refusal.
+    void propose_once(ProposalId id, std::string session_command);
     void read_index(ReadId id);
+    // Core::forget_proposal and Core::heard_from (no run() needed).
+    void forget_proposal(ProposalId id) { core_.forget_proposal(id); }
+    void heard_from(const std::string& from);
     // The log store made entries durable through `index` (of term `term`).
     void synced(Index index, Term term);
     // The log store could not write entries from `from` on (WriteFailed).

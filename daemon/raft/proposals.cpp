@@ -2,6 +2,12 @@
 // them to the leader. Every proposal ends with exactly one result: Ok once
 // the entry is committed and handed out here (read-your-writes), a definite
 // failure, or Timeout (outcome unknown) at its deadline.
+//
+// Exactly-once proposals (propose_once, EntryKind::SessionCommand) also ride
+// through a leader change: held while an election runs, sent again to each
+// new leader until a copy commits. The state machine applies only the first
+// copy, so a copy too many is harmless; a definite failure is answered only
+// while no copy can exist.
 #include "daemon/raft/state.hpp"
 #include "daemon/util/check.hpp"
 
@@ -22,11 +28,31 @@ Outcome code_of(proto::ForwardStatus s) {
     }
     return Outcome::Refused;
 }
+
+// The id of a forwarded copy: the proposal id and which send it is, so that a
+// leader's answer to an older copy is told apart (and a leader that saw an
+// older copy appends this one as new: the state machine drops it if needed).
+uint64_t forward_id(ProposalId id, uint32_t sends) {
+    return (id << 8) | (sends & 0xff);
+}
+
 }  // namespace
 
 void State::propose(ProposalId id, proto::EntryKind kind, std::string data, TimePoint now) {
     CC_CHECK(!proposals.count(id));
-    Pending p{0, 0, now + cfg.proposal_timeout};
+    CC_CHECK(id < (uint64_t{1} << 56), "proposal id ", id, " does not fit a forward id");
+    Pending p(now + cfg.proposal_timeout);
+    if (kind == proto::EntryKind::SessionCommand) {
+        if (role != Role::Leader && !leader_known(now) && !majority_heard(now))
+            return ready.proposal_results.push_back({id, Outcome::NoQuorum, 0, ""});
+        p.resend = true;
+        p.kind = kind;
+        p.data = std::move(data);
+        p.waiting = true;
+        auto& held = proposals.emplace(id, std::move(p)).first->second;
+        dispatch(id, held, now);
+        return;
+    }
     if (role == Role::Leader) {
         auto r = leader_accept(kind, std::move(data), now);
         if (r.status != proto::ForwardStatus::Appended)
@@ -37,8 +63,76 @@ void State::propose(ProposalId id, proto::EntryKind kind, std::string data, Time
         return;
     }
     if (!leader_known(now)) return ready.proposal_results.push_back({id, Outcome::NoQuorum, 0, ""});
+    p.sends = 1;
     proposals.emplace(id, p);
-    send(leader, proto::ForwardProposal{hs.term, incarnation, id, kind, std::move(data)});
+    send(leader,
+         proto::ForwardProposal{hs.term, incarnation, forward_id(id, 1), kind, std::move(data)});
+}
+
+void State::dispatch(ProposalId id, Pending& p, TimePoint now) {
+    if (role == Role::Leader) {
+        auto r = leader_accept(p.kind, p.data, now);
+        ++p.sends;
+        switch (r.status) {
+            case proto::ForwardStatus::Appended:
+                p.waiting = false;
+                p.index = r.index;
+                p.term = r.entry_term;
+                p.sent_to = cfg.self;
+                p.sent_term = hs.term;
+                return;
+            case proto::ForwardStatus::Rejected:
+                return finish(id, Outcome::Refused, 0, r.reason);
+            case proto::ForwardStatus::NoQuorum:
+                if (p.sends == 1) return finish(id, Outcome::NoQuorum, 0, r.reason);
+                [[fallthrough]];
+            case proto::ForwardStatus::NotLeader:  // moving to another member
+                p.retry_at = now + cfg.heartbeat_interval;
+                return;
+        }
+        return;
+    }
+    if (!leader_known(now)) return;  // held until a leader is known
+    ++p.sends;
+    p.waiting = false;
+    p.index = 0;  // the driver, not the core, recognizes an older copy applied
+    p.term = 0;
+    p.sent_to = leader;
+    p.sent_term = hs.term;
+    send(leader,
+         proto::ForwardProposal{hs.term, incarnation, forward_id(id, p.sends), p.kind, p.data});
+}
+
+// A copy sent to a leader that is no longer the one (lost, or it stepped
+// down) may never commit: send it again, unless it already committed.
+void State::pump_proposals(TimePoint now) {
+    const std::string& current = role == Role::Leader ? cfg.self : leader;
+    for (auto& [id, p] : proposals) {
+        if (!p.resend) continue;
+        if (!p.waiting && (p.sent_term != hs.term || p.sent_to != current)) {
+            bool committed = p.index != 0 && p.index <= commit && log.term_at(p.index) == p.term;
+            if (!committed) {
+                p.waiting = true;
+                p.retry_at = now;
+            }
+        }
+    }
+    // A held write that no leader has seen fails as soon as this member no
+    // longer hears from a majority: it definitely was not applied.
+    const bool hopeless = role != Role::Leader && !leader_known(now) && !majority_heard(now);
+    for (auto it = proposals.begin(); it != proposals.end();) {
+        auto id = it->first;
+        Pending& p = it++->second;  // dispatch and finish erase this one only
+        if (!p.resend || !p.waiting) continue;
+        if (hopeless && p.sends == 0) {
+            finish(id, Outcome::NoQuorum, 0, "");
+            continue;
+        }
+        if (now >= p.retry_at) dispatch(id, p, now);
+        // Still waiting (no leader known): look again shortly.
+        if (proposals.count(id) && p.waiting && p.retry_at <= now)
+            p.retry_at = now + cfg.heartbeat_interval;
+    }
 }
 
 proto::ForwardReply State::leader_accept(proto::EntryKind kind, std::string data, TimePoint now) {
@@ -69,9 +163,9 @@ proto::ForwardReply State::leader_accept(proto::EntryKind kind, std::string data
             return r;
         }
         data = proto::to_bytes(next);
-    } else if (kind == proto::EntryKind::Command) {
+    } else if (kind == proto::EntryKind::Command || kind == proto::EntryKind::SessionCommand) {
         if (cfg.validate_command)
-            if (auto why = cfg.validate_command(data, log.membership())) {
+            if (auto why = cfg.validate_command(kind, data, log.membership())) {
                 r.status = proto::ForwardStatus::Rejected;
                 r.reason = *why;
                 return r;
@@ -116,17 +210,30 @@ void State::on_forward(const std::string& from, const proto::ForwardProposal& m,
     send(from, std::move(r));
 }
 
-void State::on_forward_reply(const std::string&, const proto::ForwardReply& m, TimePoint) {
+void State::on_forward_reply(const std::string&, const proto::ForwardReply& m, TimePoint now) {
     if (m.incarnation != incarnation) return;
-    auto it = proposals.find(m.id);
-    if (it == proposals.end() || it->second.index != 0) return;
+    const ProposalId id = m.id >> 8;
+    auto it = proposals.find(id);
+    if (it == proposals.end()) return;
+    Pending& p = it->second;
+    // Only the answer to the latest copy counts.
+    if (forward_id(id, p.sends) != m.id || p.index != 0 || p.waiting) return;
     if (m.status == proto::ForwardStatus::Appended) {
         if (m.index == 0) return;  // nonsense
-        it->second.index = m.index;
-        it->second.term = m.entry_term;
+        p.index = m.index;
+        p.term = m.entry_term;
         return;
     }
-    finish(m.id, code_of(m.status), 0, m.reason.empty() ? "rejected by the leader" : m.reason);
+    if (p.resend && m.status != proto::ForwardStatus::Rejected) {
+        // NotLeader: try the next leader. NoQuorum: definite only while this
+        // was the only copy; otherwise an earlier one may still commit.
+        if (m.status == proto::ForwardStatus::NotLeader || p.sends > 1) {
+            p.waiting = true;
+            p.retry_at = now + cfg.heartbeat_interval;
+            return;
+        }
+    }
+    finish(id, code_of(m.status), 0, m.reason.empty() ? "rejected by the leader" : m.reason);
 }
 
 void State::finish(ProposalId id, Outcome code, Index index, std::string reason) {
@@ -135,13 +242,32 @@ void State::finish(ProposalId id, Outcome code, Index index, std::string reason)
 }
 
 void State::resolve_proposals(TimePoint now) {
+    pump_proposals(now);
     for (auto it = proposals.begin(); it != proposals.end();) {
-        auto [id, p] = *it++;
+        const ProposalId id = it->first;
+        Pending& p = it++->second;  // finish() erases this one only
+        if (p.resend && now >= p.deadline) {
+            if (p.sends == 0)
+                finish(id, Outcome::NoQuorum, 0,
+                       "no leader was elected within " +
+                           std::to_string(cfg.proposal_timeout.count()) +
+                           " ms; nothing was changed");
+            else
+                finish(id, Outcome::Unknown, 0,
+                       "no leader committed the change within " +
+                           std::to_string(cfg.proposal_timeout.count()) +
+                           " ms; it may or may not be applied, check before retrying");
+            continue;
+        }
         if (p.index != 0 && applied >= p.index) {
             auto t = log.term_at(p.index);
             if (t == p.term)
                 finish(id, Outcome::Done, p.index, "");
-            else if (t)
+            else if (p.resend) {  // this copy was replaced: send another
+                p.index = 0;
+                p.waiting = true;
+                p.retry_at = now;
+            } else if (t)
                 finish(id, Outcome::NotLeader, 0,
                        "leadership changed before the change committed; it was not applied, "
                        "retry");

@@ -15,13 +15,13 @@ void State::read_index(ReadId id, TimePoint now) {
     if (role == Role::Leader) {
         if (transfer_to) return fail(Outcome::NotLeader, "leadership is moving; retry");
         if (!has_quorum(now)) return fail(Outcome::NoQuorum, "");
-        reads[id] = Pending{0, 0, now + cfg.proposal_timeout};
+        reads[id] = Pending(now + cfg.proposal_timeout);
         leader_reads.push_back({"", 0, id, 0, 0, now + cfg.proposal_timeout});
         advance_reads(now);
         return;
     }
     if (!leader_known(now)) return fail(Outcome::NoQuorum, "");
-    reads[id] = Pending{0, 0, now + cfg.proposal_timeout};
+    reads[id] = Pending(now + cfg.proposal_timeout);
     send(leader, proto::ReadIndexRequest{hs.term, incarnation, id});
 }
 

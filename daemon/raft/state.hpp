@@ -46,9 +46,21 @@ struct Progress {
 
 // A proposal or read made on this member, waiting for its outcome.
 struct Pending {
+    Pending() = default;
+    explicit Pending(TimePoint deadline_at) : deadline(deadline_at) {}
     Index index = 0;  // 0 until known (forwarded and not yet answered)
     Term term = 0;
     TimePoint deadline{};
+    // Exactly-once proposals (Core::propose_once) keep what they carry, to
+    // send it again: held while no leader is known, re-sent to each new one.
+    bool resend = false;
+    proto::EntryKind kind = proto::EntryKind::Command;
+    std::string data;
+    bool waiting = false;  // to be (re)sent once a leader is known
+    TimePoint retry_at{};
+    std::string sent_to;  // the leader of the last send (self when leading)
+    Term sent_term = 0;
+    uint32_t sends = 0;  // copies sent; the forward id carries it (forward_id)
 };
 
 // A read the leader is confirming (for itself or for another member).
@@ -100,6 +112,9 @@ struct State {
     std::deque<LeaderRead> leader_reads;
 
     std::map<std::string, TimePoint> heard;  // last message from each member
+    // Last sign of life of each member's link (Core::heard_from: keepalives),
+    // for majority_heard() only.
+    std::map<std::string, TimePoint> link_heard;
     std::map<ProposalId, Pending> proposals;
     std::map<ReadId, Pending> reads;
 
@@ -126,6 +141,10 @@ struct State {
     bool leader_known(TimePoint now) const;
     bool has_quorum(TimePoint now) const;
     bool active(const std::string& name, TimePoint now) const;
+    // A majority of voters (counting this member when it votes) was heard
+    // from within cfg.contact_window: an election can succeed, so a write
+    // is held for the coming leader instead of refused.
+    bool majority_heard(TimePoint now) const;
 
     // ---- election.cpp ----
     void reset_election_timer(TimePoint now);
@@ -182,6 +201,9 @@ struct State {
     void on_forward(const std::string& from, const proto::ForwardProposal& m, TimePoint now);
     void on_forward_reply(const std::string& from, const proto::ForwardReply& m, TimePoint now);
     void finish(ProposalId id, Outcome code, Index index, std::string reason);
+    // Exactly-once proposals: send (or append, when leading) the waiting ones.
+    void dispatch(ProposalId id, Pending& p, TimePoint now);
+    void pump_proposals(TimePoint now);
     void resolve_proposals(TimePoint now);
 
     // ---- read_index.cpp ----

@@ -171,6 +171,33 @@ CommandResult clear_node_attributes(Database::Impl* mut, const Database::Impl& d
     return r;
 }
 
+// The node's own manager is read here, at apply time, so every member
+// decides alike; see proto::ClaimNode for why an inherited one is not.
+CommandResult claim_node(Database::Impl* mut, const Database::Impl& db, const proto::ClaimNode& c) {
+    static constexpr const char* kHwaddr = "net.hwaddr";
+    static constexpr const char* kManager = "collective.manager";
+    std::map<std::string, std::string> attrs{{kHwaddr, c.hwaddr}, {kManager, c.manager}};
+    if (auto err = check_node_attributes(attrs)) return *err;
+    auto node = db.nodes.entries.find(c.node);
+    if (node == db.nodes.entries.end())
+        return failure(ResultCode::NotFound, "Unknown node " + c.node);
+    const std::string* own = nullptr;
+    if (auto id = db.names.find(kManager)) own = node->second.get(*id);
+    const bool claimed = !c.manager.empty() && (!own || own->empty() || *own == c.manager);
+    CommandResult r;
+    r.lines.push_back({c.node, c.hwaddr});
+    if (claimed)
+        r.lines.push_back({c.node, "claimed by " + c.manager});
+    else if (own && !own->empty())
+        r.lines.push_back({c.node, "managed by " + *own + ", not claimed"});
+    if (mut) {
+        Entity& e = mut->nodes.entries.at(c.node);
+        mut->set_node_attr(e, mut->names.intern(kHwaddr), c.hwaddr);
+        if (claimed) mut->set_node_attr(e, mut->names.intern(kManager), c.manager);
+    }
+    return r;
+}
+
 std::optional<CommandResult> check_group_name(const std::string& group) {
     if (auto why = check_entity_name("group", group)) return failure(ResultCode::BadRequest, *why);
     return std::nullopt;
@@ -249,6 +276,7 @@ CommandResult run(Database::Impl* mut, const Database::Impl& db, const proto::Co
                 return set_group_attributes(mut, db, cmd);
             if constexpr (std::is_same_v<T, proto::ClearGroupAttributes>)
                 return clear_group_attributes(mut, db, cmd);
+            if constexpr (std::is_same_v<T, proto::ClaimNode>) return claim_node(mut, db, cmd);
 #ifdef CC_TEST_COMMAND_KIND
             if constexpr (std::is_same_v<T, proto::NextBuildCommand>)
                 return CommandResult{proto::ResultCode::Ok, "", {{"next", "applied"}}};

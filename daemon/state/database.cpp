@@ -86,6 +86,26 @@ proto::CommandResult Database::apply(const proto::Command& c, uint64_t index) {
     return r;
 }
 
+Database::SessionApplied Database::apply(const proto::SessionCommand& c, uint64_t index) {
+    Domain& own = impl_->domain(proto::domain_of(c.command));
+    if (index <= own.applied) {  // replayed entry already in this domain's file
+        note_index(index);
+        return {};
+    }
+    if (!own.sessions.first_time(c.session, c.seq, c.acked_below, index)) {
+        note_index(index);
+        return {{}, true};
+    }
+    // Recorded even when the command fails: the table changed, so the file
+    // must be written.
+    if (!c.session.empty()) own.dirty = true;
+    return {apply(c.command, index), false};
+}
+
+bool Database::session_applied(proto::Domain d, const std::string& session, uint64_t seq) const {
+    return impl_->domain(d).sessions.seen(session, seq);
+}
+
 void Database::note_index(uint64_t index) {
     for (Domain* d : {&impl_->nodes, &impl_->groups}) d->applied = std::max(d->applied, index);
 }

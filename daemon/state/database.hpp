@@ -78,6 +78,15 @@ class Database {
     // Applies a committed command. Deterministic given the domain's state;
     // never throws on any decoded command. On failure nothing changes.
     proto::CommandResult apply(const proto::Command& c, uint64_t index);
+    // Applies an exactly-once command: the first entry that carries its
+    // (session, seq) applies it; a later copy changes nothing and says so.
+    struct SessionApplied {
+        proto::CommandResult result;  // the first copy's result
+        bool copy = false;            // a later copy: nothing was applied
+    };
+    SessionApplied apply(const proto::SessionCommand& c, uint64_t index);
+    // Whether domain `d` holds write (session, seq) as applied.
+    bool session_applied(proto::Domain d, const std::string& session, uint64_t seq) const;
     // Notes a log entry that is not a command (noop, membership): the state
     // now reflects the log up to `index`.
     void note_index(uint64_t index);

@@ -30,6 +30,20 @@ std::string render_domain(const Database::Impl& db, proto::Domain d) {
                : "# Node groups and their attributes (members come from the nodes' groups).\n";
     out += "# Written by confluentd; edit only while it is stopped.\n";
     out += "applied_index = " + std::to_string(dom.applied) + "\n";
+    if (!dom.sessions.empty()) {
+        // Not configuration: which exactly-once writes this file reflects
+        // (daemon/state/session_table.hpp), so a re-sent copy is not applied
+        // again after a restart.
+        append_toml_key(out, kSessionsKey);
+        out += " = [";
+        bool first = true;
+        for (const auto& r : dom.sessions.records()) {
+            if (!first) out += ", ";
+            first = false;
+            append_toml_string(out, SessionTable::line_of(r));
+        }
+        out += "]\n";
+    }
     std::vector<std::pair<const std::string*, const std::string*>> attrs;
     for (const auto* e : entries) {
         out += "\n[";
@@ -49,6 +63,24 @@ std::string render_domain(const Database::Impl& db, proto::Domain d) {
     return out;
 }
 
+SessionTable sessions_of(const toml::node& node, const std::filesystem::path& path) {
+    const std::string what = "\"" + std::string(kSessionsKey) +
+                             "\" must be a list of write sessions, as confluentd writes it";
+    const toml::array* a = node.as_array();
+    if (!a) throw ConfigFileError(path, line_of(node), what);
+    std::vector<SessionTable::Record> records;
+    for (const auto& v : *a) {
+        auto rec = v.is_string() ? SessionTable::parse_line(v.as_string()->get()) : std::nullopt;
+        if (!rec) throw ConfigFileError(path, line_of(v), what);
+        records.push_back(std::move(*rec));
+    }
+    try {
+        return SessionTable::from_records(std::move(records));
+    } catch (const std::invalid_argument& e) {
+        throw ConfigFileError(path, line_of(node), e.what());
+    }
+}
+
 void load_domain(Database::Impl& db, proto::Domain d, const std::filesystem::path& path) {
     if (!std::filesystem::exists(path)) return;
     std::string text = cc::fs::read_file(path);
@@ -65,6 +97,10 @@ void load_domain(Database::Impl& db, proto::Domain d, const std::filesystem::pat
                                       "applied_index must be a non-negative integer");
             dom.applied = dom.saved = static_cast<uint64_t>(*v);
             have_index = true;
+            continue;
+        }
+        if (key.str() == kSessionsKey) {
+            dom.sessions = sessions_of(node, path);
             continue;
         }
         const toml::table* t = node.as_table();

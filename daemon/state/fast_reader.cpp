@@ -117,6 +117,25 @@ bool read(std::string_view text, Database::Impl& db, Domain& dom, std::string_vi
             continue;
         }
         if (!r.key(key) || !r.eat(" = ")) return false;
+        if (!current && key == kSessionsKey) {
+            if (!have_index || !dom.sessions.empty() || !r.eat("[")) return false;
+            std::vector<SessionTable::Record> records;
+            bool first = true;
+            while (!r.eat("]")) {
+                if (!first && !r.eat(", ")) return false;
+                first = false;
+                auto rec = r.string(value) ? SessionTable::parse_line(value) : std::nullopt;
+                if (!rec) return false;
+                records.push_back(std::move(*rec));
+            }
+            if (!r.done() || records.empty()) return false;
+            try {
+                dom.sessions = SessionTable::from_records(std::move(records));
+            } catch (const std::invalid_argument&) {
+                return false;  // toml++'s path reports it with its line
+            }
+            continue;
+        }
         if (!current) {
             uint64_t index = 0;
             if (key != "applied_index" || have_index || !r.number(index) || !r.done()) return false;
@@ -138,6 +157,7 @@ bool read_domain_fast(std::string_view text, Database::Impl& db, Domain& dom,
                       std::string_view kind) {
     if (read(text, db, dom, kind)) return true;
     dom.entries.clear();
+    dom.sessions = {};
     dom.applied = dom.saved = 0;
     return false;
 }

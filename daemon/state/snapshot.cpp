@@ -25,7 +25,10 @@ struct SnapImage {
     uint32_t version = 1;
     std::vector<SnapEntity> nodes;
     std::vector<SnapEntity> groups;
-    CC_PROTO_FIELDS(version, nodes, groups)
+    // Appended (an older build skips them): each domain's exactly-once writes.
+    std::vector<SessionTable::Record> node_sessions;
+    std::vector<SessionTable::Record> group_sessions;
+    CC_PROTO_FIELDS(version, nodes, groups, node_sessions, group_sessions)
 };
 
 std::vector<SnapEntity> image_of(const Database::Impl& db, const Domain& dom) {
@@ -63,7 +66,8 @@ void fill(Database::Impl& db, Domain& dom, std::vector<SnapEntity>& from, const 
 }  // namespace
 
 std::string Database::snapshot_bytes() const {
-    SnapImage img{1, image_of(*impl_, impl_->nodes), image_of(*impl_, impl_->groups)};
+    SnapImage img{1, image_of(*impl_, impl_->nodes), image_of(*impl_, impl_->groups),
+                  impl_->nodes.sessions.records(), impl_->groups.sessions.records()};
     return proto::to_bytes(img);
 }
 
@@ -75,6 +79,12 @@ void Database::install_snapshot(std::string_view bytes, uint64_t index) {
     auto fresh = std::make_unique<Impl>();
     fill(*fresh, fresh->nodes, img.nodes, "node");
     fill(*fresh, fresh->groups, img.groups, "group");
+    try {
+        fresh->nodes.sessions = SessionTable::from_records(std::move(img.node_sessions));
+        fresh->groups.sessions = SessionTable::from_records(std::move(img.group_sessions));
+    } catch (const std::invalid_argument& e) {
+        throw proto::DecodeError(std::string("snapshot holds invalid write sessions: ") + e.what());
+    }
     fresh->rebuild_group_refs();
     for (Domain* d : {&fresh->nodes, &fresh->groups}) {
         d->applied = index;

@@ -15,6 +15,7 @@
 
 #include "daemon/state/database.hpp"
 #include "daemon/state/noderange.hpp"
+#include "daemon/state/session_table.hpp"
 
 namespace cc::state {
 
@@ -44,10 +45,15 @@ struct Entity {
     bool clear(AttrId id);
 };
 
+// The key of a domain file that holds its SessionTable; '#' is not allowed
+// in node or group names, so it cannot clash with one.
+inline constexpr std::string_view kSessionsKey = "#sessions";
+
 struct Domain {
     std::unordered_map<std::string, Entity> entries;
-    uint64_t applied = 0;  // log index the state reflects
-    uint64_t saved = 0;    // log index of the file last loaded or written
+    SessionTable sessions;  // exactly-once writes this domain has applied
+    uint64_t applied = 0;   // log index the state reflects
+    uint64_t saved = 0;     // log index of the file last loaded or written
     bool dirty = false;
 };
 

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "daemon/discovery/device_store.hpp"
 #include "daemon/storage/storage_error.hpp"
@@ -18,6 +19,7 @@
 namespace {
 
 using cc::ct::Cluster;
+using cc::it::CmdResult;
 using namespace std::chrono_literals;
 
 const std::string kHeader =
@@ -166,6 +168,36 @@ TEST(Discovery, perMemberDataAndAssignThroughTheCollective) {
         "               Mac\n------------------\n aa:bb:cc:dd:ee:03\n");  // mgt2 keeps its own
     // Clearing discovery data leaves the nodes as assigned.
     EXPECT_EQ(c.ok(0, "nodeattrib", {"n1", "net.hwaddr"}), "n1: net.hwaddr: aa:bb:cc:dd:ee:01\n");
+
+    // mgt2 and mgt3 assign one unmanaged node at the same moment. The claim
+    // is decided when applied (proto::ClaimNode), so exactly one claims it,
+    // the other reads as if it came second (its MAC, the first one's
+    // manager), and every member agrees.
+    c.ok(0, "nodedefine", {"n4"});
+    c.ok(1, "nodediscover", {"register", "--mac", "aa:bb:cc:dd:ee:06"});
+    c.ok(2, "nodediscover", {"register", "--mac", "aa:bb:cc:dd:ee:07"});
+    for (size_t i : {1, 2}) ASSERT_EQ(c.out_until(i, "nodelist", {"n4"}, "n4\n"), "n4\n");
+    CmdResult by2;
+    std::thread other([&] {
+        by2 = c.run(1, "nodediscover", {"assign", "-e", "aa:bb:cc:dd:ee:06", "-n", "n4"});
+    });
+    CmdResult by3 = c.run(2, "nodediscover", {"assign", "-e", "aa:bb:cc:dd:ee:07", "-n", "n4"});
+    other.join();
+    ASSERT_EQ(by2.status, 0) << by2;
+    ASSERT_EQ(by3.status, 0) << by3;
+    const bool mgt2_won = by2.out.find("claimed by") != std::string::npos;
+    const std::string winner = mgt2_won ? "mgt2" : "mgt3";
+    const std::string lost_mac = mgt2_won ? "aa:bb:cc:dd:ee:07" : "aa:bb:cc:dd:ee:06";
+    EXPECT_EQ((mgt2_won ? by2 : by3).out,
+              "n4: assigned " + std::string(mgt2_won ? "aa:bb:cc:dd:ee:06" : "aa:bb:cc:dd:ee:07") +
+                  "; claimed by " + winner + "\n");
+    EXPECT_EQ((mgt2_won ? by3 : by2).out,
+              "n4: assigned " + lost_mac + "; managed by " + winner + ", not claimed\n");
+    const std::string n4 =
+        "n4: net.hwaddr: " + lost_mac + "\nn4: collective.manager: " + winner + "\n";
+    for (size_t i = 0; i < 3; ++i)
+        EXPECT_EQ(c.out_until(i, "nodeattrib", {"n4", "net.hwaddr", "collective.manager"}, n4), n4)
+            << "on mgt" << i + 1;
 
     // Without quorum an assign changes nothing: exit 3.
     c.ok(1, "nodediscover", {"register", "--mac", "aa:bb:cc:dd:ee:05"});

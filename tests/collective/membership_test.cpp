@@ -156,7 +156,7 @@ TEST(Membership, rollingUpgrade_aMemberOnTheOlderProtocolJoinsAndWorks) {
         "connected to member mgt3 at " + c.address(2) + ":13001 (peer protocol v1)", 5s))
         << c[0].log();
     EXPECT_TRUE(c[0].wait_for_log(
-        "connected to member mgt2 at " + c.address(1) + ":13001 (peer protocol v3)", 5s))
+        "connected to member mgt2 at " + c.address(1) + ":13001 (peer protocol v4)", 5s))
         << c[0].log();
     // Writes through the v1 member reach the leader and every member.
     EXPECT_EQ(c.ok(2, "nodedefine", {"up1"}), "up1: created\n");

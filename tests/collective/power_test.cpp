@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "proto/peer.hpp"
 #include "tests/collective/cluster.hpp"
 #include "tests/support/ipmi_sim.hpp"
 #include "tests/support/skip_or_fail.hpp"
@@ -57,10 +58,11 @@ std::string every_node(size_t count, const std::string& state) {
 
 // Forms the collective and waits until every member has its own link to
 // every other, at the protocol both offer (`max[i]`: what member i offers,
-// 3 when not given); routed requests travel on the asking member's link.
+// this build's newest when not given); routed requests travel on the asking
+// member's link.
 void form(Cluster& c, std::vector<uint32_t> max = {}) {
     for (size_t i = 1; i < c.size(); ++i) c.invite_and_join(i - 1, i);
-    max.resize(c.size(), 3);
+    max.resize(c.size(), proto::kPeerVersionMax);
     for (size_t i = 0; i < c.size(); ++i)
         for (size_t j = 0; j < c.size(); ++j) {
             if (i == j) continue;
@@ -142,6 +144,54 @@ TEST_F(Nodepower, eachNodeRunsOnItsManager_whicheverMemberIsAsked) {
         << c[0].log();
     EXPECT_EQ(sims[0]->power_state(), "off");
     EXPECT_EQ(c.ok(2, "nodepower", {"n1,n6"}), "n1: off\nn6: on\n");
+}
+
+// -p (confluent's --showprevious): each line shows the state before the
+// action, "n1: off->on", for nodes run here and on another manager alike;
+// with status the state twice ("n1: on->on"), as confluent prints it.
+TEST_F(Nodepower, showPrevious_printsTheStateBeforeTheAction) {
+    auto sims = start_bmcs(2);
+    Cluster c(2);
+    c.start_all();
+    form(c);
+    for (size_t r = 1; r <= 2; ++r) {
+        const std::string n = std::to_string(r);
+        c.ok(0, "nodegroupdefine", group_args("rack" + n, "mgt" + n));
+        c.ok(0, "nodedefine",
+             {"n" + n, "groups=rack" + n,
+              "hardwaremanagement.manager=" + bmc_address(*sims[r - 1])});
+    }
+    settle(c, {"n1,n2", "collective.manager", "hardwaremanagement.manager"});
+
+    // Asked of mgt1: n1 runs there, n2 on mgt2.
+    EXPECT_EQ(c.ok(0, "nodepower", {"n1,n2", "on", "-p"}), "n1: off->on\nn2: off->on\n");
+    for (const auto& sim : sims) EXPECT_EQ(sim->power_state(), "on");
+    EXPECT_EQ(c.ok(1, "nodepower", {"-p", "n1,n2"}), "n1: on->on\nn2: on->on\n");
+    EXPECT_EQ(c.ok(1, "nodepower", {"n1", "off", "--showprevious"}), "n1: on->off\n");
+    EXPECT_EQ(c.ok(0, "nodepower", {"n1,n2", "boot", "-p"}), "n1: off->on\nn2: on->reset\n");
+    EXPECT_EQ(sims[0]->actions(), (std::vector<std::string>{"power 1", "power 0", "power 1"}));
+    EXPECT_EQ(sims[1]->actions(), (std::vector<std::string>{"power 1", "reset 1"}));
+    // Without -p the lines are as before.
+    EXPECT_EQ(c.ok(0, "nodepower", {"n1,n2"}), "n1: on\nn2: on\n");
+
+    // A failed node keeps its one error line on stderr; the others run.
+    c.ok(0, "nodeattrib", {"n2", "secret.hardwaremanagementpassword=wrong"});
+    settle(c, {"n2", "secret.hardwaremanagementpassword"});
+    CmdResult r = c.run(0, "nodepower", {"n1,n2", "off", "-p"});
+    EXPECT_EQ(r.status, 2) << r;
+    EXPECT_EQ(r.out, "n1: on->off\n");
+    EXPECT_EQ(r.err, "n2: authentication failed: wrong user or password for BMC " +
+                         bmc_address(*sims[1]) + "\n");
+    EXPECT_EQ(sims[1]->power_state(), "on");
+
+    // Bad use is the tool's own one-line error (exit 1), nothing sent.
+    EXPECT_EQ(c.fails(0, "nodepower", {"-p"}),
+              "nodepower: give a noderange and at most one state, e.g. nodepower n1-n4 status "
+              "(states: status, on, off, reset, boot, shutdown, softoff)");
+    EXPECT_EQ(c.fails(0, "nodepower", {"n1", "cycle", "-p"}),
+              "nodepower: unknown state \"cycle\" (states: status, on, off, reset, boot, "
+              "shutdown, softoff)");
+    EXPECT_EQ(sims[0]->actions().size(), 4u);
 }
 
 // Per-node errors, each on its own line on stderr, in noderange order among
@@ -228,7 +278,7 @@ TEST_F(Nodepower, aManagerOnAnOlderProtocol_isNamedPerNode) {
     Cluster c(3);
     std::ofstream(c[2].etc / "confluent.toml", std::ios::app) << "peer_protocol_max = 2\n";
     c.start_all();
-    form(c, {3, 3, 2});
+    form(c, {proto::kPeerVersionMax, proto::kPeerVersionMax, 2});
     c.ok(0, "nodegroupdefine", group_args("rack1", "mgt1"));
     c.ok(0, "nodegroupdefine", group_args("rack3", "mgt3"));
     c.ok(0, "nodedefine",

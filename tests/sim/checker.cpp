@@ -87,6 +87,45 @@ void Checker::after_step(const std::string& name, const raft::Core& core,
     }
 }
 
+void Checker::once_applied(const std::string& name, const std::string& key, raft::Index index) {
+    auto [it, fresh] = once_first_.emplace(key, index);
+    if (!fresh && it->second != index)
+        fail("exactly once: " + name + " applied write " + key + " at index " +
+             std::to_string(index) + ", first applied at index " + std::to_string(it->second));
+    if (auto f = once_failed_.find(key); f != once_failed_.end())
+        fail("exactly once: " + name + " applied write " + key + " at index " +
+             std::to_string(index) + " after " + f->second + " (definitely not applied)");
+}
+
+void Checker::once_dropped(const std::string& name, const std::string& key, raft::Index index) {
+    ++once_dropped_;
+    auto it = once_first_.find(key);
+    if (it != once_first_.end() && it->second == index)
+        fail("exactly once: " + name + " dropped write " + key + " at index " +
+             std::to_string(index) + ", where other members applied it");
+}
+
+void Checker::once_answered(const std::string& name, const std::string& key, raft::Outcome code) {
+    auto it = once_first_.find(key);
+    if (code == raft::Outcome::Done) {
+        if (it == once_first_.end())
+            fail("exactly once: " + name + " acknowledged write " + key +
+                 " that was never applied");
+        return;
+    }
+    if (code != raft::Outcome::NoQuorum && code != raft::Outcome::NotLeader &&
+        code != raft::Outcome::Refused)
+        return;  // Unknown: either way is right
+    std::string how = name + " answered " +
+                      (code == raft::Outcome::NoQuorum    ? "NoQuorum"
+                       : code == raft::Outcome::NotLeader ? "NotLeader"
+                                                          : "Refused");
+    if (it != once_first_.end())
+        fail("exactly once: " + how + " to write " + key + ", applied at index " +
+             std::to_string(it->second));
+    once_failed_.emplace(key, how);
+}
+
 std::optional<proto::Membership> Checker::latest_membership() const {
     if (memberships_.empty()) return std::nullopt;
     return memberships_.rbegin()->second;

@@ -12,7 +12,11 @@
 //     decreases (checked by the simulator's hard-state port);
 //   - durability (checked by the simulator on every message sent): nothing
 //     is sent in a term that is not durable, no vote that is not durable, no
-//     acknowledgement of log entries or a snapshot that are not durable.
+//     acknowledgement of log entries or a snapshot that are not durable;
+//   - exactly once (Sim::put_once): every member applies a write (session,
+//     seq) at one and the same index, the first copy in the log, and drops
+//     every other copy; a write answered Done was applied, one answered with
+//     a definite failure (NoQuorum, NotLeader, Refused) never is.
 // The first violation is kept as a one-line description; later ones are
 // ignored (the run stops).
 #pragma once
@@ -49,6 +53,20 @@ class Checker {
         max_term_[name] = durable_term;
     }
 
+    // Exactly-once writes, by once_key(): `name` applied the write's first
+    // copy that it met at `index`, or dropped a copy there.
+    void once_applied(const std::string& name, const std::string& key, raft::Index index);
+    void once_dropped(const std::string& name, const std::string& key, raft::Index index);
+    // The proposer answered a put_once.
+    void once_answered(const std::string& name, const std::string& key, raft::Outcome code);
+    // Index of the entry that applied the write (0: none yet).
+    raft::Index once_index(const std::string& key) const {
+        auto it = once_first_.find(key);
+        return it == once_first_.end() ? 0 : it->second;
+    }
+    // Copies met and dropped (all members together).
+    uint64_t once_copies_dropped() const { return once_dropped_; }
+
     // Highest-index committed member list, if any was applied.
     std::optional<proto::Membership> latest_membership() const;
     raft::Index max_committed() const {
@@ -75,6 +93,9 @@ class Checker {
     std::map<raft::Index, std::pair<raft::Term, std::string>> applied_;
     std::map<raft::Index, proto::Membership> memberships_;
     std::map<std::string, raft::Term> max_term_;
+    std::map<std::string, raft::Index> once_first_;   // write -> index of its first copy
+    std::map<std::string, std::string> once_failed_;  // write -> who answered it failed, how
+    uint64_t once_dropped_ = 0;
 };
 
 }  // namespace sim

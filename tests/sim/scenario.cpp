@@ -151,10 +151,12 @@ void client_op(Sim& s, int keys) {
     if (up.empty()) return;
     const auto& on = pick(s, up);
     std::string key = "k" + std::to_string(s.rng().below(uint64_t(keys)));
-    if (s.rng().chance(0.6))
-        s.put(on, key);
-    else
+    if (!s.rng().chance(0.6))
         s.get(on, key);
+    else if (s.rng().chance(0.3))
+        s.put_once(on, key);  // exactly once: held through elections, re-sent
+    else
+        s.put(on, key);
 }
 
 // One line per member, for failure reports.
@@ -199,6 +201,10 @@ RunResult run_seed(uint64_t seed, const RunOptions& o) {
     cfg.max_inflight_appends = 1 + shape.below(4);
     cfg.snapshot_chunk_bytes = 16 + shape.below(64);
     Sim s(seed, cfg, o.executor_mutation);
+    s.set_keepalive(milliseconds(400));  // the SSH links' keepalive interval
+    // Exactly-once writes answered as confluentd's RaftDriver answers them
+    // on even seeds, by the core alone on odd ones.
+    s.set_driver_answers(seed % 2 == 0);
     if (o.write_fail) s.faults().write_fail = *o.write_fail;
     if (o.sync_fail) s.faults().sync_fail = *o.sync_fail;
     proto::Membership initial;

@@ -61,6 +61,8 @@ void Sim::crash(const std::string& name) {
     for (auto& [id, idx] : n.reads) dropped_.insert(idx);
     n.writes.clear();
     n.reads.clear();
+    n.open_seqs.clear();
+    n.once_seqs.clear();
     n.exec.reset();
     n.ports.reset();
     n.core.reset();
@@ -88,6 +90,7 @@ void Sim::restart(const std::string& name, bool wipe) {
         n.hard.reset();
         n.snap = {};
         n.snap_kv.clear();
+        n.snap_sessions = {};
         n.durable.clear();
         n.wiped = true;
         checker_.wiped(name);
@@ -105,6 +108,11 @@ void Sim::restart(const std::string& name, bool wipe) {
     n.ports = std::make_unique<NodePorts>(*this, name);
     n.exec = std::make_unique<raft::Executor>(*n.core, *n.ports, n.hard, n.snap.index, mutation_);
     n.kv = n.snap_kv;
+    n.sessions = n.snap_sessions;
+    // A new session at each start, as confluentd opens one (gen is bumped at
+    // each crash, so it names the incarnation).
+    n.session = name + "/" + std::to_string(n.gen);
+    n.next_seq = 1;
     n.applied = n.snap.index;
     n.seen_commit = n.snap.index;
     n.exec->tick();
@@ -220,6 +228,7 @@ void Sim::schedule_wake(Node& n, TimePoint t) {
     at(t, [this, name = n.name, gen = n.gen, t] {
         Node& x = nodes_.at(name);
         if (!x.core || x.gen != gen || x.wake != t) return;
+        ++x.ticks;
         x.exec->tick();
         after(x);
     });
@@ -231,6 +240,7 @@ void Sim::maybe_snapshot(Node& n) {
     n.core->snapshot_taken(n.applied, now_);
     n.snap = n.core->snapshot();
     n.snap_kv = n.kv;
+    n.snap_sessions = n.sessions;
     drop_through(n.durable, n.snap.index);
     drop_through(n.written, n.snap.index);
 }
@@ -245,6 +255,55 @@ uint64_t Sim::put(const std::string& on, const std::string& key) {
     n.exec->propose(id, put_command(key, op.value));
     after(n);
     return id;
+}
+
+uint64_t Sim::put_once(const std::string& on, const std::string& key) {
+    Node& n = nodes_.at(on);
+    if (!n.core) return 0;
+    uint64_t id = next_id_++;
+    KvOp op{id, key, true, "v" + std::to_string(id), ++clock_, kNever, true};
+    n.writes[id] = history_.size();
+    history_.push_back(op);
+    const uint64_t seq = n.next_seq++;
+    const uint64_t acked_below = n.open_seqs.empty() ? seq : n.open_seqs.begin()->first;
+    n.open_seqs[seq] = id;
+    n.once_seqs[id] = seq;
+    std::string data = once_command({n.session, seq, acked_below, put_command(key, op.value)});
+    once_[id] = data;
+    n.exec->propose_once(id, std::move(data));  // may answer at once
+    after(n);
+    return id;
+}
+
+uint64_t Sim::propose_copy(const std::string& on, const std::string& data) {
+    Node& n = nodes_.at(on);
+    if (!n.core) return 0;
+    uint64_t id = next_id_++;
+    n.exec->propose_once(id, data);
+    after(n);
+    return id;
+}
+
+void Sim::set_keepalive(Millis interval) {
+    keepalive_ = interval;
+    if (keepalive_.count() > 0 && !keepalive_armed_) {
+        keepalive_armed_ = true;
+        at(now_ + keepalive_, [this] { keepalive(); });
+    }
+}
+
+void Sim::keepalive() {
+    if (keepalive_.count() <= 0) {
+        keepalive_armed_ = false;
+        return;
+    }
+    for (auto& [to, n] : nodes_) {
+        if (!n.core) continue;
+        for (auto& [from, m] : nodes_)
+            if (from != to && m.core && !faults_.blocked.count({from, to}))
+                n.exec->heard_from(from);
+    }
+    at(now_ + keepalive_, [this] { keepalive(); });
 }
 
 uint64_t Sim::get(const std::string& on, const std::string& key) {
@@ -273,12 +332,29 @@ void Sim::transfer(const std::string& on, const std::string& to) {
     after(n);
 }
 
-void Sim::complete_write(Node& n, const raft::ProposalResult& r) {
+void Sim::complete_write(Node& n, raft::ProposalResult r) {
     auto it = n.writes.find(r.id);
-    if (it == n.writes.end()) return;  // a member list change
+    if (it == n.writes.end()) {  // a member list change, a propose_copy
+        answers_.emplace(r.id, Answer{r.code, now_, ""});
+        return;
+    }
     size_t idx = it->second;
     n.writes.erase(it);
     KvOp& op = history_[idx];
+    std::optional<OnceCommand> once;
+    if (auto s = n.once_seqs.find(r.id); s != n.once_seqs.end()) {
+        once = parse_once(once_.at(r.id));
+        n.open_seqs.erase(s->second);
+        n.once_seqs.erase(s);
+        // RaftDriver::proposal_done: this member may have caught up from a
+        // snapshot that holds the write.
+        if (driver_answers_ && r.code == raft::Outcome::Unknown &&
+            n.sessions.seen(once->session, once->seq)) {
+            r.code = raft::Outcome::Done;
+            r.index = 0;
+            r.reason.clear();
+        }
+    }
     answers_[op.id] = {r.code, now_, ""};
     if (trace_)
         std::fprintf(stderr, "[%lld ms] %s: put #%llu %s=%s -> %d index %llu %s\n",
@@ -288,8 +364,13 @@ void Sim::complete_write(Node& n, const raft::ProposalResult& r) {
     switch (r.code) {
         case raft::Outcome::Done: {
             op.ret = ++clock_;
-            checker_.write_acknowledged(n.name, r.index, put_command(op.key, op.value));
-            raft::Term t = r.index >= n.core->first_index() ? n.core->entry(r.index).term : 0;
+            if (once) checker_.once_answered(n.name, once_key(*once), r.code);
+            if (r.index != 0)  // 0: a put_once found in the table
+                checker_.write_acknowledged(n.name, r.index,
+                                            once ? once_.at(op.id) : put_command(op.key, op.value));
+            raft::Term t = r.index == 0                       ? n.core->hard_state().term
+                           : r.index >= n.core->first_index() ? n.core->entry(r.index).term
+                                                              : 0;
             acks_[op.id] = {t, now_};
             break;
         }
@@ -297,6 +378,7 @@ void Sim::complete_write(Node& n, const raft::ProposalResult& r) {
             op.required = false;
             break;
         default:
+            if (once) checker_.once_answered(n.name, once_key(*once), r.code);
             dropped_.insert(idx);
             break;  // definitely not applied
     }
@@ -320,6 +402,27 @@ void Sim::complete_read(Node& n, const raft::ReadResult& r) {
     op.value = v == n.kv.end() ? "" : v->second;
     op.ret = ++clock_;
     answers_[op.id] = {r.code, now_, op.value};
+}
+
+// The state machine's half of an exactly-once write: the first copy applies,
+// later ones are dropped (cc::state::SessionTable, as the node database).
+void Sim::apply_once(Node& n, const proto::Entry& e) {
+    OnceCommand w = parse_once(e.data);
+    const std::string key = once_key(w);
+    if (n.sessions.first_time(w.session, w.seq, w.acked_below, e.index)) {
+        apply_command(n.kv, w.command);
+        checker_.once_applied(n.name, key, e.index);
+    } else {
+        checker_.once_dropped(n.name, key, e.index);
+    }
+    // RaftDriver::answer_own_write: the proposer answers from the applied
+    // entry, whichever copy the core tracks, and the core stops sending it.
+    if (!driver_answers_ || w.session != n.session) return;
+    auto open = n.open_seqs.find(w.seq);
+    if (open == n.open_seqs.end()) return;
+    const raft::ProposalId id = open->second;
+    n.exec->forget_proposal(id);
+    complete_write(n, {id, raft::Outcome::Done, e.index, ""});
 }
 
 std::vector<KvOp> Sim::history() const {
@@ -412,6 +515,7 @@ void NodePorts::apply(const proto::Entry& e) {
         throw raft::WriteFailed("simulated: cannot write cfg/collective");
     sim_.checker_.entry_applied(name_, e);
     if (e.kind == proto::EntryKind::Command) apply_command(n.kv, e.data);
+    if (e.kind == proto::EntryKind::SessionCommand) sim_.apply_once(n, e);
     if (e.kind == proto::EntryKind::Membership)
         n.collective = proto::from_bytes<proto::Membership>(e.data);
     n.applied = e.index;
@@ -421,14 +525,16 @@ void NodePorts::install_snapshot(const raft::SnapshotInstall& s) {
     Node& n = sim_.nodes_.at(name_);
     if (sim_.storage_fails()) throw raft::WriteFailed("simulated: cannot write the snapshot");
     n.snap = s.meta;
-    n.snap_kv = decode_kv(s.data);
+    decode_state(s.data, n.snap_kv, n.snap_sessions);
     n.kv = n.snap_kv;
+    n.sessions = n.snap_sessions;
     n.applied = n.snap.index;
     n.collective = n.snap.membership;
 }
 
 std::string NodePorts::snapshot_bytes() {
-    return encode_kv(sim_.nodes_.at(name_).kv);
+    const Node& n = sim_.nodes_.at(name_);
+    return encode_state(n.kv, n.sessions);
 }
 
 void NodePorts::proposal_done(const raft::ProposalResult& r) {

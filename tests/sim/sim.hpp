@@ -15,6 +15,14 @@
 // at once, as confluentd stops).
 // Clients write and read keys on random members; the history goes to the
 // linearizability checker. The Checker runs after every step.
+//
+// Exactly-once writes (put_once) go through Executor::propose_once with the
+// bytes of kv.hpp's OnceCommand. Each member is its own client session, as
+// confluentd's RaftDriver is: a new session name at each start, seqs from 1,
+// acked_below the lowest seq not answered yet; by default it answers its own
+// write as soon as it applies a copy of it, as the driver does (see
+// set_driver_answers). Members keep a cc::state::SessionTable, carried in
+// their snapshots, and apply only a write's first copy.
 #pragma once
 
 #include <functional>
@@ -72,11 +80,20 @@ struct Node {
     std::optional<raft::HardState> hard;
     raft::SnapshotMeta snap;
     Kv snap_kv;
-    std::vector<proto::Entry> durable;  // synced log after snap.index
-    std::vector<proto::Entry> written;  // the log file as written, synced or not
-    proto::Membership collective;       // cfg/collective: survives a restore
+    cc::state::SessionTable snap_sessions;  // exactly-once writes in the snapshot
+    std::vector<proto::Entry> durable;      // synced log after snap.index
+    std::vector<proto::Entry> written;      // the log file as written, synced or not
+    proto::Membership collective;           // cfg/collective: survives a restore
     // Volatile.
     Kv kv;
+    cc::state::SessionTable sessions;  // exactly-once writes applied
+    // This incarnation's session: its name, next seq, and the writes not
+    // answered yet (by seq, whose lowest is the acked_below sent; by id).
+    std::string session;
+    uint64_t next_seq = 1;
+    std::map<uint64_t, raft::ProposalId> open_seqs;
+    std::map<raft::ProposalId, uint64_t> once_seqs;
+    uint64_t ticks = 0;  // timer wake-ups handled, over every incarnation
     raft::Index applied = 0;
     bool sync_pending = false;
     TimePoint wake{};
@@ -113,6 +130,17 @@ class Sim {
     // Client operations on a member; the outcome lands in history().
     // Each returns the operation's id (0 when the member is down).
     uint64_t put(const std::string& on, const std::string& key);
+    // An exactly-once put (Executor::propose_once) of this member's session.
+    uint64_t put_once(const std::string& on, const std::string& key);
+    // The entry bytes of put_once `id` ("" for other operations).
+    std::string once_data(uint64_t id) const {
+        auto it = once_.find(id);
+        return it == once_.end() ? "" : it->second;
+    }
+    // Proposes `data` (a put_once's bytes) once more on `on`, as a new
+    // proposal: one more copy in the log, as a core that re-sends a write
+    // makes. Its answer lands in answer() only. Returns its id (0: down).
+    uint64_t propose_copy(const std::string& on, const std::string& data);
     uint64_t get(const std::string& on, const std::string& key);
     void propose_membership(const std::string& on, proto::Membership next);
     void transfer(const std::string& on, const std::string& to);
@@ -120,6 +148,16 @@ class Sim {
     // Runs events in time order until `t` or a failure.
     void run_until(TimePoint t);
     void at(TimePoint t, std::function<void()> f);
+
+    // On (the default): a member answers its own put_once as confluentd's
+    // RaftDriver does: Done once it applies a copy of the write (then
+    // Executor::forget_proposal), and Done for the core's Unknown when its
+    // table holds the write. Off: only the core's own results count.
+    void set_driver_answers(bool on) { driver_answers_ = on; }
+    // Link keepalives, as the SSH transport sends them: every `interval`,
+    // each member that is up hears (Executor::heard_from) from every member
+    // that is up and whose link to it is not blocked. Zero (the default): none.
+    void set_keepalive(Millis interval);
 
     TimePoint now() const { return now_; }
     Rng& rng() { return rng_; }
@@ -160,7 +198,9 @@ class Sim {
     void schedule_sync(Node& n);
     void schedule_wake(Node& n, TimePoint t);
     void maybe_snapshot(Node& n);
-    void complete_write(Node& n, const raft::ProposalResult& r);
+    void complete_write(Node& n, raft::ProposalResult r);
+    void apply_once(Node& n, const proto::Entry& e);
+    void keepalive();
     void complete_read(Node& n, const raft::ReadResult& r);
 
     raft::Config base_;
@@ -182,6 +222,10 @@ class Sim {
     std::set<size_t> dropped_;  // history indexes of definitely failed operations
     uint64_t fatal_stops_ = 0;
     uint64_t failed_writes_ = 0;
+    std::map<uint64_t, std::string> once_;  // put_once id -> its entry bytes
+    bool driver_answers_ = true;
+    Millis keepalive_{0};
+    bool keepalive_armed_ = false;
 };
 
 }  // namespace sim

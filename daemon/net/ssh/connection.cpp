@@ -173,7 +173,8 @@ void Connection::Impl::take_buffered() {
         while (inbox_.empty()) {
             auto payload = reader_.next();
             if (!payload) return;
-            if (!payload->empty()) inbox_.push_back(std::move(*payload));  // empty = keepalive
+            // Empty = keepalive: passed on only to run()'s caller.
+            if (!payload->empty() || surface_keepalives_) inbox_.push_back(std::move(*payload));
         }
     } catch (const proto::DecodeError& e) {
         fail("bad frame from " + info.name + " (" + info.remote_address + "): " + e.what() +
@@ -243,6 +244,7 @@ std::optional<std::string> Connection::Impl::receive(std::chrono::milliseconds t
 }
 
 std::string Connection::Impl::run(const std::function<void(std::string)>& on_frame) {
+    surface_keepalives_ = true;
     try {
         for (;;) {
             if (auto payload = receive(std::chrono::hours(1))) on_frame(std::move(*payload));

@@ -30,7 +30,9 @@ enum class Direction { Inbound, Outbound };
 // Timing and size bounds shared by clients, servers and the transport.
 struct Limits {
     std::chrono::milliseconds handshake_timeout{10000};  // TCP + SSH + auth + Hello
-    std::chrono::milliseconds keepalive_interval{1000};
+    // Short enough that a member hears from every other well within
+    // raft::Config::contact_window even when the link carries nothing else.
+    std::chrono::milliseconds keepalive_interval{400};
     std::chrono::milliseconds dead_after{5000};  // no frame (not even a keepalive) for this long
     size_t queue_frames = 4096;                  // outgoing frames held for a slow peer
     size_t queue_bytes = 64u * 1024 * 1024;
@@ -80,7 +82,8 @@ class Connection {
     std::optional<std::string> receive(std::chrono::milliseconds timeout);
 
     // Delivers every payload to on_frame (on this thread) until the
-    // connection ends, then returns why.
+    // connection ends, then returns why. A keepalive from the peer is
+    // delivered as an empty payload (a sign of life, nothing to decode).
     std::string run(const std::function<void(std::string)>& on_frame);
 
     // Payloads dropped because the send queue was full.

@@ -71,6 +71,7 @@ class Connection::Impl {
     bool failed_ = false;
     proto::FrameReader reader_;
     std::deque<std::string> inbox_;
+    bool surface_keepalives_ = false;  // run(): keepalives reach on_frame as ""
     Clock::time_point last_rx_;
     Clock::time_point last_tx_;
     Clock::time_point last_rearm_;

@@ -21,6 +21,10 @@ namespace {
 // input: the connection is dropped and the transport carries on.
 void deliver(const TransportHandlers& handlers, Connection& conn, const PeerInfo& peer,
              std::string payload) {
+    if (payload.empty()) {  // a keepalive
+        if (handlers.on_alive) handlers.on_alive(peer);
+        return;
+    }
     if (!handlers.on_frame) return;
     try {
         handlers.on_frame(peer, std::move(payload));

@@ -58,6 +58,8 @@ struct TransportOptions {
 
 struct TransportHandlers {
     std::function<void(const PeerInfo& from, std::string payload)> on_frame;
+    // A keepalive arrived from a member (a sign of life; optional).
+    std::function<void(const PeerInfo& from)> on_alive;
     // A connection to or from a member came up (up = true) or ended.
     std::function<void(const PeerInfo& peer, bool up)> on_link;
     // An authenticated join connection after Hello. Not set = joins refused.

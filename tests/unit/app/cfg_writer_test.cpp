@@ -60,7 +60,7 @@ class CfgWriterTest : public ::testing::Test {
     void applied(proto::Command c, uint64_t index) {
         EXPECT_FALSE(db.prepare(c).has_value());
         db.apply(c, index);
-        writer->command_applied(c, index);
+        writer->command_applied(proto::SessionCommand{"", 0, 0, c}, index);
     }
 
     fs::path dir;

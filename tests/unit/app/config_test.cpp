@@ -160,8 +160,9 @@ TEST_F(ConfigTest, peerProtocolMax_withinTheVersionsThisBuildSpeaks) {
         resolve(o);
         ADD_FAILURE() << "a version this build does not speak was accepted";
     } catch (const ConfigError& e) {
-        EXPECT_NE(std::string(e.what()).find("collective.peer_protocol_max must be 1..3 (the peer "
-                                             "protocol versions this build speaks)"),
+        EXPECT_NE(std::string(e.what()).find("collective.peer_protocol_max must be 1.." +
+                                             std::to_string(proto::kPeerVersionMax) +
+                                             " (the peer protocol versions this build speaks)"),
                   std::string::npos)
             << e.what();
     }

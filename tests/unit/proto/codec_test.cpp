@@ -126,6 +126,35 @@ TEST(Outcome, joinRefusedFromAnOlderInviterDecodesAsRefused) {
     EXPECT_EQ(proto::from_bytes<OldJoinRefused>(proto::to_bytes(q)).reason, q.reason);
 }
 
+// nodepower -p: the fields v3 builds send and read, before show_previous
+// and previous were appended.
+struct V3NodeRequest {
+    uint64_t id = 0;
+    std::string operation;
+    std::string argument;
+    std::vector<std::string> nodes;
+    CC_PROTO_FIELDS(id, operation, argument, nodes)
+};
+struct V3NodeResult {
+    std::string node;
+    bool ok = false;
+    std::string text;
+    CC_PROTO_FIELDS(node, ok, text)
+};
+
+TEST(PeerMessage, nodepowerShowPrevious_isSkippedByAnOlderManager_andMissingInItsAnswer) {
+    proto::NodeRequest asked{9, "power", "on", {"n1"}, true};
+    auto old = proto::from_bytes<V3NodeRequest>(proto::to_bytes(asked));
+    EXPECT_EQ(old.argument, "on");
+    EXPECT_EQ(old.nodes, std::vector<std::string>{"n1"});
+    // What the older manager answers: no previous state.
+    auto answer =
+        proto::from_bytes<proto::NodeResult>(proto::to_bytes(V3NodeResult{"n1", true, "on"}));
+    EXPECT_EQ(answer, (proto::NodeResult{"n1", true, "on", ""}));
+    proto::NodeResult now{"n1", true, "on", "off"};
+    EXPECT_EQ(proto::from_bytes<proto::NodeResult>(proto::to_bytes(now)), now);
+}
+
 }  // namespace
 
 // The peer router encodes a consensus message as a RaftMessage and decodes

@@ -125,7 +125,10 @@ class EchoServer {
         };
         o.on_connection = [this](std::unique_ptr<ssh::Connection> conn) {
             ssh::Connection* c = conn.get();
-            std::string reason = c->run([c](std::string p) { c->send("echo:" + p); });
+            // run() hands keepalives over as empty payloads: not echoed.
+            std::string reason = c->run([c](std::string p) {
+                if (!p.empty()) c->send("echo:" + p);
+            });
             ended.push({c->peer(), reason});
         };
         server = std::make_unique<ssh::Server>(std::move(o), key);

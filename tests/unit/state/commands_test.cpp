@@ -221,11 +221,13 @@ TEST(Commands, roundTripThroughTheCodecAndKnowTheirDomain) {
                                     proto::DefineGroup{"g", {}},
                                     proto::RemoveGroup{"g"},
                                     proto::SetGroupAttributes{"g", {{"a", "b"}}, true},
-                                    proto::ClearGroupAttributes{"g", {"a"}}};
+                                    proto::ClearGroupAttributes{"g", {"a"}},
+                                    proto::ClaimNode{"n1", "aa:bb:cc:dd:ee:01", "mgt1"}};
+    ASSERT_EQ(all.size(), std::variant_size_v<proto::Command>);
     for (size_t i = 0; i < all.size(); ++i) {
         EXPECT_EQ(proto::from_bytes<proto::Command>(proto::to_bytes(all[i])), all[i]);
         EXPECT_EQ(proto::domain_of(all[i]),
-                  i < 4 ? proto::Domain::Nodes : proto::Domain::NodeGroups);
+                  i < 4 || i == 8 ? proto::Domain::Nodes : proto::Domain::NodeGroups);
     }
     CommandResult r{ResultCode::NotFound, "Unknown node n2", {{"n1", "created"}}};
     EXPECT_EQ(proto::from_bytes<CommandResult>(proto::to_bytes(r)), r);
