@@ -211,9 +211,12 @@ struct ApiStatus {
     // Verbose only: offline members that keep nodes ("mgt3 is offline and
     // manages 40 nodes without candidates").
     std::vector<std::string> ownership;
+    // How long this member has known the current leader (it led at least
+    // that long); -1 without a leader.
+    int64_t leader_for_ms = -1;
     CC_PROTO_FIELDS(in_collective, quorum, leader, active, offline, nonvoting, my_name, fingerprint,
                     term, commit_index, applied_index, role, failures_tolerated, members, boot_id,
-                    cannot_apply, ownership)
+                    cannot_apply, ownership, leader_for_ms)
 };
 
 // Answer to ApiInvite.

@@ -437,8 +437,14 @@ std::optional<std::string> Daemon::check_command_kind(proto::EntryKind& kind, st
 
 bool Daemon::all_members_speak(const proto::Membership& members, uint32_t version) const {
     if (!members_->in_collective()) return true;
-    for (const auto& m : members.members)
-        if (m.name != my_name_ && members_->peer_version(m.name) < version) return false;
+    for (const auto& m : members.members) {
+        if (m.name == my_name_) continue;
+        // Not seen since this member started: assumed current. Were it an
+        // older build, it would stop applying at the first entry it cannot
+        // decode (and say it needs a newer build), never apply it wrongly.
+        uint32_t v = members_->peer_version(m.name);
+        if (v != 0 && v < version) return false;
+    }
     return true;
 }
 
@@ -463,6 +469,10 @@ proto::ApiResponse Daemon::answer_groups(const proto::ApiGroupQuery& q) const {
 proto::ApiResponse Daemon::answer_status(bool verbose) const {
     auto s = members_->status();
     s.cannot_apply = driver_->cannot_apply().value_or("");
+    if (auto since = driver_->leader_since(); since && !s.leader.empty())
+        s.leader_for_ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(raft::Clock::now() - *since)
+                .count();
     if (verbose) s.ownership = reassigner_->ownership_report(s.offline);
     return s;
 }

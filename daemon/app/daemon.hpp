@@ -76,9 +76,9 @@ class Daemon final : public net::ApiHandler, private collective::ConsensusAccess
     // a member cannot decode it.
     std::optional<std::string> check_command_kind(proto::EntryKind& kind, std::string& bytes,
                                                   const proto::Membership& members) const;
-    // Every other member of `members` speaks peer protocol `version` or later
-    // (its current link, else the last seen since start); true outside a
-    // collective.
+    // No other member of `members` is known to speak a peer protocol older
+    // than `version` (its current link, else the last seen since start; one
+    // not seen yet counts as current); true outside a collective.
     bool all_members_speak(const proto::Membership& members, uint32_t version) const;
 
     // collective::ConsensusAccess, for the member service.

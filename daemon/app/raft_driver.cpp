@@ -175,11 +175,13 @@ raft::Status RaftDriver::status() const {
 void RaftDriver::files_saved(uint64_t index) {
     if (stopped_) return;
     // A leader keeps the entries its live followers still need, so that a
-    // follower a little behind gets entries rather than a whole snapshot.
+    // follower a little behind gets entries rather than a whole snapshot;
+    // one far behind gets the snapshot, which is faster.
     auto st = core_->status(now());
     if (st.role == raft::Role::Leader)
         for (const auto& m : st.members)
-            if (m.info.name != st.self && m.active) index = std::min(index, m.match_index);
+            if (m.info.name != st.self && m.active && m.match_index + kSnapshotLag >= index)
+                index = std::min(index, m.match_index);
     uint64_t snap = core_->snapshot().index;
     if (index < snap + kCompactEvery || index > executor_->applied()) return;
     if (index < core_->first_index() || index > core_->last_index()) return;

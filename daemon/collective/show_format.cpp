@@ -43,11 +43,31 @@ std::string format_show(const proto::ApiStatus& s) {
     return out;
 }
 
+namespace {
+
+// "950 ms", "12.3 s", "4 min 5 s", "3 h 2 min", "2 d 5 h".
+std::string duration_text(int64_t ms) {
+    if (ms < 1000) return std::to_string(ms) + " ms";
+    if (ms < 60'000) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.1f s", static_cast<double>(ms) / 1000);
+        return buf;
+    }
+    int64_t s = ms / 1000;
+    if (s < 3600) return std::to_string(s / 60) + " min " + std::to_string(s % 60) + " s";
+    if (s < 86400) return std::to_string(s / 3600) + " h " + std::to_string(s % 3600 / 60) + " min";
+    return std::to_string(s / 86400) + " d " + std::to_string(s % 86400 / 3600) + " h";
+}
+
+}  // namespace
+
 std::string format_show_verbose(const proto::ApiStatus& s) {
     std::ostringstream out;
     out << format_show(s);
     out << "This member: " << s.my_name << " (" << s.role << ")\n";
     out << "Term: " << s.term << "\n";
+    if (s.leader_for_ms >= 0)
+        out << "Leader for: " << duration_text(s.leader_for_ms) << " (as seen by this member)\n";
     out << "Commit index: " << s.commit_index << "\n";
     out << "Applied index: " << s.applied_index << "\n";
     if (!s.cannot_apply.empty()) out << "Cannot apply: " << s.cannot_apply << "\n";
@@ -112,8 +132,12 @@ std::string format_show_json(const proto::ApiStatus& s) {
         << ",\"term\":" << s.term << ",\"commit_index\":" << s.commit_index
         << ",\"applied_index\":" << s.applied_index << ",\"cannot_apply\":"
         << (s.cannot_apply.empty() ? std::string("null") : json_string(s.cannot_apply))
-        << ",\"failures_tolerated\":" << s.failures_tolerated
-        << ",\"ownership\":" << names(s.ownership) << ",\"members\":[";
+        << ",\"failures_tolerated\":" << s.failures_tolerated << ",\"leader_for_ms\":";
+    if (s.leader_for_ms < 0)
+        out << "null";
+    else
+        out << s.leader_for_ms;
+    out << ",\"ownership\":" << names(s.ownership) << ",\"members\":[";
     for (size_t i = 0; i < s.members.size(); ++i) {
         const auto& m = s.members[i];
         out << (i ? "," : "") << "{\"name\":" << json_string(m.name)

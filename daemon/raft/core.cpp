@@ -270,6 +270,8 @@ Ready Core::take_ready() {
     for (const auto& [id, p] : s.proposals) {
         consider(p.deadline);
         if (p.resend && p.waiting) consider(p.retry_at);
+        if (p.resend && !p.waiting && p.index == 0 && p.refused.empty())
+            consider(p.sent_at + s.cfg.election_timeout_max);
     }
     for (const auto& [id, p] : s.reads) consider(p.deadline);
     for (const auto& lr : s.leader_reads) consider(lr.deadline);

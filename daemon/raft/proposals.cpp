@@ -71,20 +71,28 @@ void State::propose(ProposalId id, proto::EntryKind kind, std::string data, Time
 
 void State::dispatch(ProposalId id, Pending& p, TimePoint now) {
     if (role == Role::Leader) {
+        // Counted as a send only when appended: a refusal appends nothing.
         auto r = leader_accept(p.kind, p.data, now);
-        ++p.sends;
         switch (r.status) {
             case proto::ForwardStatus::Appended:
+                ++p.sends;
                 p.waiting = false;
                 p.index = r.index;
                 p.term = r.entry_term;
                 p.sent_to = cfg.self;
                 p.sent_term = hs.term;
+                p.sent_at = now;
                 return;
             case proto::ForwardStatus::Rejected:
-                return finish(id, Outcome::Refused, 0, r.reason);
+                if (p.sends == 0) return finish(id, Outcome::Refused, 0, r.reason);
+                p.refused = r.reason;
+                p.waiting = false;
+                return;
             case proto::ForwardStatus::NoQuorum:
-                if (p.sends == 1) return finish(id, Outcome::NoQuorum, 0, r.reason);
+                // A leader that lost its quorum moments ago holds the write
+                // like a follower would (an election may follow at once).
+                if (p.sends == 0 && !majority_heard(now))
+                    return finish(id, Outcome::NoQuorum, 0, r.reason);
                 [[fallthrough]];
             case proto::ForwardStatus::NotLeader:  // moving to another member
                 p.retry_at = now + cfg.heartbeat_interval;
@@ -99,6 +107,7 @@ void State::dispatch(ProposalId id, Pending& p, TimePoint now) {
     p.term = 0;
     p.sent_to = leader;
     p.sent_term = hs.term;
+    p.sent_at = now;
     send(leader,
          proto::ForwardProposal{hs.term, incarnation, forward_id(id, p.sends), p.kind, p.data});
 }
@@ -108,13 +117,22 @@ void State::dispatch(ProposalId id, Pending& p, TimePoint now) {
 void State::pump_proposals(TimePoint now) {
     const std::string& current = role == Role::Leader ? cfg.self : leader;
     for (auto& [id, p] : proposals) {
-        if (!p.resend) continue;
-        if (!p.waiting && (p.sent_term != hs.term || p.sent_to != current)) {
-            bool committed = p.index != 0 && p.index <= commit && log.term_at(p.index) == p.term;
-            if (!committed) {
-                p.waiting = true;
-                p.retry_at = now;
-            }
+        if (!p.resend || !p.refused.empty()) continue;
+        const bool moved = p.sent_term != hs.term || p.sent_to != current;
+        if (p.waiting) {
+            // A new leader gets the write at once; retry_at only paces sends
+            // to the same one.
+            if (moved && !current.empty()) p.retry_at = now;
+            continue;
+        }
+        bool committed = p.index != 0 && p.index <= commit && log.term_at(p.index) == p.term;
+        // No answer from the same leader for an election timeout: the
+        // forward (or its answer) was lost; send another copy.
+        bool unanswered =
+            p.index == 0 && p.sent_to != cfg.self && now - p.sent_at >= cfg.election_timeout_max;
+        if (!committed && (moved || unanswered)) {
+            p.waiting = true;
+            p.retry_at = now;
         }
     }
     // A held write that no leader has seen fails as soon as this member no
@@ -123,7 +141,7 @@ void State::pump_proposals(TimePoint now) {
     for (auto it = proposals.begin(); it != proposals.end();) {
         auto id = it->first;
         Pending& p = it++->second;  // dispatch and finish erase this one only
-        if (!p.resend || !p.waiting) continue;
+        if (!p.resend || !p.waiting || !p.refused.empty()) continue;
         if (hopeless && p.sends == 0) {
             finish(id, Outcome::NoQuorum, 0, "");
             continue;
@@ -224,10 +242,15 @@ void State::on_forward_reply(const std::string&, const proto::ForwardReply& m, T
         p.term = m.entry_term;
         return;
     }
+    if (p.resend && p.sends > 1 && m.status == proto::ForwardStatus::Rejected) {
+        // Definite only for this copy: an earlier one may still commit.
+        p.refused = m.reason.empty() ? "rejected by the leader" : m.reason;
+        return;
+    }
     if (p.resend && m.status != proto::ForwardStatus::Rejected) {
         // NotLeader: try the next leader. NoQuorum: definite only while this
-        // was the only copy; otherwise an earlier one may still commit.
-        if (m.status == proto::ForwardStatus::NotLeader || p.sends > 1) {
+        // was the only copy and no majority is heard; otherwise hold it.
+        if (m.status == proto::ForwardStatus::NotLeader || p.sends > 1 || majority_heard(now)) {
             p.waiting = true;
             p.retry_at = now + cfg.heartbeat_interval;
             return;
@@ -252,6 +275,10 @@ void State::resolve_proposals(TimePoint now) {
                        "no leader was elected within " +
                            std::to_string(cfg.proposal_timeout.count()) +
                            " ms; nothing was changed");
+            else if (!p.refused.empty())
+                finish(id, Outcome::Unknown, 0,
+                       "the leader refused a copy sent again after a leader change (" + p.refused +
+                           "), but the first copy may still be applied: check before retrying");
             else
                 finish(id, Outcome::Unknown, 0,
                        "no leader committed the change within " +

@@ -60,6 +60,10 @@ struct Pending {
     TimePoint retry_at{};
     std::string sent_to;  // the leader of the last send (self when leading)
     Term sent_term = 0;
+    TimePoint sent_at{};
+    // A leader refused a re-sent copy: no more sends; an earlier copy may
+    // still commit (the driver then answers), else Unknown at the deadline.
+    std::string refused;
     uint32_t sends = 0;  // copies sent; the forward id carries it (forward_id)
 };
 

@@ -215,6 +215,10 @@ TEST(Membership, showVerboseGivesTermIndexesLagAndMarginOnLeaderAndFollowers) {
         << v;
     EXPECT_NE(v.find("Voters that may still fail before quorum is lost: 1\n"), std::string::npos)
         << v;
+    // How long the leader has led, as this member saw it.
+    EXPECT_NE(v.find("\nLeader for: "), std::string::npos) << v;
+    EXPECT_NE(v.find(" (as seen by this member)\n"), std::string::npos) << v;
+    EXPECT_NE(c[0].log().find("mgt1 is the leader of term "), std::string::npos) << c[0].log();
     EXPECT_NE(v.find("    mgt2: voter, active, address " + c.address(1) + ":13001, lag "),
               std::string::npos)
         << v;
