@@ -148,9 +148,14 @@ Daemon::Daemon(asio::io_context& io, Config config)
         files_min = point;
         files_ahead = true;
     }
-    if (files_min < boot.snapshot.index)
-        cc::log::warn("the cfg files hold index ", files_min, " but the log starts after index ",
-                      boot.snapshot.index, "; changes in between are not in these files");
+    // cfg/collective names the entry its list came from, however old, so
+    // only the node files can really miss changes.
+    const uint64_t node_files_min = std::min(db_.applied_index(proto::Domain::Nodes),
+                                             db_.applied_index(proto::Domain::NodeGroups));
+    if (!files_ahead && node_files_min < boot.snapshot.index)
+        cc::log::warn("the cfg files hold index ", node_files_min,
+                      " but the log starts after index ", boot.snapshot.index,
+                      "; changes in between are not in these files");
     boot.applied = std::clamp(files_min, boot.snapshot.index, last);
     replay_target_ = last;
 
