@@ -316,8 +316,15 @@ failover_once() {
   fi
   client=$!
   helpers+=("$client")
+  # Kill once the client has been acknowledged (a follower may still be
+  # applying the backlog of the load runs: up to 20 s), then 1 s more.
+  local acked=""
+  for _ in $(seq 400); do
+    if awk '$3 == 0 {f = 1} END {exit !f}' "$out"; then acked=1; break; fi
+    sleep 0.05
+  done
+  [ -n "$acked" ] || die "$sys $way: no acknowledged write before the kill"
   sleep 1
-  awk '$3 == 0 {f = 1} END {exit !f}' "$out" || die "$sys $way: no acknowledged write before the kill"
   victim=$(pid_of "$lead")
   tk=$EPOCHREALTIME   # no fork between the time taken and the kill
   kill -KILL "$victim"

@@ -1,15 +1,17 @@
 // CfgWriter: keeps cfg/nodes and cfg/nodegroups in step with the applied
-// state without ever rendering on the daemon thread.
+// state without rendering on the daemon thread, and without a second node
+// database.
 //
-// Rendering 100,000 nodes takes most of a second, so the writer keeps its own
-// replica of the node database on its own thread: it loads the cfg/ files at
-// start and is fed, in log order, every command, index and snapshot the
-// daemon's Database sees (applying is deterministic, so the replica equals
-// the daemon's state at the same index). Every interval (stretched to ten
-// times the last render time, so a big database costs at most a tenth of a
-// core) each domain that moved past its file is rendered and written
-// atomically; then on_saved(I) is posted to the daemon thread with the
-// smallest index the files hold, up to which the log may be compacted.
+// Rendering 100,000 nodes takes most of a second, so it happens on the
+// writer's own thread, from a copy of the daemon's Database made on the
+// daemon thread when the writer asks for one (Database::copy: copy-on-write,
+// a pointer per entity; an entity changed meanwhile gets its own list). Every
+// interval (stretched to ten times the last render time, so a big database
+// costs at most a tenth of a core) the writer asks; if a domain moved past
+// its file, it renders and writes that file atomically, hands the copy back
+// to the daemon thread to be destroyed (copies are made and destroyed there,
+// see state::Entity), and posts on_saved(I) with the smallest index the files
+// hold, up to which the log may be compacted.
 //
 // A failed write (full disk, read-only dir) is logged once per streak and
 // retried next round; the files on disk stay intact (atomic replace).
@@ -19,21 +21,20 @@
 // writes, and the thread never writes an older state over it.
 //
 // Threading: every public method is called on the daemon thread; on_saved
-// runs there too (posted). The replica lives on the writer's own thread.
+// and the copies run there too (posted).
 #pragma once
 
 #include <array>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <condition_variable>
-#include <deque>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
-#include <variant>
 
 #include "daemon/app/raft_driver.hpp"
 #include "daemon/state/database.hpp"
@@ -45,24 +46,22 @@ std::filesystem::path cfg_file(const std::filesystem::path& cfg_dir, proto::Doma
 
 class CfgWriter final : public ApplyListener {
   public:
-    CfgWriter(boost::asio::io_context& io, std::filesystem::path cfg_dir,
+    // `db` is the daemon's database (read on the daemon thread only).
+    CfgWriter(boost::asio::io_context& io, const state::Database& db, std::filesystem::path cfg_dir,
               std::chrono::milliseconds interval, std::function<void(uint64_t)> on_saved);
     // Stops the thread without writing (use flush_blocking for a clean stop).
     ~CfgWriter() override;
     CfgWriter(const CfgWriter&) = delete;
     CfgWriter& operator=(const CfgWriter&) = delete;
 
-    // Starts the writer thread, which loads its replica from the cfg/ files.
+    // Starts the writer thread; the files hold what the database loaded.
     void start();
-    // Shutdown: applies everything queued, writes every domain that is
-    // behind, stops the thread. Throws cc::fs::FsError (or the replica's
-    // load error) when the files could not be written.
+    // Shutdown: stops the thread, then writes every domain that is behind,
+    // here. Throws cc::fs::FsError when the files could not be written.
     void flush_blocking();
 
-    // ApplyListener: called by the raft driver right after the daemon's
-    // Database saw the same event.
-    void command_applied(const proto::SessionCommand& c, uint64_t index) override;
-    void index_noted(uint64_t index) override;
+    // ApplyListener (applied changes need no bookkeeping: the writer reads
+    // the database itself when it asks for a copy).
     void install_snapshot(const state::Database& db, const std::string& bytes,
                           uint64_t index) override;
 
@@ -70,25 +69,15 @@ class CfgWriter final : public ApplyListener {
     uint64_t saved_index() const;
 
   private:
-    struct Apply {
-        proto::SessionCommand command;
-        uint64_t index;
-    };
-    struct Note {
-        uint64_t index;
-    };
-    struct Install {
-        std::string bytes;
-        uint64_t index;
-    };
-    using Op = std::variant<Apply, Note, Install>;
-
-    void enqueue(Op op);
     void run();
-    // Writes the domains that are behind; returns the error text, if any.
-    std::string write_behind(state::Database& replica);
+    // Daemon thread: answers the writer's request with a copy, or with none
+    // when every file already holds the state.
+    void hand_over();
+    // Writes the domains of `db` that are behind; returns the error text, if any.
+    std::string write_behind(const state::Database& db);
 
     boost::asio::io_context& io_;
+    const state::Database& db_;
     std::filesystem::path cfg_dir_;
     std::chrono::milliseconds interval_;
     std::function<void(uint64_t)> on_saved_;
@@ -98,11 +87,10 @@ class CfgWriter final : public ApplyListener {
     // or by install_snapshot on the daemon thread (taken before mu_).
     std::mutex files_mu_;
     std::condition_variable cv_;
-    std::deque<Op> queue_;
     bool stop_ = false;
-    bool stopped_ = false;
-    bool abandon_ = false;     // destructor: stop without writing
-    std::string final_error_;  // set by the thread when the final write failed
+    bool requested_ = false;               // the writer waits for hand_over()
+    bool answered_ = false;                // hand_over() ran for the request
+    std::optional<state::Database> copy_;  // its copy, when one was needed
     std::array<uint64_t, 2> written_{0, 0};
     bool failing_ = false;
     std::chrono::microseconds last_render_{0};

@@ -254,13 +254,11 @@ void RaftDriver::apply(const proto::Entry& e) {
     switch (e.kind) {
         case proto::EntryKind::Noop:
             db_.note_index(e.index);
-            if (listener_) listener_->index_noted(e.index);
             break;
         case proto::EntryKind::Command: {
             proto::SessionCommand sc;  // without a session: applied as it comes
             durable([&] { sc.command = proto::from_bytes<proto::Command>(e.data); });
             auto applied = db_.apply(sc, e.index);
-            if (listener_) listener_->command_applied(sc, e.index);
             // Kept for the proposal result that follows; replayed entries have no caller.
             if (!pending_.empty()) results_[e.index] = {std::move(applied.result), now()};
             break;
@@ -269,7 +267,6 @@ void RaftDriver::apply(const proto::Entry& e) {
             proto::SessionCommand sc;
             durable([&] { sc = proto::from_bytes<proto::SessionCommand>(e.data); });
             auto applied = db_.apply(sc, e.index);
-            if (listener_) listener_->command_applied(sc, e.index);
             if (sc.session == session_) answer_own_write(sc.seq, e.index, std::move(applied));
             break;
         }
@@ -279,7 +276,6 @@ void RaftDriver::apply(const proto::Entry& e) {
                 state::save_collective(files_.cfg_dir / "collective", {e.index, m});
             });
             db_.note_index(e.index);
-            if (listener_) listener_->index_noted(e.index);
             cc::log::info("member list changed at index ", e.index);
             break;
         }

@@ -44,16 +44,12 @@ struct WriteOutcome {
     std::string reason;           // otherwise: one line for the user (empty: the default text)
 };
 
-// Sees every change right after the daemon's Database applied it, in log
-// order (the cfg writer keeps a replica with it, and is the one writer of
-// cfg/nodes and cfg/nodegroups). Called on the daemon thread.
+// The one writer of cfg/nodes and cfg/nodegroups (the cfg writer), told
+// when a snapshot from the leader replaces the state. Called on the daemon
+// thread.
 class ApplyListener {
   public:
     virtual ~ApplyListener() = default;
-    // An exactly-once command and its copies too (the replica drops them the
-    // same way); a plain command comes with an empty session.
-    virtual void command_applied(const proto::SessionCommand& c, uint64_t index) = 0;
-    virtual void index_noted(uint64_t index) = 0;
     // A snapshot from the leader replaces the state: writes `db` (the state
     // it decodes to, at `index`) to cfg/nodes and cfg/nodegroups durably
     // before returning, serialized with the listener's own writes of those

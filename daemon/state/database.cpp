@@ -13,6 +13,10 @@ Database::~Database() = default;
 Database::Database(Database&&) noexcept = default;
 Database& Database::operator=(Database&&) noexcept = default;
 
+Database Database::copy() const {
+    return Database(std::make_unique<Impl>(*impl_));
+}
+
 bool Database::dirty(proto::Domain d) const {
     return impl_->domain(d).dirty;
 }
@@ -154,13 +158,13 @@ std::vector<ShownAttribute> Database::node_attributes(std::string_view node,
         return out;
     }
     std::vector<AttrId> ids{db.groups_attr};
-    for (const auto& [id, v] : e.attrs) ids.push_back(id);
+    for (const auto& [id, v] : e.attrs()) ids.push_back(id);
     auto gs = db.node_groups(e);
     gs.emplace_back(kEverything);
     for (const auto& g : gs) {
         auto git = db.groups.entries.find(g);
         if (git == db.groups.entries.end()) continue;
-        for (const auto& [id, v] : git->second.attrs) ids.push_back(id);
+        for (const auto& [id, v] : git->second.attrs()) ids.push_back(id);
     }
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
@@ -196,7 +200,7 @@ std::vector<ShownAttribute> Database::group_attributes(
         return out;
     }
     if (it == db.groups.entries.end()) return out;
-    for (const auto& [id, v] : it->second.attrs) out.push_back({db.names.name(id), v, ""});
+    for (const auto& [id, v] : it->second.attrs()) out.push_back({db.names.name(id), v, ""});
     std::sort(out.begin(), out.end(), by_name);
     return out;
 }

@@ -27,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/util/fs.hpp"
 #include "proto/commands.hpp"
 
 namespace cc::state {
@@ -53,6 +54,11 @@ class Database {
     ~Database();
     Database(Database&&) noexcept;
     Database& operator=(Database&&) noexcept;
+    // A copy of the whole state, cheap: it shares every entity's attributes
+    // with this one until either changes them (copy-on-write). Make and
+    // destroy copies on the thread that owns this database; another thread
+    // may read a copy (the cfg writer renders from one).
+    Database copy() const;
 
     // ---- files (cfg/nodes, cfg/nodegroups) ----
 
@@ -65,6 +71,8 @@ class Database {
     bool dirty(proto::Domain d) const;
     // The TOML text of one domain's file.
     std::string render(proto::Domain d) const;
+    // The same text in pieces, in order (for cc::fs::write_atomic_stream).
+    void render_to(proto::Domain d, const cc::fs::Emit& emit) const;
     // The index of the file last written or loaded for `d` (compaction bound).
     uint64_t saved_index(proto::Domain d) const;
 

@@ -16,7 +16,11 @@ const char* file_name(proto::Domain d) {
     return d == proto::Domain::Nodes ? "nodes" : "nodegroups";
 }
 
-std::string render_domain(const Database::Impl& db, proto::Domain d) {
+// Emits the text in pieces of about kPiece bytes, so that a big file is
+// never held whole (100,000 nodes render to about 27 MB).
+constexpr size_t kPiece = 1u << 20;
+
+void render_domain(const Database::Impl& db, proto::Domain d, const cc::fs::Emit& emit) {
     const Domain& dom = db.domain(d);
     std::vector<const std::pair<const std::string, Entity>*> entries;
     entries.reserve(dom.entries.size());
@@ -24,7 +28,7 @@ std::string render_domain(const Database::Impl& db, proto::Domain d) {
     std::sort(entries.begin(), entries.end(),
               [](const auto* a, const auto* b) { return natural_less(a->first, b->first); });
     std::string out;
-    out.reserve(64 + dom.entries.size() * 256);
+    out.reserve(kPiece + 4096);
     out += d == proto::Domain::Nodes
                ? "# Managed nodes and their own attributes (inherited ones are in nodegroups).\n"
                : "# Node groups and their attributes (members come from the nodes' groups).\n";
@@ -46,11 +50,15 @@ std::string render_domain(const Database::Impl& db, proto::Domain d) {
     }
     std::vector<std::pair<const std::string*, const std::string*>> attrs;
     for (const auto* e : entries) {
+        if (out.size() >= kPiece) {
+            emit(out);
+            out.clear();
+        }
         out += "\n[";
         append_toml_key(out, e->first);
         out += "]\n";
         attrs.clear();
-        for (const auto& [id, v] : e->second.attrs) attrs.emplace_back(&db.names.name(id), &v);
+        for (const auto& [id, v] : e->second.attrs()) attrs.emplace_back(&db.names.name(id), &v);
         std::sort(attrs.begin(), attrs.end(),
                   [](const auto& a, const auto& b) { return *a.first < *b.first; });
         for (const auto& [k, v] : attrs) {
@@ -60,7 +68,7 @@ std::string render_domain(const Database::Impl& db, proto::Domain d) {
             out += '\n';
         }
     }
-    return out;
+    emit(out);
 }
 
 SessionTable sessions_of(const toml::node& node, const std::filesystem::path& path) {
@@ -110,7 +118,7 @@ void load_domain(Database::Impl& db, proto::Domain d, const std::filesystem::pat
         if (auto why = check_entity_name(kind, key.str()))
             throw ConfigFileError(path, line_of(node), *why);
         Entity e;
-        e.attrs.reserve(t->size());
+        e.reserve(t->size());
         for (auto&& [attr, value] : *t) {
             const std::string* s = value.is_string() ? &value.as_string()->get() : nullptr;
             if (!s)
@@ -119,7 +127,7 @@ void load_domain(Database::Impl& db, proto::Domain d, const std::filesystem::pat
                                           std::string(key.str()) + " must be a string");
             if (auto why = check_attribute(attr.str(), *s))
                 throw ConfigFileError(path, line_of(value), *why);
-            e.attrs.emplace_back(db.names.intern(attr.str()), *s);
+            e.add(db.names.intern(attr.str()), *s);
         }
         dom.entries.emplace(std::string(key.str()), std::move(e));
     }
@@ -129,7 +137,13 @@ void load_domain(Database::Impl& db, proto::Domain d, const std::filesystem::pat
 }  // namespace
 
 std::string Database::render(proto::Domain d) const {
-    return render_domain(*impl_, d);
+    std::string text;
+    render_domain(*impl_, d, [&](std::string_view piece) { text += piece; });
+    return text;
+}
+
+void Database::render_to(proto::Domain d, const cc::fs::Emit& emit) const {
+    render_domain(*impl_, d, emit);
 }
 
 Database Database::load(const std::filesystem::path& cfg_dir) {
@@ -144,7 +158,9 @@ void Database::save(const std::filesystem::path& cfg_dir, bool all) {
     for (auto d : {proto::Domain::Nodes, proto::Domain::NodeGroups}) {
         Domain& dom = impl_->domain(d);
         if (!dom.dirty && !all) continue;
-        cc::fs::write_atomic(cfg_dir / file_name(d), render_domain(*impl_, d));
+        cc::fs::write_atomic_stream(cfg_dir / file_name(d), [&](const cc::fs::Emit& emit) {
+            render_domain(*impl_, d, emit);
+        });
         dom.saved = dom.applied;
         dom.dirty = false;
     }

@@ -146,7 +146,7 @@ bool read(std::string_view text, Database::Impl& db, Domain& dom, std::string_vi
         if (!r.string(value) || !r.done() || check_attribute(key, value)) return false;
         AttrId id = db.names.intern(key);
         if (current->get(id)) return false;  // duplicate key: let toml++ report it
-        current->attrs.emplace_back(id, value);
+        current->add(id, value);
     }
     return have_index;
 }

@@ -36,8 +36,8 @@ std::vector<SnapEntity> image_of(const Database::Impl& db, const Domain& dom) {
     out.reserve(dom.entries.size());
     for (const auto& [name, e] : dom.entries) {
         SnapEntity s{name, {}};
-        s.attrs.reserve(e.attrs.size());
-        for (const auto& [id, v] : e.attrs) s.attrs.push_back({db.names.name(id), v});
+        s.attrs.reserve(e.attrs().size());
+        for (const auto& [id, v] : e.attrs()) s.attrs.push_back({db.names.name(id), v});
         std::sort(s.attrs.begin(), s.attrs.end(),
                   [](const auto& a, const auto& b) { return a.name < b.name; });
         out.push_back(std::move(s));

@@ -20,28 +20,61 @@ std::optional<AttrId> AttrNames::find(std::string_view name) const {
     return it->second;
 }
 
+const Entity::Attrs& Entity::attrs() const {
+    static const Attrs kNone;
+    return attrs_ ? *attrs_ : kNone;
+}
+
+namespace {
+
+// Entities hold a handful of attributes each, 100,000s of them: grow the list
+// one slot at a time rather than doubling (a node with 10 attributes would
+// otherwise keep room for 16, a third of the node database's memory).
+void append(Entity::Attrs& a, AttrId id, std::string value) {
+    if (a.size() == a.capacity()) a.reserve(a.size() + 1);
+    a.emplace_back(id, std::move(value));
+}
+
+}  // namespace
+
+Entity::Attrs& Entity::own() {
+    if (!attrs_)
+        attrs_ = std::make_shared<Attrs>();
+    else if (attrs_.use_count() > 1)
+        attrs_ = std::make_shared<Attrs>(*attrs_);
+    return *attrs_;
+}
+
 const std::string* Entity::get(AttrId id) const {
-    for (const auto& [k, v] : attrs)
+    for (const auto& [k, v] : attrs())
         if (k == id) return &v;
     return nullptr;
 }
 
 void Entity::set(AttrId id, std::string value) {
-    for (auto& [k, v] : attrs) {
+    Attrs& a = own();
+    for (auto& [k, v] : a) {
         if (k == id) {
             v = std::move(value);
             return;
         }
     }
-    attrs.emplace_back(id, std::move(value));
+    append(a, id, std::move(value));
 }
 
 bool Entity::clear(AttrId id) {
-    auto it =
-        std::find_if(attrs.begin(), attrs.end(), [&](const auto& a) { return a.first == id; });
-    if (it == attrs.end()) return false;
-    attrs.erase(it);
+    if (!get(id)) return false;
+    Attrs& a = own();
+    a.erase(std::find_if(a.begin(), a.end(), [&](const auto& x) { return x.first == id; }));
     return true;
+}
+
+void Entity::add(AttrId id, std::string value) {
+    append(own(), id, std::move(value));
+}
+
+void Entity::reserve(size_t n) {
+    own().reserve(n);
 }
 
 std::vector<std::string> split_groups(std::string_view list) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,12 +38,27 @@ class AttrNames {
     std::unordered_map<std::string, AttrId> ids_;
 };
 
-// One node or group: its own attributes, in no particular order (few per entity).
-struct Entity {
-    std::vector<std::pair<AttrId, std::string>> attrs;
+// One node or group: its own attributes, in no particular order (few per
+// entity). Copy-on-write: copies share one attribute list until one of them
+// changes, so a copy of the whole database (Database::copy, which the cfg
+// writer renders from on its own thread) costs a pointer per entity, not a
+// second node database. The copy-on-write decision reads the list's use
+// count, so every copy of an Entity must be made and destroyed on one thread
+// (the daemon thread); other threads may only read.
+class Entity {
+  public:
+    using Attrs = std::vector<std::pair<AttrId, std::string>>;
+    const Attrs& attrs() const;
     const std::string* get(AttrId id) const;
     void set(AttrId id, std::string value);
     bool clear(AttrId id);
+    // Loaders: appends without looking for the id (the caller checked).
+    void add(AttrId id, std::string value);
+    void reserve(size_t n);
+
+  private:
+    Attrs& own();  // the list, unshared first when another copy holds it
+    std::shared_ptr<Attrs> attrs_;
 };
 
 // The key of a domain file that holds its SessionTable; '#' is not allowed

@@ -39,7 +39,7 @@ struct FileLogStore::Impl {
     void apply(Op& op);
 
     const LogCallbacks callbacks;
-    const LogState recovered;
+    LogState recovered;  // daemon thread only
     std::atomic<uint64_t> syncs{0};
 
     std::mutex mu;
@@ -178,6 +178,10 @@ FileLogStore::FileLogStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) 
 
 FileLogStore::~FileLogStore() {
     impl_->stop();
+}
+
+void FileLogStore::release_recovered() {
+    std::vector<proto::Entry>().swap(impl_->recovered.entries);
 }
 
 const LogState& FileLogStore::recovered() const {

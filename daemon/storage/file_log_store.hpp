@@ -36,6 +36,7 @@ class FileLogStore final : public LogStore {
     ~FileLogStore() override;
 
     const LogState& recovered() const override;
+    void release_recovered() override;
     void append(std::vector<proto::Entry> entries) override;
     void truncate_suffix(uint64_t from_index) override;
     void compact_prefix(uint64_t up_to_index) override;

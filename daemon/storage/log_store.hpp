@@ -91,8 +91,12 @@ class LogStore {
   public:
     virtual ~LogStore() = default;
 
-    // The log as found when the store was opened; never changes afterwards.
+    // The log as found when the store was opened; never changes afterwards,
+    // until release_recovered().
     virtual const LogState& recovered() const = 0;
+    // The caller took what it needed from recovered(): its entries are freed
+    // (a log replayed at start can hold 100,000s of them).
+    virtual void release_recovered() = 0;
 
     virtual void append(std::vector<proto::Entry> entries) = 0;
     virtual void truncate_suffix(uint64_t from_index) = 0;

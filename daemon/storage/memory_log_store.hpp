@@ -24,6 +24,7 @@ class MemoryLogStore final : public LogStore {
     MemoryLogStore(MemoryDisk& disk, LogCallbacks callbacks);
 
     const LogState& recovered() const override { return recovered_; }
+    void release_recovered() override { std::vector<proto::Entry>().swap(recovered_.entries); }
     void append(std::vector<proto::Entry> entries) override;
     void truncate_suffix(uint64_t from_index) override;
     void compact_prefix(uint64_t up_to_index) override;

@@ -43,6 +43,12 @@ void sync_dir(const std::filesystem::path& dir) {
 }
 
 void write_atomic(const std::filesystem::path& path, std::string_view contents, unsigned mode) {
+    write_atomic_stream(
+        path, [&](const Emit& emit) { emit(contents); }, mode);
+}
+
+void write_atomic_stream(const std::filesystem::path& path,
+                         const std::function<void(const Emit& emit)>& produce, unsigned mode) {
     auto tmp = path;
     tmp += ".tmp";
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
@@ -53,16 +59,27 @@ void write_atomic(const std::filesystem::path& path, std::string_view contents, 
         throw FsError("cannot write " + errno_text(path, err));
     };
     if (::fchmod(fd, mode) != 0) fail(errno);
-    const char* p = contents.data();
-    size_t left = contents.size();
-    while (left > 0) {
-        ssize_t n = ::write(fd, p, left);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            fail(errno);
+    auto emit = [&](std::string_view contents) {
+        const char* p = contents.data();
+        size_t left = contents.size();
+        while (left > 0) {
+            ssize_t n = ::write(fd, p, left);
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                fail(errno);
+            }
+            p += n;
+            left -= static_cast<size_t>(n);
         }
-        p += n;
-        left -= static_cast<size_t>(n);
+    };
+    try {
+        produce(emit);
+    } catch (const FsError&) {
+        throw;  // from emit: already cleaned up
+    } catch (...) {
+        ::close(fd);
+        ::unlink(tmp.c_str());
+        throw;
     }
     if (::fsync(fd) != 0) {
         int err = errno;

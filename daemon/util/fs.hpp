@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -33,6 +34,13 @@ void report_sync_failure(const std::string& line);
 // On failure the old file is untouched and the temporary is removed.
 void write_atomic(const std::filesystem::path& path, std::string_view contents,
                   unsigned mode = 0644);
+// The same, for contents produced piece by piece: `produce` calls `emit` with
+// each piece in order (so a big file never sits whole in memory). An
+// exception from `produce` removes the temporary and propagates.
+using Emit = std::function<void(std::string_view)>;
+void write_atomic_stream(const std::filesystem::path& path,
+                         const std::function<void(const Emit& emit)>& produce,
+                         unsigned mode = 0644);
 
 // Reads a whole file; FsError if it cannot.
 std::string read_file(const std::filesystem::path& path);

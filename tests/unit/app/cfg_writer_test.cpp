@@ -30,7 +30,7 @@ class CfgWriterTest : public ::testing::Test {
         std::string tmpl = (fs::temp_directory_path() / "cc-cfgwriter-XXXXXX").string();
         ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
         dir = tmpl;
-        writer = std::make_unique<cc::app::CfgWriter>(io, dir, 10ms,
+        writer = std::make_unique<cc::app::CfgWriter>(io, db, dir, 10ms,
                                                       [this](uint64_t i) { saved.push_back(i); });
     }
     void TearDown() override {
@@ -59,8 +59,7 @@ class CfgWriterTest : public ::testing::Test {
     // A command as the daemon's Database applied it at `index`.
     void applied(proto::Command c, uint64_t index) {
         EXPECT_FALSE(db.prepare(c).has_value());
-        db.apply(c, index);
-        writer->command_applied(proto::SessionCommand{"", 0, 0, c}, index);
+        db.apply(c, index);  // the writer reads `db` when it asks for a copy
     }
 
     fs::path dir;
