@@ -4,7 +4,8 @@
 #   scripts/test.sh            everything
 #   SKIP_SANITIZE=1 scripts/test.sh   skip the sanitizer passes (quicker local runs)
 #   RUN_SLOW=1 scripts/test.sh        also run the tests labelled slow
-# The TSan pass covers the threaded parts: storage thread, SSH transport, API server.
+# The TSan pass covers the threaded parts: storage thread, SSH transport, API server,
+# the cfg writer (it renders copy-on-write copies of the node database).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -29,7 +30,7 @@ fi
 
 if [ "${SKIP_SANITIZE:-0}" != 1 ]; then
   echo "== build and test the threaded parts (TSan)"
-  tsan_targets=(storage_test ssh_test api_test)
+  tsan_targets=(storage_test ssh_test api_test app_test state_test)
   scripts/install-deps.sh
   cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCC_TSAN=ON >/dev/null
   cmake --build build-tsan -j "$(nproc)" --target "${tsan_targets[@]}"
@@ -37,5 +38,7 @@ if [ "${SKIP_SANITIZE:-0}" != 1 ]; then
   build-tsan/tests/unit/storage/storage_test
   build-tsan/tests/unit/ssh/ssh_test
   build-tsan/tests/unit/api/api_test
+  build-tsan/tests/unit/app/app_test
+  build-tsan/tests/unit/state/state_test
 fi
 
