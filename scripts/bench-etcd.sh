@@ -80,7 +80,7 @@ cleanup() {
       wait "$p" 2>/dev/null || true
     fi
   done
-  rm -rf "$dir"
+  if [ -n "${BENCH_KEEP:-}" ]; then echo "kept $dir" >&2; else rm -rf "$dir"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -177,7 +177,7 @@ ours_up() {
   log "ours: collective formed in $(since "$t0")s"
   ocli 1 nodedefine n1 >/dev/null
 }
-ours_down() { local i; for i in 1 2 3; do [ -n "${opid[$i]:-}" ] && stop_pid "${opid[$i]}"; unset "opid[$i]"; done; rm -rf "$odir"; }
+ours_down() { local i; for i in 1 2 3; do [ -n "${opid[$i]:-}" ] && stop_pid "${opid[$i]}"; unset "opid[$i]"; done; [ -n "${BENCH_KEEP:-}" ] || rm -rf "$odir"; }
 ours_writes() { # member clients seconds|count:N
   local extra=(--seconds "$3")
   [[ $3 == count:* ]] && extra=(--count "${3#count:}" --seconds 3600)
@@ -301,6 +301,7 @@ failover_once() {
   f=$(other_than "$lead")
   out=$dir/failover.$sys.$way.$k
   stop=$dir/stop.$sys.$way.$k
+  rm -f "$stop" "$stop.err"  # left by the same kill of an earlier round
   if [ "$way" = seq ]; then
     if [ "$sys" = ours ]; then
       ours_seq_loop "$f" "$stop" >"$out" &
@@ -320,10 +321,10 @@ failover_once() {
   # applying the backlog of the load runs: up to 20 s), then 1 s more.
   local acked=""
   for _ in $(seq 400); do
-    if awk '$3 == 0 {f = 1} END {exit !f}' "$out"; then acked=1; break; fi
+    if awk '$3 == 0 {f = 1} END {exit !f}' "$out" 2>/dev/null; then acked=1; break; fi
     sleep 0.05
   done
-  [ -n "$acked" ] || die "$sys $way: no acknowledged write before the kill"
+  [ -n "$acked" ] || die "$sys $way: no acknowledged write before the kill: $(tail -n 3 "$stop.err" 2>/dev/null | tr '\n' ' ')"
   sleep 1
   victim=$(pid_of "$lead")
   tk=$EPOCHREALTIME   # no fork between the time taken and the kill

@@ -66,6 +66,19 @@ class Link {
 
     const PeerEndpoint& endpoint() const { return endpoint_; }
 
+    // The member just reached us: if our link to it is down, retry now
+    // rather than at the end of a backoff of up to backoff_max (a member
+    // restarted after a long outage would otherwise wait that long for the
+    // leader's messages, which travel on the leader's own link).
+    void retry_now() {
+        {
+            std::lock_guard lock(mu_);
+            if (conn_ != nullptr) return;
+            kick_ = true;
+        }
+        cv_.notify_all();
+    }
+
     bool send(std::string payload) {
         if (payload.size() > options_.limits.max_frame_bytes) return false;
         std::lock_guard lock(mu_);
@@ -126,7 +139,13 @@ class Link {
             std::uniform_int_distribution<long long> pick(backoff.count() / 2, backoff.count());
             auto wait = std::chrono::milliseconds(pick(rng));
             std::unique_lock lock(mu_);
-            if (cv_.wait_for(lock, wait, [this] { return stop_; })) return;
+            cv_.wait_for(lock, wait, [this] { return stop_ || kick_; });
+            if (stop_) return;
+            if (kick_) {
+                kick_ = false;
+                backoff = options_.backoff_initial;
+                continue;
+            }
             backoff = std::min(backoff * 2, options_.backoff_max);
         }
     }
@@ -182,6 +201,7 @@ class Link {
     mutable std::mutex mu_;
     std::condition_variable cv_;
     bool stop_ = false;                // guarded by mu_
+    bool kick_ = false;                // retry_now(); guarded by mu_
     Connection* conn_ = nullptr;       // guarded by mu_; owned by the link thread
     std::deque<std::string> pending_;  // guarded by mu_
     size_t pending_bytes_ = 0;         // guarded by mu_
@@ -322,6 +342,10 @@ class PeerTransport::Impl {
             inbound_[peer.id] = conn.get();
         }
         log::info("member ", peer.name, " connected from ", peer.remote_address);
+        {
+            std::lock_guard lock(mu_);
+            if (auto it = links_.find(peer.name); it != links_.end()) it->second->retry_now();
+        }
         report_link(handlers_, peer, true);
         std::string reason = conn->run(
             [&](std::string payload) { deliver(handlers_, *conn, peer, std::move(payload)); });
