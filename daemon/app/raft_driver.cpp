@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <random>
 
 #include "daemon/app/exit_status.hpp"
@@ -126,7 +127,6 @@ void RaftDriver::propose(const proto::Command& command, std::function<void(Write
         proto::SessionCommand sc{session_, seq, 0, command};
         sc.acked_below = open_seqs_.empty() ? seq : open_seqs_.begin()->first;
         open_seqs_.emplace(seq, OpenSeq{*id, proto::domain_of(command)});
-        seq_of_[*id] = seq;
         executor_->propose_once(*id, proto::to_bytes(sc));
     } else {
         executor_->propose(*id, proto::to_bytes(command));
@@ -322,36 +322,40 @@ void RaftDriver::answer_own_write(uint64_t seq, uint64_t index,
     if (open == open_seqs_.end()) return;
     const raft::ProposalId id = open->second.id;
     open_seqs_.erase(open);
-    seq_of_.erase(id);
     executor_->forget_proposal(id);
-    auto it = pending_.find(id);
-    if (it == pending_.end()) return;
-    auto done = std::move(it->second);
-    pending_.erase(it);
+    auto done = take_pending(id);
+    if (!done) return;
     WriteOutcome o;
     o.index = index;
     o.result = std::move(applied.result);
-    done(std::move(o));
+    (*done)(std::move(o));
+}
+
+std::optional<std::function<void(WriteOutcome)>> RaftDriver::take_pending(raft::ProposalId id) {
+    auto it = pending_.find(id);
+    if (it == pending_.end()) return std::nullopt;
+    auto done = std::move(it->second);
+    pending_.erase(it);
+    return done;
 }
 
 void RaftDriver::proposal_done(const raft::ProposalResult& r) {
     raft::ProposalResult late = r;
-    if (auto s = seq_of_.find(r.id); s != seq_of_.end()) {
-        auto open = open_seqs_.find(s->second);
+    // An exactly-once write the core answered itself (few are open at once).
+    auto open = std::find_if(open_seqs_.begin(), open_seqs_.end(),
+                             [&](const auto& o) { return o.second.id == r.id; });
+    if (open != open_seqs_.end()) {
         // Not answered from the applied entry: this member may have caught
         // up from a snapshot that holds it.
-        if (r.code == proto::Outcome::Unknown && open != open_seqs_.end() &&
-            db_.session_applied(open->second.domain, session_, s->second)) {
+        if (r.code == proto::Outcome::Unknown &&
+            db_.session_applied(open->second.domain, session_, open->first)) {
             late.code = proto::Outcome::Done;
             late.reason.clear();
         }
-        if (open != open_seqs_.end()) open_seqs_.erase(open);
-        seq_of_.erase(s);
+        open_seqs_.erase(open);
     }
-    auto it = pending_.find(r.id);
-    if (it == pending_.end()) return;
-    auto done = std::move(it->second);
-    pending_.erase(it);
+    auto done = take_pending(r.id);
+    if (!done) return;
     WriteOutcome o;
     o.outcome = late.code;
     o.index = late.index;
@@ -366,7 +370,7 @@ void RaftDriver::proposal_done(const raft::ProposalResult& r) {
         o.outcome = proto::Outcome::StorageFailed;
         o.reason = *storage_failure_;
     }
-    done(std::move(o));
+    (*done)(std::move(o));
 }
 
 // Logs each leader change as this member sees it, with the term and how long

@@ -132,6 +132,8 @@ class RaftDriver : private raft::Ports {
     void after_event(uint64_t applied_before);
     void observe_leadership();
     void answer_own_write(uint64_t seq, uint64_t index, state::Database::SessionApplied applied);
+    // Removes and returns the answer callback of proposal `id`, if still open.
+    std::optional<std::function<void(WriteOutcome)>> take_pending(raft::ProposalId id);
     void prune_results();
 
     // raft::Ports
@@ -186,7 +188,6 @@ class RaftDriver : private raft::Ports {
         proto::Domain domain;
     };
     std::map<uint64_t, OpenSeq> open_seqs_;
-    std::map<raft::ProposalId, uint64_t> seq_of_;
 
     // Leadership as last seen (observe_leadership).
     std::string seen_leader_;

@@ -55,6 +55,7 @@ void write_atomic_stream(const std::filesystem::path& path,
     if (fd < 0) throw FsError("cannot write " + errno_text(tmp, errno));
     auto fail = [&](int err) {
         ::close(fd);
+        fd = -1;
         ::unlink(tmp.c_str());
         throw FsError("cannot write " + errno_text(path, err));
     };
@@ -74,11 +75,11 @@ void write_atomic_stream(const std::filesystem::path& path,
     };
     try {
         produce(emit);
-    } catch (const FsError&) {
-        throw;  // from emit: already cleaned up
     } catch (...) {
-        ::close(fd);
-        ::unlink(tmp.c_str());
+        if (fd >= 0) {  // not yet closed by fail() (an error from produce itself)
+            ::close(fd);
+            ::unlink(tmp.c_str());
+        }
         throw;
     }
     if (::fsync(fd) != 0) {
