@@ -403,6 +403,107 @@ run_round() {
   if [ "$sys" = ours ]; then ours_down; else etcd_down; fi
 }
 
+# ------------------------------------------------------------- scale ----
+# Ours only (SCALE=0 skips it), after the rounds:
+#   7. RSS of each member of a three-member collective holding 100,000 nodes
+#      x 10 attributes (cc_loadgen populate, 1,000 nodes per request)
+#   8. 5 voters + 10 non-voting members (joined one by one through member 1,
+#      `collective invite NAME [-n]`): 64 clients through the leader for
+#      BENCH_SECONDS, against the three-member figure of the rounds
+#   9. 35 more non-voters (5 + 45): their joins, 64 clients committing, what
+#      `collective show` lists and how long it takes, RSS and idle CPU
+# Members are on 127.1.B.N (B this run's base), so up to 254 of them.
+scale_addr() { echo "127.1.$base.$1"; }
+# Joins members from..to (non-voting when $3 = -n) one by one through mgt1;
+# records each join's time (invite + join, until `collective join` returns).
+scale_join() {
+  local from=$1 to=$2 role=${3:-} i t0 token
+  for i in $(seq "$from" "$to"); do
+    ours_launch "$i"
+  done
+  for i in $(seq "$from" "$to"); do ours_wait_api "$i"; done
+  for i in $(seq "$from" "$to"); do
+    t0=$(now)
+    token=$(ocli 1 collective invite "mgt$i" $role 2>>"$dir/scale.err") || die "scale: invite mgt$i failed: $(tail -1 "$dir/scale.err")"
+    ocli "$i" collective join "$(oaddr 1)" -i "$token" >/dev/null 2>>"$dir/scale.err" ||
+      die "scale: mgt$i did not join: $(tail -1 "$dir/scale.err")"
+    record ours "join_s_$4" "$(since "$t0")"
+  done
+}
+# Waits (120 s) until mgt1's `collective show` lists n members, all active.
+scale_wait_active() {
+  local n=$1 show=""
+  for _ in $(seq 1200); do
+    show=$(ocli 1 collective show -v 2>/dev/null) || true
+    [ "$(echo "$show" | grep -cE '^    mgt[0-9]+: (non-)?voter, (leader|active),')" = "$n" ] && return 0
+    sleep 0.1
+  done
+  echo "$show" >&2
+  die "scale: not all $n members active"
+}
+scale_load() { # label
+  local lead out t0 t1 writes
+  lead=$(ours_leader 1)
+  ours_writes "$lead" 16 1 >/dev/null
+  t0=$(cpu_ticks "${opid[@]}")
+  out=$(ours_writes "$lead" 64 "$seconds") || die "scale: load run failed"
+  t1=$(cpu_ticks "${opid[@]}")
+  writes=$(echo "$out" | field writes)
+  log "scale $1: $out"
+  record ours "scale_wps_$1" "$(echo "$out" | field writes_per_s)"
+  record ours "scale_p50_$1" "$(echo "$out" | field p50_ms)"
+  record ours "scale_p99_$1" "$(echo "$out" | field p99_ms)"
+  record ours "scale_cpu_$1" "$(awk -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v w="$writes" 'BEGIN {printf "%.1f", w ? t / hz * 1e6 / w : 0}')"
+}
+scale_rows() {
+  local i out t0 t1 rss lead n
+  sys=ours
+  log "== scale: 100,000 nodes x 10 attributes on three members"
+  ours_up scale100k
+  out=$("$loadgen" --socket "$(osock 1)" populate --nodes 100000 --attributes 10) || die "scale: populate failed"
+  log "scale: $out"
+  lead=$(ours_leader 1)
+  for i in 1 2 3; do ours_wait_caught_up "$i" "$lead" >/dev/null; done
+  sleep 5
+  for i in 1 2 3; do
+    rss=$(rss_mib "${opid[$i]}")
+    if [ "$i" = "$lead" ]; then record ours rss100k_leader "$rss"; else record ours rss100k_follower "$rss"; fi
+  done
+  log "scale: RSS with 100,000 nodes: $(for i in 1 2 3; do printf '%s ' "$(rss_mib "${opid[$i]}")"; done)MiB (leader mgt$lead)"
+  ours_down
+
+  log "== scale: 5 voters + 10 non-voters"
+  odir=$dir/scale
+  mkdir -p "$odir"
+  oaddr() { scale_addr "$1"; }
+  ours_launch 1
+  ours_wait_api 1
+  scale_join 2 5 "" 15
+  scale_join 6 15 -n 15
+  scale_wait_active 15
+  scale_load 15
+
+  log "== scale: 5 voters + 45 non-voters"
+  scale_join 16 50 -n 50
+  scale_wait_active 50
+  t0=$(now)
+  n=$(ocli 1 collective show | grep -c '^    mgt')
+  record ours show_s "$(since "$t0")"
+  record ours show_members "$n"
+  ocli 1 collective show >"$dir/show50.txt"
+  log "scale: collective show lists $n other members"
+  scale_load 50
+  t0=$(cpu_ticks "${opid[@]}")
+  sleep 5
+  t1=$(cpu_ticks "${opid[@]}")
+  record ours idle50_cpu "$(awk -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.2f", t / hz / 5}')"
+  for i in "${!opid[@]}"; do record ours rss50 "$(rss_mib "${opid[$i]}")"; done
+  lead=$(ours_leader 1)
+  record ours rss50_leader "$(rss_mib "${opid[$lead]}")"
+  for i in "${!opid[@]}"; do stop_pid "${opid[$i]}"; unset "opid[$i]"; done
+  [ -n "${BENCH_KEEP:-}" ] || rm -rf "$odir"
+}
+
 # ---------------------------------------------------------------- run ----
 started=$(now)
 dd_out=$(dd if=/dev/zero of="$dir/ddtest" bs=512 count=1000 oflag=dsync 2>&1 | tail -1)
@@ -415,6 +516,7 @@ for r in $(seq "$rounds"); do
   run_round "$r" ours
   run_round "$r" etcd
 done
+[ "${SCALE:-1}" = 0 ] || scale_rows
 elapsed=$(since "$started")
 log "done in ${elapsed}s"
 
@@ -518,4 +620,34 @@ Notes:
   row below it: until the restarted member first answers that query at all
   (its start, the replay of its own log; confluentd opens its local API once
   it has heard from the leader, its log's \`ready: serving the local API\`).
+MD
+[ "${SCALE:-1}" = 0 ] && exit 0
+w3=$(med ours wps_64)
+cat <<MD
+
+### Scale (ours only)
+
+The same run, after the rounds (SCALE=0 leaves this out). Every member on
+this one machine: with 15 or 50 members, all of them share its $(nproc) CPUs and
+its disk, so the throughput rows show what the extra members cost the
+voters here, not what separate servers would do.
+
+| measurement | result |
+|---|---|
+| RSS with 100,000 nodes x 10 attributes, three members: leader / each follower | $(fmt "$(med ours rss100k_leader)" 0) MiB / $(fmt "$(med ours rss100k_follower)" 0) MiB (target <= 100 MiB) |
+| 64 clients, 3 members (the rounds' median, above) | $(fmt "$w3" 0) writes/s |
+| 64 clients, 5 voters + 10 non-voters | $(fmt "$(med ours scale_wps_15)" 0) writes/s (p50 $(fmt "$(med ours scale_p50_15)" 2) ms, p99 $(fmt "$(med ours scale_p99_15)" 2) ms): $(ratio "$(med ours scale_wps_15)" "$w3")x the 3-member figure (target >= 0.7x) |
+| CPU per acknowledged write, all 15 members | $(fmt "$(med ours scale_cpu_15)" 0) µs |
+| joins to 5 + 10 (\`collective invite\` + \`collective join\`): median / slowest | $(fmt "$(med ours join_s_15)" 2) s / $(fmt "$(maxof ours join_s_15)" 2) s |
+| 35 more non-voters joined (5 + 45): median / slowest join | $(fmt "$(med ours join_s_50)" 2) s / $(fmt "$(maxof ours join_s_50)" 2) s |
+| \`collective show\` on 50 members: members listed besides the leader, time | $(med ours show_members), $(fmt "$(med ours show_s)" 3) s |
+| 64 clients, 5 voters + 45 non-voters | $(fmt "$(med ours scale_wps_50)" 0) writes/s (p50 $(fmt "$(med ours scale_p50_50)" 2) ms, p99 $(fmt "$(med ours scale_p99_50)" 2) ms); CPU per write, all 50: $(fmt "$(med ours scale_cpu_50)" 0) µs |
+| 50 members idle: CPU of all of them together | $(med ours idle50_cpu) CPUs |
+| RSS per member, 50 members: median / leader | $(fmt "$(med ours rss50)" 0) MiB / $(fmt "$(med ours rss50_leader)" 0) MiB |
+
+\`collective show\` on member 1 with 50 members:
+
+\`\`\`
+$(cat "$dir/show50.txt")
+\`\`\`
 MD

@@ -84,7 +84,10 @@ void MemberService::stop() {
 }
 
 bool MemberService::in_collective() const {
-    return fs::exists(options_.etc_dir / "cfg" / "collective");
+    if (in_collective_.load(std::memory_order_relaxed)) return true;
+    if (!fs::exists(options_.etc_dir / "cfg" / "collective")) return false;
+    in_collective_.store(true, std::memory_order_relaxed);
+    return true;
 }
 
 std::string MemberService::fingerprint() const {

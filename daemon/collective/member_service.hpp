@@ -18,6 +18,7 @@
 // consensus driver goes away.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <filesystem>
@@ -71,6 +72,11 @@ class MemberService {
     void members_maybe_changed();
 
     void invite(const proto::ApiInvite& request, Reply reply);
+    // collective invite --list / --revoke NAME: this member's own invitations.
+    proto::ApiInvitationList invitation_list() const { return invitations_.list(); }
+    proto::ApiResponse revoke_invitation(const proto::ApiInviteRevoke& request) {
+        return invitations_.revoke(request);
+    }
     void join(const proto::ApiJoin& request, Reply reply);
     void delete_member(const proto::ApiDeleteMember& request, Reply reply);
     proto::ApiStatus status() const;
@@ -118,6 +124,9 @@ class MemberService {
     std::unique_ptr<PeerBridge> bridge_;
     proto::Membership refreshed_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+    // cfg/collective is never removed by a running member: once seen, it
+    // stays (asked several times per write; a stat each time showed).
+    mutable std::atomic<bool> in_collective_{false};
 };
 
 }  // namespace cc::collective

@@ -17,7 +17,8 @@ State::State(Config c, BootState boot, uint64_t seed)
       rng(seed) {
     CC_CHECK(cfg.election_timeout_min > Millis(0));
     CC_CHECK(cfg.election_timeout_max > cfg.election_timeout_min);
-    CC_CHECK(cfg.max_inflight_appends >= 1 && cfg.snapshot_chunk_bytes >= 1);
+    CC_CHECK(cfg.max_inflight_appends >= 1 && cfg.max_inflight_nonvoter >= 1 &&
+             cfg.snapshot_chunk_bytes >= 1);
     incarnation = random();
     if (boot.hard_state) {
         hs = *boot.hard_state;
@@ -249,6 +250,10 @@ std::optional<std::string> Core::force_recover(proto::Membership survivors, Time
 
 Ready Core::take_ready() {
     auto& s = *s_;
+    if (s.broadcast_due) {
+        if (s.role == Role::Leader) s.broadcast(*s.broadcast_due);
+        s.broadcast_due.reset();
+    }
     Ready r = std::move(s.ready);
     s.ready = Ready{};
     if (!s.hs_emitted || !(*s.hs_emitted == s.hs)) {

@@ -76,6 +76,12 @@ struct Config {
     Millis election_timeout_max{600};
     // Append requests in flight per follower once it is known to match.
     size_t max_inflight_appends = 8;
+    // The same for a non-voting member (one not being promoted). One at a
+    // time: entries proposed while it is in flight go out together when it is
+    // answered, so each non-voter costs the leader (and itself) a message and
+    // an fsync per round trip, not per proposal. Non-voters do not count
+    // towards commit, so this adds no write latency.
+    size_t max_inflight_nonvoter = 1;
     // Upper bound of the entries' data bytes per append request (at least one
     // entry is always sent).
     size_t max_batch_bytes = 1u << 20;

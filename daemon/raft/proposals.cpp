@@ -194,8 +194,12 @@ proto::ForwardReply State::leader_accept(proto::EntryKind kind, std::string data
         return r;
     }
     append_local(kind, std::move(data));
-    if (kind == proto::EntryKind::Membership) sync_progress(now);
-    broadcast(now);
+    if (kind == proto::EntryKind::Membership) {
+        sync_progress(now);
+        broadcast(now);
+    } else if (!broadcast_due) {
+        broadcast_due = now;
+    }
     r.status = proto::ForwardStatus::Appended;
     r.index = log.last_index();
     r.entry_term = hs.term;

@@ -32,7 +32,9 @@ void State::replicate(const std::string& to, TimePoint now) {
         if (p.inflight.empty()) send_append(to, p, now, false);
         return;
     }
-    while (p.mode == Progress::Mode::Replicate && p.inflight.size() < cfg.max_inflight_appends &&
+    const size_t limit =
+        one_append_at_a_time(to) ? cfg.max_inflight_nonvoter : cfg.max_inflight_appends;
+    while (p.mode == Progress::Mode::Replicate && p.inflight.size() < limit &&
            p.next <= log.last_index())
         send_append(to, p, now, false);
 }
@@ -59,7 +61,23 @@ void State::send_append(const std::string& to, Progress& p, TimePoint now, bool 
         p.inflight.push_back(last_sent);
     }
     p.last_send = now;
+    p.commit_sent = commit;
     send(to, std::move(m));
+}
+
+// A heartbeat that carries the commit index, unless an append that will
+// carry it is in flight or about to leave (entries not sent yet go with the
+// next broadcast): at most one per round trip, not one per commit.
+void State::tell_commit(const std::string& to, Progress& p, TimePoint now) {
+    if (p.mode == Progress::Mode::Replicate && p.inflight.empty() && p.commit_sent < commit &&
+        p.next > log.last_index())
+        send_append(to, p, now, true);
+}
+
+bool State::one_append_at_a_time(const std::string& name) const {
+    for (const auto& m : log.membership().members)
+        if (m.name == name) return m.role == proto::Role::NonVoter && !m.promote;
+    return false;
 }
 
 void State::broadcast(TimePoint now) {
@@ -198,6 +216,7 @@ void State::on_append_response(const std::string& from, const proto::AppendRespo
         maybe_promote(from, now);
         if (transfer_to == from) transfer_progress(now);
         if (p.mode != Progress::Mode::Snapshot) replicate(from, now);
+        tell_commit(from, p, now);
         advance_reads(now);
         return;
     }
@@ -233,9 +252,9 @@ void State::maybe_commit(TimePoint now) {
     commit = n;
     apply(now);
     if (role != Role::Leader) return;
-    // Followers learn the new commit index without waiting for a heartbeat.
-    for (auto& [name, p] : progress)
-        if (p.mode == Progress::Mode::Replicate) send_append(name, p, now, true);
+    // Followers learn the new commit index without waiting for a heartbeat:
+    // now if nothing is in flight to them, else when they answer (tell_commit).
+    for (auto& [name, p] : progress) tell_commit(name, p, now);
 }
 
 void State::on_persisted(Index index, Term term, TimePoint now) {

@@ -33,6 +33,7 @@ struct Progress {
     Index next = 1;
     // Replicate: last index of each unacknowledged append, oldest first.
     std::deque<Index> inflight;
+    Index commit_sent = 0;      // the commit index the last append carried
     TimePoint last_send{};      // last append or chunk sent
     TimePoint last_progress{};  // last time match or the chunk offset advanced
     std::optional<TimePoint> last_contact;
@@ -104,6 +105,10 @@ struct State {
     // Leader state.
     std::map<std::string, Progress> progress;
     TimePoint heartbeat_due{};
+    // Commands appended since the last Ready and not sent yet: take_ready()
+    // sends them (one append request per follower for all the commands a
+    // driver proposed between two Readies, rather than one per command).
+    std::optional<TimePoint> broadcast_due;
     TimePoint check_quorum_due{};
     uint64_t seq = 0;
     std::optional<std::string> transfer_to;
@@ -172,6 +177,10 @@ struct State {
     void truncate(Index from);
     void replicate(const std::string& to, TimePoint now);
     void send_append(const std::string& to, Progress& p, TimePoint now, bool heartbeat);
+    void tell_commit(const std::string& to, Progress& p, TimePoint now);
+    // A non-voter not being promoted: one append in flight at a time
+    // (Config::max_inflight_nonvoter).
+    bool one_append_at_a_time(const std::string& name) const;
     void broadcast(TimePoint now);
     void heartbeat_tick(TimePoint now);
     void on_append(const std::string& from, const proto::AppendRequest& m, TimePoint now);
