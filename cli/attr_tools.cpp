@@ -4,6 +4,7 @@
 #include <span>
 
 #include "cli/attr_args.hpp"
+#include "cli/json_output.hpp"
 
 namespace cc::cli {
 
@@ -25,6 +26,11 @@ int run_attrib(const AttribTool& tool, const CommandLine& cl) {
     // The paths are resolved before the attribute arguments are checked, so a
     // configuration error is the one reported when both are wrong.
     auto socket = resolve_paths(cl.vm).api_socket();
+    bool json = cl.vm.count("json") > 0;
+    if (json && action != AttribAction::Show)
+        throw CliError(tool.name + ": --json is for reading attributes; drop it to " +
+                       (action == AttribAction::Clear ? "clear" : "set") +
+                       " them (nothing was changed)");
     switch (action) {
         case AttribAction::Clear: {
             if (rest.empty()) throw CliError(tool.name + ": -c needs the attributes to clear");
@@ -43,8 +49,12 @@ int run_attrib(const AttribTool& tool, const CommandLine& cl) {
             bool blame = cl.vm.count("blame") > 0;
             auto query = tool.show(target, check_attribute_names(rest), blame);
             ApiClient client(socket);
-            for (const auto& l : attribute_lines(expect_objects(client.call(query)), blame))
-                std::cout << l << "\n";
+            auto objects = expect_objects(client.call(query));
+            if (json) {
+                std::cout << json_attributes(objects, blame);
+                break;
+            }
+            for (const auto& l : attribute_lines(objects, blame)) std::cout << l << "\n";
             break;
         }
     }

@@ -5,6 +5,9 @@
 //   attrib tools  TARGET [attr ...]         show ("n1: attr: value")
 //                 TARGET attr=value ...     set
 //                 TARGET -c attr ...        clear
+//   --json (attrib tools run through run_json_tool): show prints
+//   json_attributes (docs/json.md); set and clear refuse it (exit 1, nothing
+//   sent), so a script never mistakes a write's lines for a JSON answer.
 //
 // Threading: single-threaded programs.
 #pragma once
@@ -40,7 +43,7 @@ struct AttribTool {
 };
 
 // Shows, sets or clears TARGET's attributes as the command line asks (the
-// -c/--clear option, and -b/--blame where the tool has it).
+// -c/--clear option, -b/--blame where the tool has it, --json).
 int run_attrib(const AttribTool& tool, const CommandLine& cl);
 
 }  // namespace cc::cli

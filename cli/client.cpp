@@ -104,7 +104,8 @@ bool ApiClient::changes(const proto::ApiRequest& request) {
         return !(op->operation == "power" && op->argument == "status");
     return !std::holds_alternative<proto::ApiNodeQuery>(request) &&
            !std::holds_alternative<proto::ApiGroupQuery>(request) &&
-           !std::holds_alternative<proto::ApiStatusQuery>(request);
+           !std::holds_alternative<proto::ApiStatusQuery>(request) &&
+           !std::holds_alternative<proto::ApiInviteList>(request);
 }
 
 void ApiClient::lost(const std::string& what) const {

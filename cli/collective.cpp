@@ -1,16 +1,29 @@
 // collective gencert              create this member's key and certificate
-// collective invite NAME [-n]     print a one-time token for server NAME
-// collective join SERVER [-i TOKEN]  join the collective SERVER belongs to
+// collective invite NAME [-n] [--ttl S]  print a one-time token for server NAME
+// collective invite --list        the invitations pending on this member
+// collective invite --revoke NAME drop the invitation pending for NAME
+// collective join SERVER [-i TOKEN|-|@FILE]  join the collective SERVER belongs to
 // collective show [-v|--json]     quorum, leader, active and offline members
 // collective delete NAME          remove an offline member
+//
+// Each subcommand takes only its own options (kSubcommands); one that does
+// not apply is a usage error rather than silently ignored.
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <ctime>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <optional>
+#include <sstream>
 #include <thread>
 
 #include "cli/client.hpp"
 #include "daemon/collective/show_format.hpp"
+#include "daemon/crypto/invitation_book.hpp"
 #include "daemon/crypto/key.hpp"
 #include "daemon/util/host_name.hpp"
 
@@ -90,6 +103,106 @@ int invite(const cc::app::Config& config, const std::string& name, bool nonvotin
     return 0;
 }
 
+std::string utc_time(int64_t epoch) {
+    std::time_t t = static_cast<std::time_t>(epoch);
+    std::tm tm{};
+    ::gmtime_r(&t, &tm);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &tm);
+    return text;
+}
+
+// collective invite --list: one row per invitation, columns aligned.
+int invite_list(const cc::app::Config& config) {
+    ApiClient client(config.api_socket());
+    auto r = client.call(proto::ApiInviteList{});
+    auto* list = std::get_if<proto::ApiInvitationList>(&r);
+    if (!list) fail(r, "the invitation list", false);
+    if (list->invitations.empty()) {
+        std::cout << "No invitations pending on " << list->member << "\n";
+        return 0;
+    }
+    std::vector<std::vector<std::string>> rows{
+        {"Name", "Role", "Expires (UTC)", "Left", "Invited by"}};
+    for (const auto& i : list->invitations)
+        rows.push_back({i.name, i.nonvoting ? "nonvoter" : "voter", utc_time(i.expires),
+                        std::to_string(std::max<int64_t>(i.expires - list->now, 0)) + " s",
+                        list->member});
+    std::vector<size_t> width(rows.front().size(), 0);
+    for (const auto& row : rows)
+        for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+    for (const auto& row : rows) {
+        std::string line;
+        for (size_t c = 0; c < row.size(); ++c) {
+            line += row[c];
+            if (c + 1 < row.size()) line += std::string(width[c] - row[c].size() + 2, ' ');
+        }
+        std::cout << line << "\n";
+    }
+    return 0;
+}
+
+int invite_revoke(const cc::app::Config& config, const std::string& name) {
+    ApiClient client(config.api_socket());
+    auto r = client.call(proto::ApiInviteRevoke{name});
+    auto* done = std::get_if<proto::ApiDone>(&r);
+    if (!done) fail(r, "the revoke", true);
+    for (const auto& line : done->lines) std::cout << line << "\n";
+    return 0;
+}
+
+// --ttl as typed: a whole number of seconds within the ceiling (parsed here
+// so that "-5" or a huge number gets a clear line, never a wrapped value).
+uint64_t parse_ttl(const std::string& text) {
+    const auto max = static_cast<uint64_t>(cc::crypto::kMaxInvitationTtl.count());
+    bool digits =
+        !text.empty() && text.size() <= 19 &&
+        std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!digits || std::stoull(text) == 0)
+        throw CliError("collective invite: --ttl takes a number of seconds from 1 to " +
+                       std::to_string(max) + ", not '" + text + "'");
+    uint64_t ttl = std::stoull(text);
+    if (ttl > max)
+        throw CliError("collective invite: --ttl " + text +
+                       " is longer than an invitation may stay valid (at most " +
+                       std::to_string(max) + " seconds, 7 days); give a smaller --ttl");
+    return ttl;
+}
+
+std::string trimmed(const std::string& text) {
+    auto first = text.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos) return {};
+    return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
+}
+
+// -i TOKEN as given, "-" for standard input, "@FILE" for a file: the last
+// two keep the token out of argv (ps, shell history). A token never starts
+// with '@' and is never "-" (base64).
+std::string token_from(const std::string& given) {
+    if (given != "-" && (given.empty() || given.front() != '@')) return given;
+    std::string text;
+    std::string where;
+    if (given == "-") {
+        where = "standard input";
+        text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    } else {
+        std::string file = given.substr(1);
+        where = file;
+        std::ifstream in(file, std::ios::binary);
+        if (!in)
+            throw CliError("collective join: cannot read the token from " + file + ": " +
+                           std::strerror(errno));
+        std::ostringstream all;
+        all << in.rdbuf();
+        text = all.str();
+    }
+    std::string token = trimmed(text);
+    if (token.empty())
+        throw CliError("collective join: no token in " + where +
+                       " (give the token printed by collective invite)");
+    return token;
+}
+
 bool votes(const proto::ApiStatus& s, const std::string& name) {
     for (const auto& m : s.members)
         if (m.name == name) return m.voter;
@@ -166,64 +279,211 @@ int remove(const cc::app::Config& config, const std::string& name) {
     return 0;
 }
 
-const char* kUsage =
-    "Usage: collective SUBCOMMAND [options]\n"
-    "  gencert                  create this member's key and certificate\n"
-    "  invite NAME [-n]         print a one-time token that lets server NAME join\n"
-    "  join SERVER [-i TOKEN]   join the collective that SERVER belongs to\n"
-    "  show [-v] [--json]       quorum, leader, active and offline members\n"
-    "  delete NAME              remove an offline member";
+// What each subcommand takes: its usage, what it does and its own options
+// (long names; the common --etc-dir, --state-dir, --run-dir, --help are
+// taken by all).
+struct Subcommand {
+    const char* name;
+    const char* usage;
+    const char* summary;
+    std::vector<std::string> options;
+};
 
-void expect_args(const std::vector<std::string>& args, size_t n, const std::string& usage) {
-    if (args.size() != n) throw CliError("usage: collective " + usage + " (see collective --help)");
+const std::vector<Subcommand> kSubcommands = {
+    {"gencert", "gencert", "create this member's key and certificate", {}},
+    {"invite",
+     "invite NAME [-n] [--ttl SECONDS] | invite --list | invite --revoke NAME",
+     "print a one-time token that lets server NAME join (it works only against this\n"
+     "member), list the invitations pending here, or drop one",
+     {"nonvoting", "ttl", "list", "revoke"}},
+    {"join",
+     "join SERVER [-i TOKEN | -i - | -i @FILE]",
+     "join the collective that SERVER belongs to (the token from the member that\n"
+     "invited, SERVER; '-' reads it from standard input, @FILE from a file)",
+     {"invitation"}},
+    {"show",
+     "show [-v] [--json]",
+     "quorum, leader, active and offline members",
+     {"verbose", "json"}},
+    {"delete", "delete NAME", "remove an offline member", {}},
+};
+
+const Subcommand* find_subcommand(const std::string& name) {
+    for (const auto& s : kSubcommands)
+        if (name == s.name) return &s;
+    return nullptr;
+}
+
+po::options_description all_options() {
+    po::options_description opts("Options");
+    // clang-format off
+    opts.add_options()
+        ("nonvoting,n", "invite: the member joins without a vote")
+        ("ttl", po::value<std::string>()->value_name("SECONDS"),
+         "invite: seconds the invitation stays valid (default 3600, at most 604800: 7 days)")
+        ("list", "invite: the invitations pending on this member")
+        ("revoke", po::value<std::string>()->value_name("NAME"),
+         "invite: drop the invitation pending for NAME on this member")
+        ("invitation,i", po::value<std::string>()->value_name("TOKEN"),
+         "join: the token printed by collective invite; '-' reads it from standard input, "
+         "@FILE from FILE")
+        ("verbose,v", "show: term, indexes, lag and last contact of each member")
+        ("json", "show: the same as JSON");
+    // clang-format on
+    return opts;
+}
+
+// Only the options of `sub` (for its --help).
+po::options_description options_of(const Subcommand& sub) {
+    po::options_description opts(std::string("Options of collective ") + sub.name);
+    const auto all = all_options();  // kept alive: options() refers into it
+    for (const auto& o : all.options())
+        if (std::find(sub.options.begin(), sub.options.end(), o->long_name()) != sub.options.end())
+            opts.add(o);
+    return opts;
+}
+
+// "-n/--nonvoting" or "--ttl", as the user may have typed it.
+std::string option_text(const std::string& long_name) {
+    const auto all = all_options();  // kept alive: options() refers into it
+    for (const auto& o : all.options())
+        if (o->long_name() == long_name) {
+            auto shown = o->format_name();  // "-n [ --nonvoting ]" or "--ttl"
+            if (shown.rfind("--", 0) == 0) return shown;
+            return shown.substr(0, 2) + "/--" + long_name;
+        }
+    return "--" + long_name;
+}
+
+// Every option given on the command line must be one `sub` takes.
+void check_options(const Subcommand& sub, const po::variables_map& vm) {
+    for (const auto& [key, value] : vm) {
+        if (key == "args" || key == "help" || key == "etc-dir" || key == "state-dir" ||
+            key == "run-dir" || value.defaulted())
+            continue;
+        if (std::find(sub.options.begin(), sub.options.end(), key) != sub.options.end()) continue;
+        std::string takes;
+        for (const auto& o : sub.options) takes += (takes.empty() ? "" : ", ") + option_text(o);
+        throw CliError(
+            "collective " + std::string(sub.name) + ": " + option_text(key) +
+            " does not apply to " + sub.name + " (" +
+            (takes.empty() ? std::string("it takes no options") : "its options: " + takes) +
+            "; see collective " + sub.name + " --help)");
+    }
+}
+
+std::string usage_of(const Subcommand& sub) {
+    return std::string("Usage: collective ") + sub.usage + "\n" + sub.summary;
+}
+
+std::string general_usage() {
+    std::string u = "Usage: collective SUBCOMMAND [options]   (collective SUBCOMMAND --help)\n";
+    for (const auto& s : kSubcommands) {
+        std::string line = std::string("  ") + s.usage;
+        u += line + "\n";
+    }
+    return u + "Each subcommand takes only its own options.";
+}
+
+void expect_args(const std::vector<std::string>& args, size_t n, const Subcommand& sub) {
+    if (args.size() != n)
+        throw CliError(std::string("usage: collective ") + sub.usage + " (see collective " +
+                       sub.name + " --help)");
+}
+
+int invite_command(const cc::app::Config& config, const std::vector<std::string>& args,
+                   const po::variables_map& vm, const Subcommand& sub) {
+    bool list = vm.count("list") > 0;
+    bool revoke = vm.count("revoke") > 0;
+    bool creating = vm.count("nonvoting") > 0 || vm.count("ttl") > 0;
+    int modes = int(list) + int(revoke) + int(creating || args.size() > 1);
+    if (modes > 1)
+        throw CliError(
+            "collective invite: give one of NAME [-n] [--ttl SECONDS], --list or --revoke NAME "
+            "(see collective invite --help)");
+    if (list) {
+        expect_args(args, 1, sub);
+        return invite_list(config);
+    }
+    if (revoke) {
+        expect_args(args, 1, sub);
+        return invite_revoke(config, vm["revoke"].as<std::string>());
+    }
+    expect_args(args, 2, sub);
+    uint64_t ttl = vm.count("ttl") ? parse_ttl(vm["ttl"].as<std::string>()) : 0;
+    return invite(config, args[1], vm.count("nonvoting") > 0, ttl);
+}
+
+int run(const CommandLine& cl) {
+    const auto& args = cl.args;
+    const auto& vm = cl.vm;
+    if (args.empty())
+        throw CliError(
+            "collective: give a subcommand: gencert, invite, join, show or delete (see "
+            "collective --help)");
+    const std::string name = args.front();
+    const Subcommand* sub = find_subcommand(name);
+    if (sub == nullptr)
+        throw CliError("collective: unknown subcommand '" + name +
+                       "' (use gencert, invite, join, show or delete)");
+    check_options(*sub, vm);
+    auto config = resolve_paths(vm);
+    if (name == "gencert") {
+        expect_args(args, 1, *sub);
+        return gencert(config);
+    }
+    if (name == "show") {
+        expect_args(args, 1, *sub);
+        return show(config, vm.count("verbose") > 0, vm.count("json") > 0);
+    }
+    if (name == "invite") return invite_command(config, args, vm, *sub);
+    if (name == "join") {
+        expect_args(args, 2, *sub);
+        return join(config, args[1],
+                    vm.count("invitation") ? token_from(vm["invitation"].as<std::string>()) : "");
+    }
+    expect_args(args, 2, *sub);
+    return remove(config, args[1]);
+}
+
+// The subcommand of a command line, when one can be told (for --help).
+const Subcommand* subcommand_of(int argc, char** argv) {
+    po::options_description opts = all_options();
+    add_common_options(opts);
+    po::options_description hidden;
+    hidden.add_options()("args", po::value<std::vector<std::string>>(), "");
+    po::options_description all;
+    all.add(opts).add(hidden);
+    po::positional_options_description pos;
+    pos.add("args", -1);
+    try {
+        po::variables_map vm;
+        po::store(po::command_line_parser(argc, argv)
+                      .options(all)
+                      .positional(pos)
+                      .allow_unregistered()
+                      .run(),
+                  vm);
+        if (!vm.count("args")) return nullptr;
+        return find_subcommand(vm["args"].as<std::vector<std::string>>().front());
+    } catch (const po::error&) {
+        return nullptr;  // the real parse reports it
+    }
+}
+
+bool wants_help(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i)
+        if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") return true;
+    return false;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    po::options_description opts("Options");
-    // clang-format off
-    opts.add_options()
-        ("nonvoting,n", "invite: the member joins without a vote")
-        ("ttl", po::value<uint64_t>(), "invite: seconds the invitation stays valid (default 3600)")
-        ("invitation,i", po::value<std::string>(), "join: the token printed by collective invite")
-        ("verbose,v", "show: term, indexes, lag and last contact of each member")
-        ("json", "show: the same as JSON");
-    // clang-format on
-    return run_tool("collective", argc, argv, opts, kUsage, [](const CommandLine& cl) {
-        const auto& args = cl.args;
-        const auto& vm = cl.vm;
-        if (args.empty())
-            throw CliError(
-                "collective: give a subcommand: gencert, invite, join, show or delete (see "
-                "collective --help)");
-        const std::string sub = args.front();
-        auto config = resolve_paths(vm);
-        if (sub == "gencert") {
-            expect_args(args, 1, "gencert");
-            return gencert(config);
-        }
-        if (sub == "show") {
-            expect_args(args, 1, "show [-v] [--json]");
-            return show(config, vm.count("verbose") > 0, vm.count("json") > 0);
-        }
-        if (sub == "invite") {
-            expect_args(args, 2, "invite NAME [-n]");
-            uint64_t ttl = vm.count("ttl") ? vm["ttl"].as<uint64_t>() : 0;
-            if (vm.count("ttl") && ttl == 0)
-                throw CliError("collective invite: --ttl must be a positive number of seconds");
-            return invite(config, args[1], vm.count("nonvoting") > 0, ttl);
-        }
-        if (sub == "join") {
-            expect_args(args, 2, "join SERVER [-i TOKEN]");
-            return join(config, args[1],
-                        vm.count("invitation") ? vm["invitation"].as<std::string>() : "");
-        }
-        if (sub == "delete") {
-            expect_args(args, 2, "delete NAME");
-            return remove(config, args[1]);
-        }
-        throw CliError("collective: unknown subcommand '" + sub +
-                       "' (use gencert, invite, join, show or delete)");
-    });
+    // --help of a subcommand shows only its options; otherwise every option
+    // is parsed so that one given to the wrong subcommand gets a clear line.
+    if (wants_help(argc, argv))
+        if (const Subcommand* sub = subcommand_of(argc, argv))
+            return run_tool("collective", argc, argv, options_of(*sub), usage_of(*sub), run);
+    return run_tool("collective", argc, argv, all_options(), general_usage(), run);
 }

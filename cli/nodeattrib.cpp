@@ -1,7 +1,9 @@
-// nodeattrib NODERANGE [attr ...]        show ("n1: attr: value"), -b with origin
+// nodeattrib NODERANGE [attr ...]        show ("n1: attr: value"), -b with origin,
+//                                         --json as docs/json.md says
 // nodeattrib NODERANGE attr=value ...    set the nodes' own values
 // nodeattrib NODERANGE -c attr ...       clear the nodes' own values
 #include "cli/attr_tools.hpp"
+#include "cli/json_tool.hpp"
 
 using namespace cc::cli;
 
@@ -30,10 +32,10 @@ int main(int argc, char** argv) {
                 .noderange = range, .attributes = std::move(names), .blame = blame};
         },
     };
-    return run_tool(tool.name.c_str(), argc, argv, opts,
-                    "Usage: nodeattrib NODERANGE [attr ...]\n"
-                    "       nodeattrib NODERANGE attr=value ...\n"
-                    "       nodeattrib NODERANGE -c attr ...\n"
-                    "Shows, sets or clears node attributes.",
-                    [&](const CommandLine& cl) { return run_attrib(tool, cl); });
+    return run_json_tool(tool.name.c_str(), argc, argv, opts,
+                         "Usage: nodeattrib NODERANGE [attr ...] [-b] [--json]\n"
+                         "       nodeattrib NODERANGE attr=value ...\n"
+                         "       nodeattrib NODERANGE -c attr ...\n"
+                         "Shows, sets or clears node attributes.",
+                         [&](const CommandLine& cl) { return run_attrib(tool, cl); });
 }

@@ -1,7 +1,9 @@
-// nodegroupattrib GROUP [attr ...]       show ("rack1: attr: value", then nodes)
+// nodegroupattrib GROUP [attr ...]       show ("rack1: attr: value", then nodes),
+//                                        --json as docs/json.md says
 // nodegroupattrib GROUP attr=value ...   set the group's values
 // nodegroupattrib GROUP -c attr ...      clear the group's values
 #include "cli/attr_tools.hpp"
+#include "cli/json_tool.hpp"
 
 using namespace cc::cli;
 
@@ -22,10 +24,10 @@ int main(int argc, char** argv) {
             return proto::ApiGroupQuery{.groups = {group}, .attributes = std::move(names)};
         },
     };
-    return run_tool(tool.name.c_str(), argc, argv, opts,
-                    "Usage: nodegroupattrib GROUP [attr ...]\n"
-                    "       nodegroupattrib GROUP attr=value ...\n"
-                    "       nodegroupattrib GROUP -c attr ...\n"
-                    "Shows, sets or clears node group attributes.",
-                    [&](const CommandLine& cl) { return run_attrib(tool, cl); });
+    return run_json_tool(tool.name.c_str(), argc, argv, opts,
+                         "Usage: nodegroupattrib GROUP [attr ...] [--json]\n"
+                         "       nodegroupattrib GROUP attr=value ...\n"
+                         "       nodegroupattrib GROUP -c attr ...\n"
+                         "Shows, sets or clears node group attributes.",
+                         [&](const CommandLine& cl) { return run_attrib(tool, cl); });
 }

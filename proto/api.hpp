@@ -128,9 +128,25 @@ struct ApiNodeOperation {
     CC_PROTO_FIELDS(noderange, operation, argument, show_previous)
 };
 
-using ApiRequest = std::variant<ApiWrite, ApiNodeQuery, ApiGroupQuery, ApiStatusQuery, ApiInvite,
-                                ApiJoin, ApiDeleteMember, ApiDiscoveryRegister, ApiDiscoveryList,
-                                ApiDiscoveryAssign, ApiDiscoveryClear, ApiNodeOperation>;
+// collective invite --list: the invitations pending on this member (each
+// lives on the member that made it). Answered ApiInvitationList. An older
+// daemon answers ApiError{BadRequest}.
+struct ApiInviteList {
+    CC_PROTO_FIELDS()
+};
+
+// collective invite --revoke NAME: drops the invitation pending for NAME on
+// this member; its token is refused from then on. Answered ApiDone (one
+// line), or ApiError{NotFound} when nothing is pending for NAME here.
+struct ApiInviteRevoke {
+    std::string name;
+    CC_PROTO_FIELDS(name)
+};
+
+using ApiRequest =
+    std::variant<ApiWrite, ApiNodeQuery, ApiGroupQuery, ApiStatusQuery, ApiInvite, ApiJoin,
+                 ApiDeleteMember, ApiDiscoveryRegister, ApiDiscoveryList, ApiDiscoveryAssign,
+                 ApiDiscoveryClear, ApiNodeOperation, ApiInviteList, ApiInviteRevoke>;
 
 // ---- responses ----
 
@@ -269,7 +285,27 @@ struct ApiNodeResults {
     CC_PROTO_FIELDS(results)
 };
 
-using ApiResponse = std::variant<ApiError, ApiWriteDone, ApiObjects, ApiStatus, ApiInvitation,
-                                 ApiJoinStarted, ApiDone, ApiDiscoveredDevices, ApiNodeResults>;
+// One invitation pending on this member.
+struct ApiPendingInvitation {
+    std::string name;
+    bool nonvoting = false;
+    int64_t expires = 0;  // seconds since the Unix epoch
+    CC_PROTO_FIELDS(name, nonvoting, expires)
+    bool operator==(const ApiPendingInvitation&) const = default;
+};
+
+// Answer to ApiInviteList: the invitations pending on `member` (the one
+// asked, the only one their tokens work against), by name, and the daemon's
+// clock so the tool can say how long each has left.
+struct ApiInvitationList {
+    std::string member;
+    std::vector<ApiPendingInvitation> invitations;
+    int64_t now = 0;  // seconds since the Unix epoch
+    CC_PROTO_FIELDS(member, invitations, now)
+};
+
+using ApiResponse =
+    std::variant<ApiError, ApiWriteDone, ApiObjects, ApiStatus, ApiInvitation, ApiJoinStarted,
+                 ApiDone, ApiDiscoveredDevices, ApiNodeResults, ApiInvitationList>;
 
 }  // namespace proto

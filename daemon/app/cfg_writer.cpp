@@ -50,7 +50,8 @@ void CfgWriter::start() {
 
 void CfgWriter::install_snapshot(const state::Database& db, const std::string&, uint64_t index) {
     std::lock_guard files(files_mu_);
-    for (auto d : kDomains) cc::fs::write_atomic(cfg_file(cfg_dir_, d), db.render(d));
+    // 0600: nodes and groups hold secret.* attributes (docs/ARCHITECTURE.md, Files).
+    for (auto d : kDomains) cc::fs::write_atomic(cfg_file(cfg_dir_, d), db.render(d), 0600);
     std::lock_guard lk(mu_);
     for (auto d : kDomains) written_[slot(d)] = std::max(written_[slot(d)], index);
 }
@@ -94,8 +95,9 @@ std::string CfgWriter::write_behind(const state::Database& db) {
             uint64_t idx = db.applied_index(d);
             if (idx <= done[slot(d)]) continue;
             rendered = true;
-            cc::fs::write_atomic_stream(cfg_file(cfg_dir_, d),
-                                        [&](const cc::fs::Emit& emit) { db.render_to(d, emit); });
+            cc::fs::write_atomic_stream(
+                cfg_file(cfg_dir_, d), [&](const cc::fs::Emit& emit) { db.render_to(d, emit); },
+                0600);  // secret.* attributes
             done[slot(d)] = idx;
         }
     } catch (const std::exception& e) {

@@ -14,7 +14,9 @@ std::string where(const std::filesystem::path& file, const toml::node& n) {
 template <class T>
 T value_of(const std::filesystem::path& file, const toml::node& n, const char* key,
            const char* type_name) {
-    auto v = n.value<T>();
+    // value_exact: toml++'s value<int64_t>() casts a float without a range
+    // check (undefined behaviour for 1e46), and 1.5 is no integer anyway.
+    auto v = n.value_exact<T>();
     if (!v) throw ConfigError(where(file, n) + ": " + key + " must be " + type_name);
     return *v;
 }
@@ -77,9 +79,10 @@ void apply_file(const std::filesystem::path& file, Config& c, const Overrides& f
         }
         if (auto* v = t->get("invitation_ttl")) {
             auto s = value_of<int64_t>(file, *v, "collective.invitation_ttl", "an integer");
-            if (s < 1 || s > 30 * 24 * 3600)
+            // 7 days: crypto::kMaxInvitationTtl (not linked here).
+            if (s < 1 || s > 7 * 24 * 3600)
                 throw ConfigError(where(file, *v) +
-                                  ": collective.invitation_ttl must be 1..2592000 seconds");
+                                  ": collective.invitation_ttl must be 1..604800 seconds (7 days)");
             c.invitation_ttl = std::chrono::seconds(s);
         }
         if (auto* v = t->get("reassign_grace")) {

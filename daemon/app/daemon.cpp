@@ -352,6 +352,10 @@ void Daemon::handle(proto::ApiRequest request, net::ApiReply reply) {
                 members_->invite(r, std::move(reply));
             } else if constexpr (std::is_same_v<T, proto::ApiJoin>) {
                 members_->join(r, std::move(reply));
+            } else if constexpr (std::is_same_v<T, proto::ApiInviteList>) {
+                reply(members_->invitation_list());
+            } else if constexpr (std::is_same_v<T, proto::ApiInviteRevoke>) {
+                reply(members_->revoke_invitation(r));
             } else if constexpr (is_discovery_request_v<T>) {
                 discovery_->handle(r,
                                    DiscoveryContext{db_, my_name_, members_->in_collective(),

@@ -2,6 +2,8 @@
 // configuration, builds one Daemon and runs its io_context in the foreground
 // (as systemd expects). Exit status: 0 after a clean stop, 1 when start-up
 // fails (one line on stderr says why), 2 on a bad command line.
+#include <sys/stat.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/program_options.hpp>
 #include <iostream>
@@ -15,6 +17,10 @@
 namespace po = boost::program_options;
 
 int main(int argc, char** argv) {
+    // Private by default: a file created without an explicit mode (a log
+    // segment, the lock, api.sock) is the daemon's own. Files meant to be
+    // read by others (srvcert.pem, cfg/collective) set their mode.
+    ::umask(077);
     cc::app::install_sync_failure_handler();
     cc::app::Overrides flags;
     po::options_description opts("confluentd options");

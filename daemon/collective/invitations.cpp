@@ -1,5 +1,6 @@
 #include "daemon/collective/invitations.hpp"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <optional>
@@ -27,6 +28,10 @@ constexpr auto kAdmitBound = std::chrono::seconds(20);
 // out (the API server, proto::text_or_default).
 proto::ApiError error(proto::Outcome code, std::string message = {}) {
     return proto::ApiError{code, std::move(message)};
+}
+
+int64_t to_epoch(std::chrono::system_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 
 }  // namespace
@@ -92,6 +97,16 @@ void Invitations::invite(const proto::ApiInvite& request, Reply reply) {
             request.name + " is this member's own name; invite the other server by its name"));
         return;
     }
+    // Checked on the number as sent: a huge value must not wrap into a
+    // negative duration.
+    if (request.ttl_seconds > uint64_t(crypto::kMaxInvitationTtl.count())) {
+        reply(error(proto::Outcome::BadRequest, ttl_too_long(request.ttl_seconds)));
+        return;
+    }
+    if (!book_.room_for(request.name)) {
+        reply(error(proto::Outcome::Refused, too_many_pending()));
+        return;
+    }
     // Before anything is created: without quorum nothing changes.
     if (!consensus_.consensus_status().quorum) {
         reply(error(proto::Outcome::NoQuorum));
@@ -110,7 +125,14 @@ void Invitations::invite(const proto::ApiInvite& request, Reply reply) {
             reply(error(o.outcome, o.reason));
             return;
         }
-        auto ttl = request.ttl_seconds ? std::chrono::seconds(request.ttl_seconds) : options_.ttl;
+        auto ttl = request.ttl_seconds
+                       ? std::chrono::seconds(static_cast<int64_t>(request.ttl_seconds))
+                       : std::min(options_.ttl, crypto::kMaxInvitationTtl);
+        // Again: another invite may have taken the last place meanwhile.
+        if (!book_.room_for(request.name)) {
+            reply(error(proto::Outcome::Refused, too_many_pending()));
+            return;
+        }
         try {
             auto token = book_.invite(
                 request.name, request.nonvoting ? proto::Role::NonVoter : proto::Role::Voter, ttl);
@@ -123,11 +145,56 @@ void Invitations::invite(const proto::ApiInvite& request, Reply reply) {
     });
 }
 
+std::string Invitations::ttl_too_long(uint64_t ttl) const {
+    auto max = crypto::kMaxInvitationTtl.count();
+    return "--ttl " + std::to_string(ttl) +
+           " is longer than an invitation may stay valid (at most " + std::to_string(max) +
+           " seconds, 7 days); give a smaller --ttl";
+}
+
+std::string Invitations::too_many_pending() const {
+    return std::to_string(crypto::kMaxPendingInvitations) + " invitations are already pending on " +
+           options_.my_name +
+           " (the most allowed); revoke one with collective invite --revoke NAME or let them "
+           "expire";
+}
+
+// ---- list and revoke (this member's own book: no quorum needed) ----
+
+proto::ApiInvitationList Invitations::list() const {
+    proto::ApiInvitationList out;
+    out.member = options_.my_name;
+    out.now = to_epoch(std::chrono::system_clock::now());
+    for (const auto& p : book_.pending())
+        out.invitations.push_back({p.name, p.role == proto::Role::NonVoter, to_epoch(p.expires)});
+    return out;
+}
+
+proto::ApiResponse Invitations::revoke(const proto::ApiInviteRevoke& request) {
+    if (!crypto::valid_member_name(request.name))
+        return error(proto::Outcome::BadRequest,
+                     "'" + request.name +
+                         "' is not a valid member name (1 to 64 characters of A-Z a-z 0-9 . _ -)");
+    try {
+        if (!book_.revoke(request.name))
+            return error(proto::Outcome::NotFound, "no invitation is pending for " + request.name +
+                                                       " on " + options_.my_name +
+                                                       " (collective invite --list shows them)");
+    } catch (const std::exception& e) {
+        return error(proto::Outcome::Internal, e.what());
+    }
+    cc::log::info("revoked the invitation of ", request.name);
+    return proto::ApiDone{
+        {"revoked the invitation of " + request.name + " on " + options_.my_name}};
+}
+
 // ---- a joiner's connection ----
 
 std::string Invitations::serve(ssh::Connection& conn, const std::string& own_blob) {
-    return serve_join(conn, book_, own_blob, ssh::kDefaultPeerPort,
-                      [this](proto::MemberInfo m) { return admit(std::move(m)); });
+    return serve_join(
+        conn, book_, own_blob, ssh::kDefaultPeerPort,
+        [this](proto::MemberInfo m) { return admit(std::move(m)); }, std::chrono::seconds(10),
+        &throttle_);
 }
 
 Invitations::AdmitResult Invitations::admit(proto::MemberInfo member) {

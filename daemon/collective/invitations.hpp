@@ -5,14 +5,22 @@
 //   invite  needs quorum. On a server in no collective it first records this
 //           member (name, address, key fingerprint) through the log, which
 //           writes cfg/collective; then it creates the invitation.
+//           A ttl above crypto::kMaxInvitationTtl is bad input, and at most
+//           crypto::kMaxPendingInvitations may be pending (refused beyond).
+//   list    the invitations pending here; revoke drops one. Both are this
+//           member's own file: no quorum needed. A token works only against
+//           the member whose book holds it.
 //   serve   a join connection (on the transport's thread): the exchange of
 //           join_inviter.hpp, whose `admit` hands the joiner's member list
 //           change to the daemon thread and waits for it. A change that
 //           meets another member list change still in flight (the previous
 //           joiner's promotion) is retried every 100 ms for up to 20 s.
+//           Failed proofs are counted per source address
+//           (crypto::ProofThrottle): 5 within a minute refuse that address
+//           for 5 minutes.
 //
-// Threading: construct, invite and stop on the daemon thread; serve and
-// has_pending on any thread. stop() before the consensus driver goes away:
+// Threading: construct, invite, list, revoke and stop on the daemon thread;
+// serve and has_pending on any thread. stop() before the consensus driver goes away:
 // it releases every waiting join connection.
 #pragma once
 
@@ -28,6 +36,7 @@
 
 #include "daemon/collective/consensus_access.hpp"
 #include "daemon/crypto/invitation_book.hpp"
+#include "daemon/crypto/proof_throttle.hpp"
 #include "daemon/net/ssh/connection.hpp"
 #include "proto/api.hpp"
 #include "proto/peer.hpp"
@@ -65,6 +74,9 @@ class Invitations {
     void stop();
 
     void invite(const proto::ApiInvite& request, Reply reply);
+    proto::ApiInvitationList list() const;
+    // ApiDone, or ApiError (NotFound when nothing is pending for the name).
+    proto::ApiResponse revoke(const proto::ApiInviteRevoke& request);
     // Whether a join connection from an unknown key may be accepted.
     bool has_pending() const { return book_.has_pending(); }
     // Runs the join exchange on `conn` (own_blob: this member's public key);
@@ -77,12 +89,15 @@ class Invitations {
     void register_self(std::function<void(ChangeOutcome)> done);
     AdmitResult admit(proto::MemberInfo member);  // on the join connection's thread
     void try_admit(std::shared_ptr<AdmitWait> wait);
+    std::string ttl_too_long(uint64_t ttl) const;
+    std::string too_many_pending() const;
 
     boost::asio::io_context& io_;
     ConsensusAccess& consensus_;
     InvitationsOptions options_;
     InvitationsHost host_;
     crypto::InvitationBook book_;
+    crypto::ProofThrottle throttle_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
     // Join connections waiting for their member list change.
     std::mutex mu_;

@@ -1,6 +1,7 @@
 #include "daemon/collective/join_inviter.hpp"
 
 #include "daemon/collective/member_list.hpp"
+#include "daemon/util/log.hpp"
 
 namespace cc::collective {
 
@@ -20,23 +21,44 @@ std::string refuse(ssh::Connection& conn, proto::JoinRefused refusal, const std:
     return why;
 }
 
+// Counts a failed proof from `host`; logs the start of a block.
+void count_failure(crypto::ProofThrottle* throttle, const std::string& host) {
+    if (throttle == nullptr || !throttle->failed(host)) return;
+    const auto& l = throttle->limits();
+    cc::log::warn("join proofs from ", host, " failed ", l.failures, " times within ",
+                  l.window.count(), " s; refusing joins from it for ", l.block.count(), " s");
+}
+
 }  // namespace
 
 std::string serve_join(ssh::Connection& conn, crypto::InvitationBook& book,
                        const std::string& own_blob, uint16_t default_port, const AdmitFn& admit,
-                       std::chrono::milliseconds step_timeout) {
+                       std::chrono::milliseconds step_timeout, crypto::ProofThrottle* throttle) {
     const auto& peer = conn.peer();
+    const std::string host = host_of(peer.remote_address);
     try {
         auto bytes = conn.receive(step_timeout);
         if (!bytes) return "join from " + peer.remote_address + ": no request in time";
         auto msg = proto::from_bytes<proto::JoinMessage>(*bytes);
         auto* request = std::get_if<proto::JoinRequest>(&msg);
-        if (request == nullptr || request->name != peer.name)
+        // Before the proof is looked at: a blocked address learns nothing.
+        if (auto left = throttle ? throttle->blocked(host) : std::nullopt)
+            return refuse(conn,
+                          {"too many failed join attempts from " + host + "; " +
+                               "this member refuses joins from it for another " +
+                               std::to_string(left->count()) + " s",
+                           proto::Outcome::Refused},
+                          "join from " + peer.remote_address +
+                              " refused: too many failed attempts from this address");
+        if (request == nullptr || request->name != peer.name) {
+            count_failure(throttle, host);
             return refuse(conn, {"Invalid token", proto::Outcome::BadRequest},
                           "join from " + peer.remote_address +
                               ": no request, or a name other than its Hello");
+        }
         auto r = book.redeem(request->name, request->proof, own_blob, peer.key_blob);
         if (r.outcome != crypto::RedeemOutcome::Accepted) {
+            count_failure(throttle, host);
             const char* why = r.outcome == crypto::RedeemOutcome::Expired ? "expired invitation"
                               : r.outcome == crypto::RedeemOutcome::NoInvitation ? "no invitation"
                                                                                  : "proof mismatch";

@@ -18,6 +18,9 @@ int64_t to_epoch(TimePoint t) {
     return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 
+// Latest expiry a file may hold: year 2200, well inside the clock's range.
+constexpr int64_t kMaxExpires = 7258118400;
+
 TimePoint from_epoch(int64_t s) {
     return TimePoint(std::chrono::seconds(s));
 }
@@ -56,9 +59,14 @@ void InvitationBook::load() {
         if (entry == nullptr || !valid_member_name(name)) fail("bad entry '" + name + "'");
         auto secret = (*entry)["secret"].value<std::string>();
         auto role = (*entry)["role"].value<std::string>();
-        auto expires = (*entry)["expires"].value<int64_t>();
+        auto expires = (*entry)["expires"].value_exact<int64_t>();
         if (!secret || !role || !expires || (*role != "voter" && *role != "nonvoter")) {
             fail("entry '" + name + "' needs secret, role (voter|nonvoter) and expires");
+        }
+        // The clock counts nanoseconds in 64 bits (until 2262): a later time
+        // would overflow in from_epoch (found by tests/fuzz/invitation_book.cpp).
+        if (*expires < 0 || *expires > kMaxExpires) {
+            fail("entry '" + name + "' has expires out of range");
         }
         Pending p;
         try {
@@ -99,11 +107,14 @@ bool InvitationBook::prune(Table& table) const {
 std::string InvitationBook::invite(std::string_view name, proto::Role role,
                                    std::chrono::seconds ttl) {
     CC_CHECK(valid_member_name(name), "InvitationBook::invite called with an invalid name");
-    CC_CHECK(ttl.count() > 0, "InvitationBook::invite called with a non-positive ttl");
+    CC_CHECK(ttl.count() > 0 && ttl <= kMaxInvitationTtl,
+             "InvitationBook::invite called with a ttl outside 1..kMaxInvitationTtl");
     NewInvitation fresh = make_invitation(name);
     std::lock_guard lock(mu_);
     Table next = pending_;
     prune(next);
+    CC_CHECK(next.size() < kMaxPendingInvitations || next.contains(name),
+             "InvitationBook::invite called without room (check room_for first)");
     Pending p{std::move(fresh.secret), role, clock_() + ttl};
     next.insert_or_assign(std::string(name), std::move(p));
     save(next);  // throws before the in-memory book changes
@@ -141,6 +152,33 @@ Redemption InvitationBook::redeem(std::string_view name, std::string_view joiner
     next.erase(std::string(name));
     save(next);  // a crash before this line leaves the invitation usable, never used twice after it
     pending_ = std::move(next);
+    return out;
+}
+
+bool InvitationBook::room_for(std::string_view name) const {
+    std::lock_guard lock(mu_);
+    Table live = pending_;
+    prune(live);
+    return live.size() < kMaxPendingInvitations || live.contains(name);
+}
+
+bool InvitationBook::revoke(std::string_view name) {
+    std::lock_guard lock(mu_);
+    Table next = pending_;
+    prune(next);
+    if (next.erase(std::string(name)) == 0) return false;
+    save(next);  // throws before the in-memory book changes
+    pending_ = std::move(next);
+    return true;
+}
+
+std::vector<PendingInvitation> InvitationBook::pending() const {
+    std::lock_guard lock(mu_);
+    std::vector<PendingInvitation> out;
+    auto now = clock_();
+    for (const auto& [name, p] : pending_) {
+        if (p.expires > now) out.push_back({name, p.role, p.expires});
+    }
     return out;
 }
 

@@ -3,7 +3,12 @@
 // An invitation is (name, secret, role, expiry). It is single use: a join
 // whose proof verifies consumes it; a failed proof leaves it in place (so a
 // typo does not burn the token). Inviting a name again replaces its pending
-// invitation. Expired invitations are dropped.
+// invitation. Expired invitations are dropped. An invitation lives on the
+// member that made it: its token is good against that member only.
+//
+// Bounds (a token is a secret that admits a server, and the book is a file
+// rewritten on each change): at most kMaxInvitationTtl of validity and
+// kMaxPendingInvitations pending at once.
 //
 // File (TOML, written atomically with mode 0600 because it holds secrets):
 //   [invitations.mgt2]
@@ -38,6 +43,19 @@ struct InvitationFileError : std::runtime_error {
 };
 
 inline constexpr std::chrono::seconds kDefaultInvitationTtl{3600};
+// The longest an invitation may stay valid: a week covers a server that is
+// racked over a weekend; anything longer is a standing secret.
+inline constexpr std::chrono::seconds kMaxInvitationTtl{7 * 24 * 3600};
+// The most invitations pending at once on one member (re-inviting a pending
+// name replaces it and does not count twice).
+inline constexpr size_t kMaxPendingInvitations = 64;
+
+// One pending invitation as `collective invite --list` shows it.
+struct PendingInvitation {
+    std::string name;
+    proto::Role role = proto::Role::Voter;
+    std::chrono::system_clock::time_point expires;
+};
 
 enum class RedeemOutcome {
     Accepted,       // proof verified; the invitation is now used up
@@ -62,10 +80,21 @@ class InvitationBook {
 
     // Creates (or replaces) the invitation for `name`, persists it and
     // returns the token to show the administrator. `name` must pass
-    // valid_member_name and `ttl` must be positive (callers validate user
-    // input first; anything else aborts as our bug).
+    // valid_member_name, `ttl` must be in 1..kMaxInvitationTtl and
+    // room_for(name) must hold (callers validate user input first; anything
+    // else aborts as our bug).
     std::string invite(std::string_view name, proto::Role role,
                        std::chrono::seconds ttl = kDefaultInvitationTtl);
+
+    // Whether inviting `name` stays within kMaxPendingInvitations.
+    bool room_for(std::string_view name) const;
+
+    // Drops the pending invitation of `name` (persisted); false when none
+    // is pending (never invited, used, expired or revoked already).
+    bool revoke(std::string_view name);
+
+    // Every unexpired pending invitation, by name.
+    std::vector<PendingInvitation> pending() const;
 
     // Checks a joiner's proof for `name` against the keys seen on the SSH
     // session; on success consumes the invitation (persisted) and returns the

@@ -9,6 +9,11 @@
 #include <botan/system_rng.h>
 #include <botan/x509self.h>
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <memory>
 
 #include "daemon/crypto/ssh_wire.hpp"
@@ -25,6 +30,21 @@ const char* const kSshCurve = "nistp384";
 std::string point_bytes(const Botan::ECDSA_PublicKey& key) {
     auto bytes = key.public_point().encode(Botan::PointGFp::UNCOMPRESSED);
     return std::string(bytes.begin(), bytes.end());
+}
+
+// The key is this member's identity: a copy read by anyone else lets them
+// pose as this member. Refuse it rather than use it (as sshd refuses a host
+// key others can read).
+void check_private(const std::filesystem::path& pem_file) {
+    struct stat st {};
+    if (::stat(pem_file.c_str(), &st) != 0)
+        throw KeyError("cannot check the permissions of " + pem_file.string() + ": " +
+                       std::strerror(errno));
+    if ((st.st_mode & 077) == 0) return;
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    throw KeyError("key " + pem_file.string() + " is accessible by group or others (mode " + mode +
+                   "); run 'chmod 600 " + pem_file.string() + "'");
 }
 
 }  // namespace
@@ -58,6 +78,7 @@ MemberKey load_private_key(const std::filesystem::path& pem_file) {
     } catch (const cc::fs::FsError& e) {
         throw KeyError(std::string(e.what()) + "; run 'collective gencert' to create a key");
     }
+    check_private(pem_file);
     std::unique_ptr<Botan::Private_Key> loaded;
     try {
         Botan::DataSource_Memory source(pem);

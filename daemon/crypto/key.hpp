@@ -40,7 +40,9 @@ void generate_key_and_cert(const std::filesystem::path& etc_dir, const std::stri
 // True when etc_dir/privkey.pem exists.
 bool key_exists(const std::filesystem::path& etc_dir);
 
-// Loads and checks a PKCS#8 PEM ECDSA P-384 private key; KeyError otherwise.
+// Loads and checks a PKCS#8 PEM ECDSA P-384 private key; KeyError otherwise,
+// and also when group or others have any access to the file (the error says
+// "run 'chmod 600 <file>'").
 MemberKey load_private_key(const std::filesystem::path& pem_file);
 
 // SSH wire format of an ECDSA P-384 public key (RFC 5656 section 3.1):

@@ -99,7 +99,7 @@ void load_domain(Database::Impl& db, proto::Domain d, const std::filesystem::pat
     bool have_index = false;
     for (auto&& [key, node] : root) {
         if (key.str() == "applied_index") {
-            auto v = node.value<int64_t>();
+            auto v = node.value_exact<int64_t>();
             if (!node.is_integer() || !v || *v < 0)
                 throw ConfigFileError(path, line_of(node),
                                       "applied_index must be a non-negative integer");
@@ -158,9 +158,10 @@ void Database::save(const std::filesystem::path& cfg_dir, bool all) {
     for (auto d : {proto::Domain::Nodes, proto::Domain::NodeGroups}) {
         Domain& dom = impl_->domain(d);
         if (!dom.dirty && !all) continue;
-        cc::fs::write_atomic_stream(cfg_dir / file_name(d), [&](const cc::fs::Emit& emit) {
-            render_domain(*impl_, d, emit);
-        });
+        // 0600: the files hold secret.* attributes (BMC passwords).
+        cc::fs::write_atomic_stream(
+            cfg_dir / file_name(d),
+            [&](const cc::fs::Emit& emit) { render_domain(*impl_, d, emit); }, 0600);
         dom.saved = dom.applied;
         dom.dirty = false;
     }

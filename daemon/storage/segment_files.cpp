@@ -1,6 +1,7 @@
 #include "daemon/storage/segment_files.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -46,8 +47,15 @@ void SegmentFiles::close(Segment& s) {
 SegmentFiles::Segment& SegmentFiles::start_segment(uint64_t first_index) {
     auto path = dir_ / segment_file_name(first_index);
     // O_TRUNC: a leftover of an earlier failed creation holds no entry.
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    // 0600: entries carry secret.* attribute values (BMC passwords); fchmod
+    // also tightens a leftover an older build created 0644.
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) throw system_error("cannot create", path, errno);
+    if (::fchmod(fd, 0600) != 0) {
+        int err = errno;
+        ::close(fd);
+        throw system_error("cannot restrict the mode of", path, err);
+    }
     dir_dirty_ = true;
     if (int err = pwrite_all(fd, kSegmentMagic, 0)) {
         ::close(fd);

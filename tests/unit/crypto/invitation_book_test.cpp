@@ -139,3 +139,69 @@ TEST_F(InvitationBookTest, missingFileIsAnEmptyBook) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(InvitationBookTest, pendingListsNameRoleAndExpiryOfLiveInvitations) {
+    InvitationBook book(file(), clock.fn());
+    book.invite("mgt3", proto::Role::NonVoter, 60s);
+    book.invite("mgt2", proto::Role::Voter, 120s);
+    auto p = book.pending();
+    ASSERT_EQ(p.size(), 2u);
+    EXPECT_EQ(p[0].name, "mgt2");
+    EXPECT_EQ(p[0].role, proto::Role::Voter);
+    EXPECT_EQ(p[0].expires, clock.now + 120s);
+    EXPECT_EQ(p[1].name, "mgt3");
+    EXPECT_EQ(p[1].role, proto::Role::NonVoter);
+    clock.now += 60s;
+    p = book.pending();
+    ASSERT_EQ(p.size(), 1u);
+    EXPECT_EQ(p[0].name, "mgt2");
+}
+
+TEST_F(InvitationBookTest, revokeDropsTheInvitationForGoodAndSaysWhenNoneIsPending) {
+    InvitationBook book(file(), clock.fn());
+    auto token = book.invite("mgt2", proto::Role::Voter);
+    EXPECT_TRUE(book.revoke("mgt2"));
+    EXPECT_FALSE(book.revoke("mgt2"));
+    EXPECT_FALSE(book.revoke("mgt9"));
+    EXPECT_EQ(book.redeem("mgt2", proof_for(token), kInviter, kJoiner).outcome,
+              RedeemOutcome::NoInvitation);
+    // Persisted: a restart does not bring it back.
+    InvitationBook again(file(), clock.fn());
+    EXPECT_FALSE(again.has_pending());
+    // An expired one is not pending either.
+    again.invite("mgt3", proto::Role::Voter, 10s);
+    clock.now += 10s;
+    EXPECT_FALSE(again.revoke("mgt3"));
+}
+
+TEST_F(InvitationBookTest, roomForIsBoundedButReinvitingAPendingNameIsAlwaysAllowed) {
+    InvitationBook book(file(), clock.fn());
+    for (size_t i = 0; i < cc::crypto::kMaxPendingInvitations; ++i) {
+        auto name = "n" + std::to_string(i);
+        ASSERT_TRUE(book.room_for(name)) << i;
+        book.invite(name, proto::Role::Voter, 60s);
+    }
+    EXPECT_FALSE(book.room_for("one-more"));
+    EXPECT_TRUE(book.room_for("n0"));  // replaces, does not add
+    book.invite("n0", proto::Role::Voter, 120s);
+    EXPECT_EQ(book.pending().size(), cc::crypto::kMaxPendingInvitations);
+    // Room again once one is revoked, or once they expire.
+    ASSERT_TRUE(book.revoke("n1"));
+    EXPECT_TRUE(book.room_for("one-more"));
+    book.invite("one-more", proto::Role::Voter, 60s);
+    EXPECT_FALSE(book.room_for("two-more"));
+    clock.now += 60s;
+    EXPECT_TRUE(book.room_for("two-more"));
+}
+
+TEST_F(InvitationBookTest, theLongestTtlIsAWeek) {
+    EXPECT_EQ(cc::crypto::kMaxInvitationTtl, std::chrono::seconds(7 * 24 * 3600));
+    InvitationBook book(file(), clock.fn());
+    book.invite("mgt2", proto::Role::Voter, cc::crypto::kMaxInvitationTtl);
+    clock.now += cc::crypto::kMaxInvitationTtl - 1s;
+    EXPECT_TRUE(book.has_pending());
+}
+
+}  // namespace

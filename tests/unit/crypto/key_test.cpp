@@ -85,12 +85,36 @@ TEST(LoadPrivateKey, rejectsMissingGarbledAndWrongCurveKeys) {
     auto r = run_command("openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out " +
                          p256.string() + " 2>/dev/null");
     if (r.status == 0) {
+        std::filesystem::permissions(
+            p256, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
         try {
             cc::crypto::load_private_key(p256);
             ADD_FAILURE() << "a P-256 key was accepted";
         } catch (const cc::crypto::KeyError& e) {
             EXPECT_NE(std::string(e.what()).find("not an ECDSA P-384 key"), std::string::npos);
         }
+    }
+}
+
+TEST(LoadPrivateKey, refusesAKeyGroupOrOthersCanReachAndSaysHowToFixIt) {
+    TempDir dir;
+    cc::crypto::generate_key_and_cert(dir.path(), "mgt1");
+    auto key = dir.path() / "privkey.pem";
+    for (unsigned mode : {0644u, 0640u, 0604u, 0620u, 0610u}) {
+        ASSERT_EQ(::chmod(key.c_str(), mode), 0);
+        try {
+            cc::crypto::load_private_key(key);
+            ADD_FAILURE() << "a key of mode " << std::oct << mode << " was loaded";
+        } catch (const cc::crypto::KeyError& e) {
+            std::string why = e.what();
+            EXPECT_NE(why.find("run 'chmod 600 " + key.string() + "'"), std::string::npos) << why;
+            EXPECT_EQ(why.find('\n'), std::string::npos) << why;
+        }
+    }
+    // Owner-only modes load.
+    for (unsigned mode : {0600u, 0400u}) {
+        ASSERT_EQ(::chmod(key.c_str(), mode), 0);
+        EXPECT_NO_THROW(cc::crypto::load_private_key(key)) << std::oct << mode;
     }
 }
 
