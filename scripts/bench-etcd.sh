@@ -32,7 +32,9 @@
 # rounds; failover figures over every kill of every round); progress on stderr.
 #   scripts/bench-etcd.sh    (ROUNDS=2 KILLS=5 CATCHUP_VALUES=100000 BENCH_SECONDS=10
 #                             RETRY_MS=25 BENCH_DIR=/var/tmp BUILD_DIR=build-bench;
-#                             NO_BUILD=1 skips the build)
+#                             NO_BUILD=1 skips the build; SCALE=0 leaves out the scale
+#                             rows; ROUNDS=0 RESULTS_IN=DIR/results reports a kept
+#                             run's rounds (BENCH_KEEP=1) with new scale rows)
 # Needs etcd, etcdctl and libgrpc++-dev (scripts/install-deps.sh).
 set -euo pipefail
 export LC_ALL=C
@@ -40,7 +42,7 @@ cd "$(dirname "$0")/.."
 command_line=""
 [ $# -eq 0 ] || command_line="$(printf '%q ' "$@")"
 env_line=""
-for v in ROUNDS KILLS CATCHUP_VALUES BENCH_SECONDS RETRY_MS BENCH_DIR BUILD_DIR NO_BUILD; do
+for v in ROUNDS KILLS CATCHUP_VALUES BENCH_SECONDS RETRY_MS BENCH_DIR BUILD_DIR NO_BUILD SCALE RESULTS_IN; do
   [ -n "${!v:-}" ] && env_line+="$v=${!v} "
 done
 command_line="${env_line}scripts/bench-etcd.sh${command_line:+ ${command_line% }}"
@@ -435,7 +437,7 @@ scale_wait_active() {
   local n=$1 show=""
   for _ in $(seq 1200); do
     show=$(ocli 1 collective show -v 2>/dev/null) || true
-    [ "$(echo "$show" | grep -cE '^    mgt[0-9]+: (non-)?voter, (leader|active),')" = "$n" ] && return 0
+    [ "$(echo "$show" | grep -cE '^    mgt[0-9]+: (voter|nonvoting), (leader|active),')" = "$n" ] && return 0
     sleep 0.1
   done
   echo "$show" >&2
@@ -512,6 +514,11 @@ fsync_ms=$(echo "$dd_out" | awk -F, '{split($3, a, " "); printf "%.2f", a[1] * 1
 log "fsync: $dd_out -> $fsync_ms ms per 512-byte dsync write"
 : >"$dir/results"
 : >"$dir/error_kinds"
+# RESULTS_IN=FILE (with ROUNDS=0): report the rounds of an earlier run kept
+# with BENCH_KEEP=1 ($dir/results) together with this run's scale rows.
+[ -z "${RESULTS_IN:-}" ] || cat "$RESULTS_IN" >>"$dir/results"
+[ -z "${RESULTS_IN:-}" ] || [ ! -e "$(dirname "$RESULTS_IN")/error_kinds" ] ||
+  cat "$(dirname "$RESULTS_IN")/error_kinds" >>"$dir/error_kinds"
 for r in $(seq "$rounds"); do
   run_round "$r" ours
   run_round "$r" etcd
