@@ -1,17 +1,11 @@
 #include "cli/attr_args.hpp"
 
-#include <cctype>
-
 #include "cli/client.hpp"
+#include "proto/names.hpp"
 
 namespace cc::cli {
 
 namespace {
-bool name_char_ok(char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' ||
-           c == ':' || c == '/';
-}
-
 bool is_assignment(const std::string& arg) {
     return arg.find('=') != std::string::npos;
 }
@@ -25,10 +19,9 @@ std::pair<std::string, std::string> parse_assignment(const std::string& arg) {
     if (name.empty())
         throw CliError("Error: malformed attribute assignment '" + arg +
                        "': the attribute name before '=' is empty");
-    for (char c : name)
-        if (!name_char_ok(c))
-            throw CliError("Error: malformed attribute assignment '" + arg +
-                           "': the attribute name may hold letters, digits and . _ - only");
+    if (auto why = proto::check_name(proto::NameKind::Attribute, name))
+        throw CliError("Error: malformed attribute assignment '" + proto::printable(arg) +
+                       "': " + *why);
     return {name, arg.substr(eq + 1)};
 }
 
@@ -43,10 +36,8 @@ std::map<std::string, std::string> parse_assignments(std::span<const std::string
 
 std::string check_attribute_name(const std::string& arg) {
     if (arg.empty()) throw CliError("Error: an attribute name is empty");
-    for (char c : arg)
-        if (!name_char_ok(c))
-            throw CliError("Error: malformed attribute name '" + arg +
-                           "': use letters, digits and . _ - only");
+    if (auto why = proto::check_name(proto::NameKind::Attribute, arg))
+        throw CliError("Error: malformed attribute name: " + *why);
     return arg;
 }
 

@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "proto/frame.hpp"
+#include "proto/printable.hpp"
 
 namespace cc::cli {
 
@@ -207,7 +208,8 @@ void run_write(ApiClient& client, proto::Command command) {
             proto::Outcome::Unknown);
     if (!done->result.ok())
         throw CliError(proto::error_line(done->result), proto::outcome_of(done->result.code));
-    for (const auto& line : done->result.lines) std::cout << line.name << ": " << line.text << "\n";
+    for (const auto& line : done->result.lines)
+        std::cout << proto::printable(line.name) << ": " << proto::printable(line.text) << "\n";
 }
 
 proto::ApiObjects expect_objects(proto::ApiResponse r) {
@@ -248,10 +250,11 @@ int run_tool(const char* name, int argc, char** argv, po::options_description op
         return body(cl);
     } catch (const CliError& e) {
         std::cout.flush();
-        std::cerr << e.what() << "\n";
+        // Reasons come from confluentd and, through it, from peers: never raw.
+        std::cerr << proto::printable(e.what()) << "\n";
         return e.exit_code();
     } catch (const po::error& e) {
-        std::cerr << name << ": " << e.what() << " (see " << name << " --help)\n";
+        std::cerr << name << ": " << proto::printable(e.what()) << " (see " << name << " --help)\n";
         return 1;
     }
 }

@@ -9,12 +9,15 @@
 // Each subcommand takes only its own options (kSubcommands); one that does
 // not apply is a usage error rather than silently ignored.
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <iterator>
 #include <optional>
@@ -212,9 +215,13 @@ bool votes(const proto::ApiStatus& s, const std::string& name) {
 // Waits until the restarted daemon is the member `started.name` and has
 // applied the member list change that admitted it (and, for a voter, the
 // leader's promotion once it caught up).
-void wait_caught_up(const cc::app::Config& config, const proto::ApiJoinStarted& started) {
+// `progress` gets each new state, for a person watching (see join).
+void wait_caught_up(const cc::app::Config& config, const proto::ApiJoinStarted& started,
+                    const std::function<void(const std::string&)>& progress) {
     auto deadline = std::chrono::steady_clock::now() + kCatchUpBound;
-    std::optional<std::chrono::steady_clock::time_point> caught_up, unreachable_since;
+    std::optional<std::chrono::steady_clock::time_point> caught_up;
+    // A plain time point (epoch = reachable): GCC 12 warns falsely on an optional here.
+    std::chrono::steady_clock::time_point unreachable_since{};
     std::string last = "confluentd did not restart";
     while (std::chrono::steady_clock::now() < deadline) {
         try {
@@ -231,13 +238,16 @@ void wait_caught_up(const cc::app::Config& config, const proto::ApiJoinStarted& 
             }
             last = "this member has applied index " + std::to_string(s.applied_index) + " of " +
                    std::to_string(started.commit_index);
-            unreachable_since.reset();
+            progress(last);
+            unreachable_since = {};
         } catch (const CliError& e) {
             last = e.what();  // the daemon is restarting
+            progress("waiting for confluentd to restart as " + started.name);
             auto now = std::chrono::steady_clock::now();
-            if (!unreachable_since) unreachable_since = now;
+            if (unreachable_since == std::chrono::steady_clock::time_point{})
+                unreachable_since = now;
             // Joined, but not seen working: the script must look (exit 4).
-            if (now - *unreachable_since > kRestartBound)
+            if (now - unreachable_since > kRestartBound)
                 throw CliError(
                     "joined, but confluentd did not come back after restarting as a "
                     "member (" +
@@ -256,6 +266,14 @@ int join(const cc::app::Config& config, const std::string& server, std::string t
         std::cerr << "Paste the invitation here: " << std::flush;
         std::getline(std::cin, token);
     }
+    // Progress for a person at a terminal only: scripts get the usual lines.
+    std::string shown;
+    auto progress = [&shown, tty = ::isatty(STDERR_FILENO) == 1](const std::string& line) {
+        if (!tty || line == shown) return;
+        shown = line;
+        std::cerr << "collective join: " << line << "\n" << std::flush;
+    };
+    progress("asking " + server + " to admit this member (it checks that it can reach us)");
     proto::ApiJoinStarted started;
     {
         ApiClient client(config.api_socket());
@@ -265,7 +283,9 @@ int join(const cc::app::Config& config, const std::string& server, std::string t
         started = *s;
     }
     if (started.key_generated) std::cout << "Certificate generated successfully\n" << std::flush;
-    wait_caught_up(config, started);
+    progress(server + " admitted " + started.name + " at index " +
+             std::to_string(started.commit_index) + "; catching up");
+    wait_caught_up(config, started, progress);
     std::cout << "Success\n";
     return 0;
 }

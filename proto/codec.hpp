@@ -22,9 +22,22 @@
 //
 // Hostile input never asserts: every bound is checked and a malformed buffer
 // raises proto::DecodeError, which callers treat as "drop this peer/request".
+//
+// Bounds on what a decoder accepts, whatever the bytes say:
+//   memory   a decoded value holds at most kDecodeAmplification times its
+//            encoded bytes, plus kDecodeSlackBytes, in element storage (every
+//            element of a vector or map is charged its in-memory size before
+//            anything is allocated, every heap string its length). An empty
+//            message is one byte on the wire but ~100 in memory; without
+//            this bound a 1 MiB frame could become ~100 MB.
+//   terms and log indexes  below kMaxTermOrIndex (2^62), declared per message
+//            with CC_PROTO_TERMS_AND_INDEXES(...): they end up in int64 TOML
+//            files (hardstate, snapshot-meta, cfg/), and the core adds one to
+//            them. 2^62 is ~146,000 years of a million entries a second.
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -46,9 +59,35 @@ namespace proto {
         return std::tie(__VA_ARGS__); \
     }
 
+// Declares which fields of a message are Raft terms or log indexes: decoding
+// the message raises DecodeError when one of them is kMaxTermOrIndex or more.
+#define CC_PROTO_TERMS_AND_INDEXES(...)                                \
+    void proto_validate() const {                                      \
+        ::proto::check_terms_and_indexes({__VA_ARGS__}, #__VA_ARGS__); \
+    }
+
 struct DecodeError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
+
+// A decoded value takes at most this many bytes of element storage per
+// encoded byte. Real messages stay below it: a list of one-character strings
+// is 2 bytes on the wire and 32 in memory (16), a nodepower result ~12, a
+// member ~2, a log entry ~8.
+inline constexpr uint64_t kDecodeAmplification = 16;
+// Allowance on top of it, so that small messages are never refused.
+inline constexpr uint64_t kDecodeSlackBytes = 256 * 1024;
+// Terms and log indexes from outside stay below this (see the header comment).
+inline constexpr uint64_t kMaxTermOrIndex = uint64_t{1} << 62;
+
+inline void check_terms_and_indexes(std::initializer_list<uint64_t> values, const char* names) {
+    for (uint64_t v : values) {
+        if (v >= kMaxTermOrIndex) {
+            throw DecodeError("term or log index " + std::to_string(v) + " (one of " + names +
+                              ") is 2^62 or more");
+        }
+    }
+}
 
 class Writer {
   public:
@@ -73,7 +112,18 @@ class Writer {
 
 class Reader {
   public:
-    explicit Reader(std::string_view in) : in_(in) {}
+    // A reader of a whole encoded value: its memory budget follows its size.
+    explicit Reader(std::string_view in)
+        : in_(in),
+          own_budget_(kDecodeAmplification * in.size() + kDecodeSlackBytes),
+          budget_(&own_budget_) {}
+    // A reader of a part of `parent`'s bytes (a message body), drawing on
+    // the parent's budget.
+    Reader(std::string_view in, Reader& parent) : in_(in), budget_(parent.budget_) {}
+    // The budget is shared by pointer: a copy would alias it.
+    Reader(const Reader&) = delete;
+    Reader& operator=(const Reader&) = delete;
+
     uint64_t varint() {
         uint64_t v = 0;
         for (int shift = 0; shift < 64; shift += 7) {
@@ -97,7 +147,9 @@ class Reader {
         for (int i = 0; i < 4; ++i) v |= uint32_t(static_cast<uint8_t>(s[i])) << (8 * i);
         return v;
     }
-    // A count of elements that each take at least one byte cannot exceed what is left.
+    // A count of elements that each take at least one byte cannot exceed what
+    // is left. What they take in memory is bounded apart (charge()): a byte
+    // on the wire can be a 100-byte element.
     size_t count() {
         uint64_t n = varint();
         if (n > remaining()) throw DecodeError("element count exceeds message size");
@@ -105,10 +157,22 @@ class Reader {
     }
     size_t remaining() const { return in_.size() - pos_; }
     bool done() const { return pos_ == in_.size(); }
+    // Takes `bytes` of decoded memory from the budget, before they are
+    // allocated; DecodeError when the value would exceed it.
+    void charge(uint64_t bytes) {
+        if (bytes > *budget_) {
+            throw DecodeError("message would take more than " +
+                              std::to_string(kDecodeAmplification) +
+                              " bytes of memory per encoded byte");
+        }
+        *budget_ -= bytes;
+    }
 
   private:
     std::string_view in_;
     size_t pos_ = 0;
+    uint64_t own_budget_ = 0;
+    uint64_t* budget_;
 };
 
 template <class T>
@@ -201,7 +265,13 @@ void decode(Reader& r, T& v) {
         if (b > 1) throw DecodeError("bool out of range");
         v = b == 1;
     } else if constexpr (std::is_enum_v<T>) {
-        v = static_cast<T>(r.varint());
+        // A value its underlying type cannot hold is refused, not truncated
+        // into another (known) value.
+        using U = std::underlying_type_t<T>;
+        uint64_t x = r.varint();
+        auto u = static_cast<U>(x);
+        if (static_cast<uint64_t>(u) != x) throw DecodeError("enum value out of range");
+        v = static_cast<T>(u);
     } else if constexpr (std::is_integral_v<T> && std::is_signed_v<T>) {
         uint64_t z = r.varint();
         auto x = static_cast<int64_t>((z >> 1) ^ (~(z & 1) + 1));
@@ -212,9 +282,14 @@ void decode(Reader& r, T& v) {
         v = static_cast<T>(x);
         if (static_cast<uint64_t>(v) != x) throw DecodeError("integer out of range");
     } else if constexpr (std::is_same_v<T, std::string>) {
-        v = std::string(r.raw(r.count()));
+        size_t n = r.count();
+        // Only a string longer than its inline buffer allocates (the
+        // std::string itself is charged with its vector or map).
+        if (n > std::string().capacity()) r.charge(n + 1);
+        v = std::string(r.raw(n));
     } else if constexpr (is_vector<T>::value) {
         size_t n = r.count();
+        r.charge(uint64_t(n) * sizeof(typename T::value_type));
         v.clear();
         v.reserve(n);
         for (size_t i = 0; i < n; ++i) {
@@ -224,6 +299,8 @@ void decode(Reader& r, T& v) {
         }
     } else if constexpr (is_map<T>::value) {
         size_t n = r.count();
+        // A tree node: the pair plus three links and a colour (libstdc++).
+        r.charge(uint64_t(n) * (sizeof(typename T::value_type) + 4 * sizeof(void*)));
         v.clear();
         for (size_t i = 0; i < n; ++i) {
             typename T::key_type k{};
@@ -245,11 +322,12 @@ void decode(Reader& r, T& v) {
     } else if constexpr (is_variant<T>::value) {
         detail::decode_alternative(r, v, static_cast<size_t>(r.varint()));
     } else if constexpr (Message<T>) {
-        Reader body(r.raw(r.count()));
+        Reader body(r.raw(r.count()), r);
         // Missing trailing fields (older writer) keep their defaults; an unknown
         // tail (newer writer) is skipped with the body.
         std::apply([&](auto&... f) { ((body.done() ? void() : decode(body, f)), ...); },
                    v.proto_fields());
+        if constexpr (requires { v.proto_validate(); }) v.proto_validate();
     } else {
         static_assert(sizeof(T) == 0, "type has no wire encoding");
     }

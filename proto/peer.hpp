@@ -121,6 +121,7 @@ struct JoinAccept {
     std::string your_address;   // the address recorded for the joiner
     uint64_t commit_index = 0;  // the joiner reports Success once it has applied this
     CC_PROTO_FIELDS(members, leader, your_address, commit_index)
+    CC_PROTO_TERMS_AND_INDEXES(commit_index)
     bool operator==(const JoinAccept&) const = default;
 };
 

@@ -42,6 +42,7 @@ struct LeaderView {
     uint64_t term = 0;
     std::vector<MemberView> members;
     CC_PROTO_FIELDS(term, members)
+    CC_PROTO_TERMS_AND_INDEXES(term)
     bool operator==(const LeaderView&) const = default;
 };
 

@@ -5,6 +5,8 @@
 // Every message carries the sender's current term. The receiving core (not the
 // transport) decides what a stale or future term means; the transport only
 // decodes, so a garbled frame raises proto::DecodeError at the edge.
+// Terms and log indexes stay below proto::kMaxTermOrIndex (2^62): the decoder
+// refuses a message that carries a larger one (CC_PROTO_TERMS_AND_INDEXES).
 #pragma once
 
 #include <cstdint>
@@ -28,6 +30,7 @@ struct VoteRequest {
     bool pre_vote = false;
     bool transfer = false;
     CC_PROTO_FIELDS(term, last_log_index, last_log_term, pre_vote, transfer)
+    CC_PROTO_TERMS_AND_INDEXES(term, last_log_index, last_log_term)
 };
 
 struct VoteResponse {
@@ -35,6 +38,7 @@ struct VoteResponse {
     bool granted = false;
     bool pre_vote = false;
     CC_PROTO_FIELDS(term, granted, pre_vote)
+    CC_PROTO_TERMS_AND_INDEXES(term)
 };
 
 // Leader replicates entries (empty = heartbeat). seq numbers the leader's
@@ -47,6 +51,7 @@ struct AppendRequest {
     uint64_t leader_commit = 0;
     uint64_t seq = 0;
     CC_PROTO_FIELDS(term, prev_log_index, prev_log_term, entries, leader_commit, seq)
+    CC_PROTO_TERMS_AND_INDEXES(term, prev_log_index, prev_log_term, leader_commit)
 };
 
 // success: the follower's log matches the leader's through match_index and
@@ -60,6 +65,7 @@ struct AppendResponse {
     uint64_t hint_index = 0;
     uint64_t seq = 0;
     CC_PROTO_FIELDS(term, success, match_index, hint_index, seq)
+    CC_PROTO_TERMS_AND_INDEXES(term, match_index, hint_index)
 };
 
 // One chunk of a snapshot (the replicated state at `index`). Chunks are sent
@@ -74,6 +80,7 @@ struct SnapshotChunk {
     bool done = false;
     uint64_t membership_index = 0;  // entry that set `membership` (0: unknown, older sender)
     CC_PROTO_FIELDS(term, index, index_term, membership, offset, data, done, membership_index)
+    CC_PROTO_TERMS_AND_INDEXES(term, index, index_term, membership_index)
 };
 
 // Acknowledges every byte before next_offset; done: installed durably.
@@ -83,12 +90,14 @@ struct SnapshotAck {
     uint64_t next_offset = 0;
     bool done = false;
     CC_PROTO_FIELDS(term, index, next_offset, done)
+    CC_PROTO_TERMS_AND_INDEXES(term, index)
 };
 
 // Leadership transfer: the leader tells an up-to-date target to campaign now.
 struct TimeoutNow {
     uint64_t term = 0;
     CC_PROTO_FIELDS(term)
+    CC_PROTO_TERMS_AND_INDEXES(term)
 };
 
 // A member that is not the leader forwards a client proposal. (incarnation,
@@ -100,6 +109,7 @@ struct ForwardProposal {
     EntryKind kind = EntryKind::Command;
     std::string data;
     CC_PROTO_FIELDS(term, incarnation, id, kind, data)
+    CC_PROTO_TERMS_AND_INDEXES(term)
 };
 
 enum class ForwardStatus : uint8_t {
@@ -118,6 +128,7 @@ struct ForwardReply {
     uint64_t entry_term = 0;
     std::string reason;
     CC_PROTO_FIELDS(term, incarnation, id, status, index, entry_term, reason)
+    CC_PROTO_TERMS_AND_INDEXES(term, index, entry_term)
 };
 
 // A member asks the leader for a read index (linearizable read).
@@ -126,6 +137,7 @@ struct ReadIndexRequest {
     uint64_t incarnation = 0;
     uint64_t id = 0;
     CC_PROTO_FIELDS(term, incarnation, id)
+    CC_PROTO_TERMS_AND_INDEXES(term)
 };
 
 // ok: once the asker has applied `index`, its state reflects every write
@@ -137,6 +149,7 @@ struct ReadIndexReply {
     bool ok = false;
     uint64_t index = 0;
     CC_PROTO_FIELDS(term, incarnation, id, ok, index)
+    CC_PROTO_TERMS_AND_INDEXES(term, index)
 };
 
 // The consensus family: every message between cores, and nothing else (the

@@ -26,6 +26,7 @@ struct Entry {
     EntryKind kind = EntryKind::Noop;
     std::string data;
     CC_PROTO_FIELDS(term, index, kind, data)
+    CC_PROTO_TERMS_AND_INDEXES(term, index)
     bool operator==(const Entry&) const = default;
 };
 

@@ -9,6 +9,7 @@ pkgs=(
   libfreeipmi-dev openipmi
   openssh-client openssl iproute2 procps util-linux
   etcd-server etcd-client libgrpc++-dev
+  clang libclang-rt-dev llvm   # scripts/fuzz.sh: clang++, libFuzzer, llvm-symbolizer
 )
 missing=()
 for p in "${pkgs[@]}"; do

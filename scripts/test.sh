@@ -4,6 +4,7 @@
 #   scripts/test.sh            everything
 #   SKIP_SANITIZE=1 scripts/test.sh   skip the sanitizer passes (quicker local runs)
 #   RUN_SLOW=1 scripts/test.sh        also run the tests labelled slow
+#   SKIP_FUZZ=1 scripts/test.sh       skip the fuzz step (scripts/fuzz.sh, ~5 minutes)
 # The TSan pass covers the threaded parts: storage thread, SSH transport, API server,
 # the cfg writer (it renders copy-on-write copies of the node database).
 set -euo pipefail
@@ -20,6 +21,13 @@ BUILD_DIR=build scripts/build.sh
 slow_filter=(-LE slow)
 [ "${RUN_SLOW:-0}" = 1 ] && slow_filter=()
 (cd build && ctest --output-on-failure -j "$(nproc)" --timeout 600 "${slow_filter[@]}")
+
+# Every decoder and loader of outside bytes under libFuzzer, a fixed short
+# time each (scripts/fuzz.sh; SKIP_FUZZ=1 skips it).
+if [ "${SKIP_FUZZ:-0}" != 1 ]; then
+  echo "== fuzz"
+  scripts/fuzz.sh
+fi
 
 if [ "${SKIP_SANITIZE:-0}" != 1 ]; then
   echo "== build and test (ASan + UBSan)"

@@ -9,6 +9,7 @@
 #include "daemon/state/member_files.hpp"
 #include "daemon/util/fs.hpp"
 #include "daemon/util/log.hpp"
+#include "proto/names.hpp"
 
 namespace cc::app {
 
@@ -34,6 +35,16 @@ void durable(F&& f) {
     } catch (const std::exception& e) {
         throw raft::WriteFailed(e.what());
     }
+}
+
+// A committed member list with a name cfg/collective could not be loaded with
+// (a leader older than the name rule) is not written: that would stop this
+// member at its next start.
+void check_member_names(const proto::Membership& members, uint64_t index) {
+    for (const auto& m : members.members)
+        if (auto why = proto::check_name(proto::NameKind::Member, m.name))
+            throw raft::CannotApply("the member list at index " + std::to_string(index) +
+                                    " is invalid: " + *why);
 }
 
 std::string new_session_name(const std::string& self, uint64_t random) {
@@ -290,6 +301,7 @@ void RaftDriver::apply(const proto::Entry& e) {
         case proto::EntryKind::Membership: {
             durable([&] {
                 const auto m = proto::from_bytes<proto::Membership>(e.data);
+                check_member_names(m, e.index);
                 state::save_collective(files_.cfg_dir / "collective", {e.index, m});
             });
             db_.note_index(e.index);
@@ -315,6 +327,7 @@ void RaftDriver::install_snapshot(const raft::SnapshotInstall& s) {
             listener_->install_snapshot(fresh, s.data, s.meta.index);
         else
             fresh.save(files_.cfg_dir, true);
+        check_member_names(s.meta.membership, s.meta.index);
         if (!s.meta.membership.members.empty())
             state::save_collective(
                 files_.cfg_dir / "collective",

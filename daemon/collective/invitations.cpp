@@ -193,8 +193,14 @@ proto::ApiResponse Invitations::revoke(const proto::ApiInviteRevoke& request) {
 std::string Invitations::serve(ssh::Connection& conn, const std::string& own_blob) {
     return serve_join(
         conn, book_, own_blob, ssh::kDefaultPeerPort,
-        [this](proto::MemberInfo m) { return admit(std::move(m)); }, std::chrono::seconds(10),
-        &throttle_);
+        [this](proto::MemberInfo m) -> AdmitResult {
+            // Refused before the log changes: nothing to undo.
+            if (host_.check_reachable)
+                if (auto why = host_.check_reachable(m))
+                    return proto::JoinRefused{*why, proto::Outcome::Refused};
+            return admit(std::move(m));
+        },
+        std::chrono::seconds(10), &throttle_);
 }
 
 Invitations::AdmitResult Invitations::admit(proto::MemberInfo member) {

@@ -11,8 +11,9 @@
 //           member's own file: no quorum needed. A token works only against
 //           the member whose book holds it.
 //   serve   a join connection (on the transport's thread): the exchange of
-//           join_inviter.hpp, whose `admit` hands the joiner's member list
-//           change to the daemon thread and waits for it. A change that
+//           join_inviter.hpp, whose `admit` first checks that the joiner's
+//           address leads back to it (host.check_reachable), then hands the
+//           joiner's member list change to the daemon thread and waits for it. A change that
 //           meets another member list change still in flight (the previous
 //           joiner's promotion) is retried every 100 ms for up to 20 s.
 //           Failed proofs are counted per source address
@@ -31,6 +32,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -58,6 +60,10 @@ struct InvitationsHost {
     std::function<std::string()> fingerprint;
     std::function<std::string()> self_address;
     std::function<bool()> in_collective;
+    // Before a joiner is recorded: nothing when its address leads back to
+    // it, else the one line to refuse the join with (reach_check.hpp). Runs
+    // on the join connection's thread; may block. Not set = no check.
+    std::function<std::optional<std::string>(const proto::MemberInfo&)> check_reachable;
 };
 
 class Invitations {

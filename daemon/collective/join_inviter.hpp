@@ -1,5 +1,6 @@
-// The inviter's side of the join exchange (DESIGN.md section 5, message
-// order in proto/peer.hpp), run on the join connection's own thread.
+// The inviter's side of the join exchange (docs/ARCHITECTURE.md, "Trust,
+// join and member addresses"; message order in proto/peer.hpp), run on the
+// join connection's own thread.
 //
 // The joiner's key is taken from the SSH session, never from a message. A
 // failed proof leaves the invitation pending (and counts against the source

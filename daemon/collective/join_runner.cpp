@@ -57,6 +57,7 @@ void JoinRunner::join(const proto::ApiJoin& request, Reply reply) {
     JoinRequestOptions o;
     o.server = request.server;
     o.advertise = host_.peer_advertise();
+    if (host_.source_host) o.bind_host = host_.source_host();
     o.limits = limits_;
     thread_ = std::thread([this, o, token = std::move(token), key = host_.key(), reply, created,
                            alive = alive_] {

@@ -31,12 +31,16 @@ struct JoinedCollective {
 
 // What joining needs of the member that owns the key.
 struct JoinHost {
-    // Creates this member's key when missing; true when it did. Throws
+    // Creates this member's key when missing (true when it did) and listens
+    // on the collective port, so the inviter can check it reaches us. Throws
     // std::exception on failure.
     std::function<bool()> ensure_key;
     std::function<crypto::MemberKey()> key;  // after ensure_key
     // What the inviter should record as our address (JoinRequest.advertise).
     std::function<std::string()> peer_advertise;
+    // Source address of the join connection (our specific listen address),
+    // or "" for the kernel's choice.
+    std::function<std::string()> source_host;
     std::function<void(JoinedCollective)> joined;
 };
 

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "daemon/net/ssh/client.hpp"
+#include "proto/names.hpp"
 
 namespace cc::collective {
 
@@ -82,6 +83,7 @@ proto::JoinAccept join_collective(const JoinRequestOptions& options,
     ssh::ClientOptions co;
     co.host = target.host;
     co.port = target.port;
+    co.bind_host = options.bind_host;
     co.my_name = token.name;
     co.kind = ssh::ChannelKind::Join;
     co.limits = options.limits;
@@ -123,6 +125,10 @@ proto::JoinAccept join_collective(const JoinRequestOptions& options,
         auto* accept = std::get_if<proto::JoinAccept>(&done);
         if (accept == nullptr)
             throw broken(confirmed, options.server, "unexpected answer to the join");
+        // Never write a cfg/collective that no member could load again.
+        for (const auto& m : accept->members.members)
+            if (auto why = proto::check_name(proto::NameKind::Member, m.name))
+                throw broken(confirmed, options.server, "its member list is invalid: " + *why);
         conn->close();
         return *accept;
     } catch (const ssh::ConnectionClosed& e) {

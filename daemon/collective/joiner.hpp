@@ -43,6 +43,7 @@ JoinTarget parse_server(const std::string& server, uint16_t default_port);
 struct JoinRequestOptions {
     std::string server;     // as the user typed it
     std::string advertise;  // host[:port] the others should use for us; empty = as seen
+    std::string bind_host;  // source address of the connection; empty = the kernel's choice
     uint16_t default_port = 13001;
     ssh::Limits limits;
     // How long to wait for the inviter to commit us once proofs are exchanged.

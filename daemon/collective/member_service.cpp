@@ -4,6 +4,7 @@
 
 #include "daemon/collective/joiner.hpp"
 #include "daemon/collective/member_list.hpp"
+#include "daemon/collective/reach_check.hpp"
 #include "daemon/collective/status_report.hpp"
 #include "daemon/storage/layout.hpp"
 #include "daemon/util/host_name.hpp"
@@ -49,10 +50,21 @@ MemberService::MemberService(asio::io_context& io, ServiceOptions options,
                return created;
            },
            [this] { return fingerprint(); }, [this] { return self_address(); },
-           [this] { return in_collective(); }}),
+           [this] { return in_collective(); },
+           [this](const proto::MemberInfo& m) {
+               // key_ exists: join connections arrive only once the bridge runs.
+               return check_reachable({options_.my_name, source_host(), options_.limits}, m, *key_);
+           }}),
       joins_(io, options_.limits, boot_id_,
-             {[this] { return ensure_key(); }, [this] { return *key_; },
-              [this] { return peer_advertise(); },
+             {[this] {
+                  // The inviter checks that it reaches us before it records
+                  // us (reach_check.hpp): listen during the join.
+                  bool created = ensure_key();
+                  start_bridge();
+                  return created;
+              },
+              [this] { return *key_; }, [this] { return peer_advertise(); },
+              [this] { return source_host(); },
               [this](JoinedCollective j) {
                   if (on_joined) on_joined(std::move(j));
               }}),
@@ -97,16 +109,26 @@ std::string MemberService::fingerprint() const {
 std::string MemberService::self_address() const {
     if (!options_.advertise.empty()) return with_port(options_.advertise, options_.port);
     auto listen = parse_server(options_.listen, options_.port);
-    if (!wildcard(listen.host))
-        return with_port(listen.host + ":" + std::to_string(listen.port), options_.port);
+    if (!wildcard(listen.host)) {
+        bool v6 = listen.host.find(':') != std::string::npos;
+        return (v6 ? "[" + listen.host + "]" : listen.host) + ":" + std::to_string(listen.port);
+    }
     return with_port(options_.my_name, options_.port);
 }
 
+std::string MemberService::source_host() const {
+    auto listen = parse_server(options_.listen, options_.port);
+    return wildcard(listen.host) ? std::string() : listen.host;
+}
+
 std::string MemberService::peer_advertise() const {
-    // Without --advertise members record the address they see us at; a
-    // non-default port must still be told.
+    // A specific --listen is our address as much as --advertise is: the
+    // source address of a connection may be another of our addresses (or
+    // 127.0.0.1 on loopback), which the others could not reach us at.
+    if (!options_.advertise.empty() || !source_host().empty()) return self_address();
+    // Wildcard: members record the address they see us at; a non-default
+    // port must still be told.
     uint16_t own_port = parse_server(options_.listen, options_.port).port;
-    if (!options_.advertise.empty()) return self_address();
     if (own_port != ssh::kDefaultPeerPort) return ":" + std::to_string(own_port);
     return {};
 }
@@ -132,6 +154,7 @@ void MemberService::start_bridge() {
     auto listen = parse_server(options_.listen, options_.port);
     o.listen_host = wildcard(listen.host) ? "0.0.0.0" : listen.host;
     o.listen_port = listen.port;
+    o.source_host = source_host();
     o.limits = options_.limits;
     BridgeHandlers h;
     h.members = [this] {

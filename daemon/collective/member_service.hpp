@@ -45,7 +45,9 @@ struct ServiceOptions {
     std::string my_name;
     std::string listen = "0.0.0.0";  // ADDR or ADDR:PORT
     uint16_t port = ssh::kDefaultPeerPort;
-    std::string advertise;  // ADDR[:PORT] others use for us; empty = see self_address()
+    // ADDR[:PORT] others use for us; empty = a specific listen address, else
+    // what they see (see self_address() and peer_advertise()).
+    std::string advertise;
     std::chrono::seconds invitation_ttl = crypto::kDefaultInvitationTtl;
     uint32_t peer_protocol_max = proto::kPeerVersionMax;
     ssh::Limits limits;
@@ -87,8 +89,12 @@ class MemberService {
     // it is a specific one, else the member name; with the port.
     std::string self_address() const;
     // What this member says others should use (JoinRequest/Hello.advertise):
-    // "host:port" with --advertise, ":port" at a non-default port, else "".
+    // "host:port" with --advertise or a specific --listen, ":port" at a
+    // non-default port, else "".
     std::string peer_advertise() const;
+    // The source address of our outgoing connections: the --listen address
+    // when it is a specific one, else "" (the kernel's choice).
+    std::string source_host() const;
     // The peer protocol version `member` speaks: its link's now, else the
     // last seen since start; 0 when never seen.
     uint32_t peer_version(const std::string& member) const;

@@ -16,6 +16,7 @@ PeerBridge::PeerBridge(boost::asio::io_context& io, BridgeOptions options, Bridg
     o.max_version = options.max_version;
     o.listen_host = options.listen_host;
     o.listen_port = options.listen_port;
+    o.source_host = options.source_host;
     o.limits = options.limits;
     o.members = [this, self = options.my_name] {
         return peer_endpoints(handlers_.members(), self);

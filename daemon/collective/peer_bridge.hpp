@@ -36,6 +36,7 @@ struct BridgeOptions {
     uint32_t max_version = proto::kPeerVersionMax;  // Hello.max_version
     std::string listen_host = "0.0.0.0";
     uint16_t listen_port = ssh::kDefaultPeerPort;
+    std::string source_host;  // outgoing links bind it (empty = the kernel's choice)
     ssh::Limits limits;
 };
 

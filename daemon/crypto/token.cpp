@@ -6,15 +6,11 @@
 #include <botan/system_rng.h>
 
 #include "daemon/util/check.hpp"
+#include "proto/names.hpp"
 
 namespace cc::crypto {
 
 namespace {
-
-bool name_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '_' || c == '-';
-}
 
 std::string hmac(const Secret& secret, std::string_view first, std::string_view second) {
     auto mac = Botan::MessageAuthenticationCode::create_or_throw("HMAC(SHA-256)");
@@ -40,11 +36,7 @@ std::string_view trim(std::string_view s) {
 }  // namespace
 
 bool valid_member_name(std::string_view name) {
-    if (name.empty() || name.size() > kMaxMemberNameBytes) return false;
-    for (char c : name) {
-        if (!name_char(c)) return false;
-    }
-    return true;
+    return proto::valid_name(proto::NameKind::Member, name);
 }
 
 NewInvitation make_invitation(std::string_view name) {

@@ -1,4 +1,5 @@
-// Invitation tokens and the mutual join proof (DESIGN.md section 5).
+// Invitation tokens and the mutual join proof (docs/ARCHITECTURE.md, "Trust, join
+// and member addresses").
 //
 // Token: base64(NAME + "@" + SECRET), SECRET being 64..66 random bytes from
 // the system RNG, the count chosen so that the base64 needs no '=' padding
@@ -27,7 +28,7 @@ using Secret = Botan::secure_vector<uint8_t>;
 
 inline constexpr size_t kMinSecretBytes = 64;
 inline constexpr size_t kMaxSecretBytes = 1024;  // generous for newer versions, bounded for input
-inline constexpr size_t kMaxMemberNameBytes = 64;
+inline constexpr size_t kMaxMemberNameBytes = 255;  // proto::kMaxNameBytes
 
 // Raised by parse_token on anything that is not a well-formed token.
 // what() is the user-facing text "Invalid token format".
@@ -35,7 +36,8 @@ struct InvalidTokenFormat : std::runtime_error {
     InvalidTokenFormat() : std::runtime_error("Invalid token format") {}
 };
 
-// A member name is 1..64 characters of [A-Za-z0-9._-] (no '@', no spaces).
+// The one name rule for members (proto/names.hpp): 1..255 characters of
+// [A-Za-z0-9._-], not starting with '-' (no '@', no spaces).
 bool valid_member_name(std::string_view name);
 
 struct NewInvitation {

@@ -120,6 +120,14 @@ DeviceStore::DeviceStore(const std::filesystem::path& state_dir)
                 d.ips.push_back(*s);
             }
         }
+        // What add() refuses is corrupt here too, so the store never holds a
+        // value it would not write (found by tests/fuzz/device_store.cpp).
+        try {
+            for (const char* key : kStringFields) check_text(key, *field(d, key));
+            for (auto& ip : d.ips) ip = normalize_ip(ip);
+        } catch (const InvalidInput& bad) {
+            throw corrupt(n, bad.what());
+        }
         if (devices_.count(d.mac)) throw corrupt(n, "MAC address " + d.mac + " appears twice");
         devices_.emplace(d.mac, std::move(d));
     }

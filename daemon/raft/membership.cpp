@@ -5,6 +5,7 @@
 
 #include "daemon/raft/state.hpp"
 #include "daemon/util/check.hpp"
+#include "proto/names.hpp"
 
 namespace raft::detail {
 
@@ -37,7 +38,7 @@ std::optional<std::string> State::validate_change(proto::Membership& next) const
     const auto& cur = log.membership();
     std::set<std::string> seen;
     for (const auto& m : next.members) {
-        if (m.name.empty()) return "a member without a name was given";
+        if (auto why = proto::check_name(proto::NameKind::Member, m.name)) return why;
         if (!seen.insert(m.name).second) return "member " + m.name + " is listed twice";
     }
     int differences = 0;

@@ -29,7 +29,7 @@ CollectiveFile parse_collective(std::string_view text, const std::filesystem::pa
     std::set<std::string> seen;
     for (auto&& [key, node] : root) {
         if (key.str() == "applied_index") {
-            auto v = node.value<int64_t>();
+            auto v = node.value_exact<int64_t>();
             if (!node.is_integer() || !v || *v < 0)
                 throw ConfigFileError(path, line_of(node),
                                       "applied_index must be a non-negative integer");

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "proto/names.hpp"
+
 namespace cc::state {
 
 AttrId AttrNames::intern(std::string_view name) {
@@ -247,28 +249,17 @@ bool valid_utf8(std::string_view s) {
     return true;
 }
 
-bool name_char(char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
-}
-
 }  // namespace
 
 std::optional<std::string> check_entity_name(std::string_view kind, std::string_view name) {
-    if (name.empty()) return std::string(kind) + " name is empty";
-    if (name.size() > 255)
-        return std::string(kind) + " name '" + std::string(name.substr(0, 40)) +
-               "...' is longer than 255 characters";
-    if (!std::all_of(name.begin(), name.end(), name_char) || name.front() == '-')
-        return std::string(kind) + " name '" + std::string(name) +
-               "' may only use letters, digits, '-', '_' and '.', and not start with '-'";
-    return std::nullopt;
+    auto k = kind == "member"  ? proto::NameKind::Member
+             : kind == "group" ? proto::NameKind::Group
+                               : proto::NameKind::Node;
+    return proto::check_name(k, name);
 }
 
 std::optional<std::string> check_attribute(std::string_view name, std::string_view value) {
-    if (name.empty()) return std::string("attribute name is empty");
-    if (name.size() > 255 || !std::all_of(name.begin(), name.end(), name_char))
-        return "attribute name '" + std::string(name.substr(0, 255)) +
-               "' may only use letters, digits, '-', '_' and '.'";
+    if (auto why = proto::check_name(proto::NameKind::Attribute, name)) return why;
     if (value.size() > 65536)
         return "value of " + std::string(name) + " is longer than 65536 bytes";
     if (!valid_utf8(value)) return "value of " + std::string(name) + " is not valid UTF-8";

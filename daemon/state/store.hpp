@@ -133,7 +133,8 @@ class FullSource : public NodesDomainSource {
 std::vector<std::string> split_groups(std::string_view list);
 std::string join_groups(const std::vector<std::string>& groups);
 
-// Name rules shared by commands and file loading: a reason, or nullopt if fine.
+// Name rules shared by commands and file loading (proto/names.hpp, `kind` being
+// "member", "group" or "node"): a reason, or nullopt if fine.
 std::optional<std::string> check_entity_name(std::string_view kind, std::string_view name);
 std::optional<std::string> check_attribute(std::string_view name, std::string_view value);
 

@@ -38,7 +38,8 @@ class HardStateFile {
     std::filesystem::path legacy_flag() const { return path_.parent_path() / "catching-up"; }
 
     // Nothing when the file does not exist: the member was restored or lost
-    // its state dir, and must not vote until it has caught up (DESIGN.md 4).
+    // its state dir, and must not vote until it has caught up (docs/ARCHITECTURE.md,
+    // "Restored member").
     // Throws StorageError naming the file and the reason when it exists but
     // cannot be read or parsed: a corrupt file is never taken as absent.
     std::optional<HardState> load() const;

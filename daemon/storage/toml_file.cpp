@@ -8,6 +8,7 @@
 #include "daemon/storage/storage_error.hpp"
 #include "daemon/util/check.hpp"
 #include "daemon/util/fs.hpp"
+#include "proto/codec.hpp"
 
 namespace cc::storage {
 
@@ -36,7 +37,8 @@ std::optional<toml::table> load_state_file(const std::filesystem::path& path,
                                std::string(e.description()) + "; " + remedy,
                            path);
     }
-    auto format = t["format"].value<int64_t>();
+    // value_exact: value<int64_t>() would cast a float (1e46: undefined behaviour).
+    auto format = t["format"].value_exact<int64_t>();
     if (!format || *format < 1) {
         throw StorageError("corrupt " + where(path, t.get("format")) +
                                ": format must be a positive integer; " + remedy,
@@ -69,10 +71,10 @@ uint64_t state_uint(const std::filesystem::path& path, const toml::table& t, con
                            path);
     }
     auto v = n->value_exact<int64_t>();
-    if (!v || *v < 0) {
-        throw StorageError(
-            "corrupt " + where(path, n) + ": " + key + " must be a non-negative integer; " + remedy,
-            path);
+    if (!v || *v < 0 || static_cast<uint64_t>(*v) >= proto::kMaxTermOrIndex) {
+        throw StorageError("corrupt " + where(path, n) + ": " + key +
+                               " must be a non-negative integer below 2^62; " + remedy,
+                           path);
     }
     return static_cast<uint64_t>(*v);
 }

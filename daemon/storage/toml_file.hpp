@@ -24,7 +24,10 @@ std::optional<toml::table> load_state_file(const std::filesystem::path& path,
 // Writes `table` (plus the format key) with cc::fs::write_atomic, mode 0600.
 void save_state_file(const std::filesystem::path& path, toml::table table);
 
-// A required unsigned integer field; throws StorageError if missing or wrong.
+// A required term or log index field; throws StorageError if missing, not an
+// integer, negative, or proto::kMaxTermOrIndex (2^62) or more: the bound the
+// peer decoders enforce too, so that the core's term + 1 and to_toml_int
+// never meet a value a hand-edited or damaged file slipped in.
 uint64_t state_uint(const std::filesystem::path& path, const toml::table& t, const char* key,
                     const std::string& remedy);
 // An optional string field (empty if absent); throws if present but not a string.
@@ -35,7 +38,8 @@ std::string state_string(const std::filesystem::path& path, const toml::table& t
 bool state_bool(const std::filesystem::path& path, const toml::table& t, const char* key,
                 const std::string& remedy);
 
-// A uint64 as TOML integer; aborts beyond int64 (terms and indexes never get there).
+// A uint64 as TOML integer; aborts beyond int64 (our bug: terms and indexes
+// are below 2^62, which the decoders and state_uint enforce on input).
 int64_t to_toml_int(uint64_t v);
 
 }  // namespace cc::storage

@@ -19,6 +19,22 @@ std::atomic<SyncFailureHandler> sync_failure_handler{nullptr};
     report_sync_failure(line);
     throw SyncError(line);
 }
+// Creates `tmp` afresh, never through whatever is already there: O_EXCL and
+// O_NOFOLLOW refuse a symlink planted at that name (its target is never
+// opened). Something left there (a crash's temporary, a planted file or
+// link) is unlinked (the name only) and the create tried once more.
+int open_fresh(const std::filesystem::path& tmp, unsigned mode) {
+    constexpr int kFlags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+    for (int attempt = 0;; ++attempt) {
+        int fd = ::open(tmp.c_str(), kFlags, mode);
+        if (fd >= 0) return fd;
+        int err = errno;
+        if (err != EEXIST || attempt > 0) throw FsError("cannot write " + errno_text(tmp, err));
+        if (::unlink(tmp.c_str()) != 0 && errno != ENOENT)
+            throw FsError("cannot remove the stale " + errno_text(tmp, errno));
+    }
+}
+
 }  // namespace
 
 void set_sync_failure_handler(SyncFailureHandler handler) {
@@ -51,8 +67,7 @@ void write_atomic_stream(const std::filesystem::path& path,
                          const std::function<void(const Emit& emit)>& produce, unsigned mode) {
     auto tmp = path;
     tmp += ".tmp";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-    if (fd < 0) throw FsError("cannot write " + errno_text(tmp, errno));
+    int fd = open_fresh(tmp, mode);
     auto fail = [&](int err) {
         ::close(fd);
         fd = -1;

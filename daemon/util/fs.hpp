@@ -32,6 +32,8 @@ void report_sync_failure(const std::string& line);
 // Replaces `path` atomically: writes a temporary file beside it, fsyncs it,
 // renames it over `path` and fsyncs the directory. `mode` is the new file's mode.
 // On failure the old file is untouched and the temporary is removed.
+// The temporary (`path` + ".tmp") is created with O_EXCL|O_NOFOLLOW: a file or
+// symlink already at that name is unlinked, never written through.
 void write_atomic(const std::filesystem::path& path, std::string_view contents,
                   unsigned mode = 0644);
 // The same, for contents produced piece by piece: `produce` calls `emit` with

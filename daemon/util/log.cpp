@@ -5,6 +5,8 @@
 #include <ctime>
 #include <mutex>
 
+#include "proto/printable.hpp"
+
 namespace cc::log {
 namespace {
 std::mutex g_mu;
@@ -36,7 +38,10 @@ void set_member(std::string member) {
     g_member = std::move(member);
 }
 
-void write(Level level, std::string_view message) {
+void write(Level level, std::string_view raw) {
+    // Messages carry names and reasons from peers and clients: one line,
+    // no control characters, whatever they hold.
+    const std::string message = proto::printable(raw);
     auto now = std::chrono::system_clock::now();
     auto secs = std::chrono::system_clock::to_time_t(now);
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;

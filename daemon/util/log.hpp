@@ -1,6 +1,8 @@
 // One line per event on stderr (journald captures it under systemd):
 //   2026-11-25T17:45:16.123Z INFO  [mgt1 term 4] leader elected
 // Thread-safe. Never log key material or token secrets; fingerprints only.
+// write() passes every message through proto::printable: a name or reason
+// from a peer or client can neither end the line nor reach a terminal raw.
 #pragma once
 
 #include <sstream>

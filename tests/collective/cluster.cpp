@@ -47,9 +47,10 @@ Cluster::Cluster(size_t members) {
     }
 }
 
-void Cluster::move(size_t i, const std::string& address) {
+void Cluster::move(size_t i, const std::string& address, bool advertise) {
     std::ofstream toml(members_.at(i)->etc / "confluent.toml");
-    toml << "[collective]\nlisten = \"" << address << "\"\nadvertise = \"" << address << "\"\n";
+    toml << "[collective]\nlisten = \"" << address << "\"\n";
+    if (advertise) toml << "advertise = \"" << address << "\"\n";
     addresses_.at(i) = address;
 }
 

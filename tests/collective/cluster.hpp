@@ -27,8 +27,9 @@ class Cluster {
     // "127.0.0.N" of member i (what `collective join` takes).
     std::string address(size_t i) const;
     size_t size() const { return members_.size(); }
-    // Member i listens on, and advertises, `address` from its next start.
-    void move(size_t i, const std::string& address);
+    // Member i listens on `address` from its next start, and advertises it
+    // unless `advertise` is false (then the listen address is its address).
+    void move(size_t i, const std::string& address, bool advertise = true);
 
     void start(size_t i) { members_.at(i)->start(); }
     void start_all();

@@ -6,7 +6,7 @@
 // Keys: each member has its own keys, shared by the clients of that member.
 // The checker searches at most 64 operations per key, so a key is a series
 // of nodes f<m>k<j>e<E>: each node takes kOpsPerNode operations (started in
-// order), then the next one is used. Reads are answered from the member's local state (DESIGN.md:
+// order), then the next one is used. Reads are answered from the member's local state (by design:
 // read-your-writes on a member, reads work without quorum), so the register
 // of a key is linearizable when all its operations go through one member;
 // after healing every member has applied everything and reads any key.

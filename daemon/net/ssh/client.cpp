@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
+#include <optional>
 #include <system_error>
 
 #include "daemon/crypto/key.hpp"
@@ -39,11 +41,42 @@ int remaining_ms(Clock::time_point deadline) {
     return static_cast<int>(std::max<long long>(ms.count(), 0));
 }
 
-// Non-blocking connect to each resolved address in turn, within the deadline.
-// The connected socket comes back armed on `watchdog` (ticket in `ticket`),
-// so another thread can abort even the TCP connect.
-int tcp_connect(const std::string& host, uint16_t port, Clock::time_point deadline,
-                Watchdog& watchdog, uint64_t& ticket, std::string& why) {
+struct AddrInfoFree {
+    void operator()(addrinfo* a) const { ::freeaddrinfo(a); }
+};
+using AddrInfoPtr = std::unique_ptr<addrinfo, AddrInfoFree>;
+
+// The source address to bind, as an IP literal (port 0); nothing and `why`
+// set when it is not one.
+AddrInfoPtr resolve_source(const std::string& bind_host, std::string& why) {
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_flags = AI_NUMERICHOST | AI_PASSIVE;
+    addrinfo* res = nullptr;
+    int gai = ::getaddrinfo(bind_host.c_str(), "0", &hints, &res);
+    if (gai != 0) why = "source address " + bind_host + " is not an IP address";
+    return AddrInfoPtr(gai == 0 ? res : nullptr);
+}
+
+const addrinfo* same_family(const addrinfo* list, int family) {
+    for (const addrinfo* a = list; a != nullptr; a = a->ai_next)
+        if (a->ai_family == family) return a;
+    return nullptr;
+}
+
+// Non-blocking connect to each resolved address in turn, within the deadline,
+// from `bind_host` when given. The connected socket comes back armed on
+// `watchdog` (ticket in `ticket`), so another thread can abort even the TCP
+// connect.
+int tcp_connect(const std::string& host, uint16_t port, const std::string& bind_host,
+                Clock::time_point deadline, Watchdog& watchdog, uint64_t& ticket,
+                std::string& why) {
+    AddrInfoPtr source;
+    if (!bind_host.empty()) {
+        source = resolve_source(bind_host, why);
+        if (!source) return -1;
+    }
     addrinfo hints{};
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_family = AF_UNSPEC;
@@ -55,10 +88,21 @@ int tcp_connect(const std::string& host, uint16_t port, Clock::time_point deadli
     }
     int fd = -1;
     for (addrinfo* ai = res; ai != nullptr && fd < 0; ai = ai->ai_next) {
+        const addrinfo* from = source ? same_family(source.get(), ai->ai_family) : nullptr;
+        if (source && from == nullptr) {
+            why = "no route from source address " + bind_host + " to that address family";
+            continue;
+        }
         int s = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
                          ai->ai_protocol);
         if (s < 0) {
             why = std::strerror(errno);
+            continue;
+        }
+        // Bound before connect: peers see (and record) our listen address.
+        if (from != nullptr && ::bind(s, from->ai_addr, from->ai_addrlen) != 0) {
+            why = "cannot use source address " + bind_host + ": " + std::strerror(errno);
+            ::close(s);
             continue;
         }
         uint64_t armed = watchdog.arm(s, deadline);
@@ -98,8 +142,11 @@ int tcp_connect(const std::string& host, uint16_t port, Clock::time_point deadli
 }  // namespace
 
 std::unique_ptr<Connection> connect(const ClientOptions& opt, const crypto::MemberKey& key) {
-    auto error = [&](const std::string& why) {
-        return ConnectError("Failed to connect to " + opt.host + ": " + why);
+    // Every failure after the pinned host key was seen says so (a probe
+    // needs only that far).
+    ConnectFailure stage = ConnectFailure::Other;
+    auto error = [&](const std::string& why, std::optional<ConnectFailure> kind = {}) {
+        return ConnectError("Failed to connect to " + opt.host + ": " + why, kind.value_or(stage));
     };
     if (opt.expected_fingerprint.empty() && opt.kind != ChannelKind::Join) {
         throw error("no pinned key for this member (only a join may skip the pin)");
@@ -121,8 +168,9 @@ std::unique_ptr<Connection> connect(const ClientOptions& opt, const crypto::Memb
 
     std::string why;
     uint64_t ticket = 0;
-    SocketGuard sock{tcp_connect(opt.host, opt.port, deadline, *watchdog, ticket, why)};
-    if (sock.fd < 0) throw error(why);
+    SocketGuard sock{
+        tcp_connect(opt.host, opt.port, opt.bind_host, deadline, *watchdog, ticket, why)};
+    if (sock.fd < 0) throw error(why, ConnectFailure::Unreachable);
 
     struct Disarm {
         Watchdog* w;
@@ -161,8 +209,11 @@ std::unique_ptr<Connection> connect(const ClientOptions& opt, const crypto::Memb
     if (!opt.expected_fingerprint.empty() && server_fp != opt.expected_fingerprint) {
         // Fail closed before our key is even offered.
         throw error("host key " + server_fp + " does not match the pinned " +
-                    opt.expected_fingerprint + "; if the member was reinstalled, invite it again");
+                        opt.expected_fingerprint +
+                        "; if the member was reinstalled, invite it again",
+                    ConnectFailure::HostKeyMismatch);
     }
+    if (!opt.expected_fingerprint.empty()) stage = ConnectFailure::HostKeyMatched;
 
     detail::KeyPtr our_key = detail::import_private_key(key.pem);
     int auth = ssh_userauth_publickey(s, nullptr, our_key.get());

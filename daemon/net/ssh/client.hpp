@@ -24,14 +24,29 @@
 
 namespace cc::ssh {
 
+// Why a connection failed, for callers that act on it (a reachability probe
+// tells "nothing there" from "someone else there").
+enum class ConnectFailure {
+    Unreachable,      // no TCP connection (refused, timed out, no route, bad name)
+    HostKeyMismatch,  // a server answered, with another host key than the pin
+    HostKeyMatched,   // the pinned server answered; a later step failed (auth, Hello, ...)
+    Other,            // before the host key was seen (not SSH, handshake timeout, ...)
+};
+
 // One line, "Failed to connect to HOST: reason", ready for the user.
 struct ConnectError : std::runtime_error {
-    using std::runtime_error::runtime_error;
+    explicit ConnectError(const std::string& what, ConnectFailure k = ConnectFailure::Other)
+        : std::runtime_error(what), kind(k) {}
+    ConnectFailure kind;
 };
 
 struct ClientOptions {
     std::string host;  // name or IP literal
     uint16_t port = 13001;
+    // Source address (an IP literal) to bind before connecting: a member that
+    // listens on a specific address must be seen coming from it. Empty = the
+    // kernel's choice.
+    std::string bind_host;
     std::string my_name;                            // sent in Hello (and as the SSH user name)
     std::string advertise;                          // sent in Hello
     uint32_t max_version = proto::kPeerVersionMax;  // sent in Hello

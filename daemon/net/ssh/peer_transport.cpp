@@ -66,6 +66,20 @@ class Link {
 
     const PeerEndpoint& endpoint() const { return endpoint_; }
 
+    // The member left the list (or changed key or address): close now and
+    // never register a connection again, even one whose handshake is still
+    // in flight. Called under the transport's lock, so no link of a removed
+    // member survives the refresh() that removed it; the destructor joins.
+    void retire() {
+        {
+            std::lock_guard lock(mu_);
+            stop_ = true;
+            if (conn_ != nullptr) conn_->close();
+        }
+        cv_.notify_all();
+        watchdog_.shutdown_all();
+    }
+
     // The member just reached us: if our link to it is down, retry now
     // rather than at the end of a backoff of up to backoff_max (a member
     // restarted after a long outage would otherwise wait that long for the
@@ -159,6 +173,7 @@ class Link {
         ClientOptions co;
         co.host = hp->host;
         co.port = hp->port;
+        co.bind_host = options_.source_host;
         co.my_name = options_.my_name;
         co.advertise = options_.advertise;
         co.max_version = options_.max_version;
@@ -257,6 +272,7 @@ class PeerTransport::Impl {
             for (auto it = links_.begin(); it != links_.end();) {
                 auto w = wanted.find(it->first);
                 if (w == wanted.end() || !(w->second == it->second->endpoint())) {
+                    it->second->retire();
                     retired.push_back(std::move(it->second));
                     it = links_.erase(it);
                 } else {
@@ -339,6 +355,17 @@ class PeerTransport::Impl {
         {
             std::lock_guard lock(mu_);
             if (stopped_) return;
+            // The key was authorized at SSH login, but the member list may
+            // have changed since (a peer can hold back its Hello past its
+            // `collective delete`). Checked again under the lock refresh()
+            // sweeps inbound_ with, so there is no window in between.
+            auto p = pinned_.find(peer.fingerprint);
+            if (p == pinned_.end() || p->second != peer.name) {
+                conn->close();
+                log::warn("closing connection from ", peer.remote_address, ": member ", peer.name,
+                          " (key ", peer.fingerprint, ") is no longer in the member list");
+                return;
+            }
             inbound_[peer.id] = conn.get();
         }
         log::info("member ", peer.name, " connected from ", peer.remote_address);

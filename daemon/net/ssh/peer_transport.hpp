@@ -45,6 +45,9 @@ struct TransportOptions {
     uint32_t max_version = proto::kPeerVersionMax;  // Hello.max_version
     std::string listen_host = "0.0.0.0";
     uint16_t listen_port = kDefaultPeerPort;  // 0 = any free port (tests)
+    // Source address of outgoing links (ClientOptions::bind_host); empty =
+    // the kernel's choice.
+    std::string source_host;
     Limits limits;
     std::chrono::milliseconds backoff_initial{100};
     std::chrono::milliseconds backoff_max{5000};

@@ -75,7 +75,7 @@ TEST(ValidMemberName, acceptsHostNamesOnly) {
     EXPECT_FALSE(cc::crypto::valid_member_name(""));
     EXPECT_FALSE(cc::crypto::valid_member_name("a@b"));
     EXPECT_FALSE(cc::crypto::valid_member_name("a b"));
-    EXPECT_FALSE(cc::crypto::valid_member_name(std::string(65, 'a')));
+    EXPECT_FALSE(cc::crypto::valid_member_name(std::string(256, 'a')));
 }
 
 TEST(Proofs, bothSidesAgreeAndDirectionsDiffer) {

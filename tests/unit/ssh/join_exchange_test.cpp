@@ -1,5 +1,6 @@
-// The join handshake of DESIGN.md section 5 end to end over the join
-// subsystem: token, proofs bound to the keys seen by SSH, single use.
+// The join handshake of docs/ARCHITECTURE.md ("Trust, join and member
+// addresses") end to end over the join subsystem: token, proofs bound to the
+// keys seen by SSH, single use.
 #include <gtest/gtest.h>
 
 #include "daemon/crypto/invitation_book.hpp"
