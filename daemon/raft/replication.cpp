@@ -65,12 +65,14 @@ void State::send_append(const std::string& to, Progress& p, TimePoint now, bool 
     send(to, std::move(m));
 }
 
-// A heartbeat that carries the commit index, unless an append that will
-// carry it is in flight or about to leave (entries not sent yet go with the
-// next broadcast): at most one per round trip, not one per commit.
+// A heartbeat that carries the commit index, unless entries not sent yet
+// will carry it (the next broadcast, or the append an answer frees room
+// for): at most one per commit when idle, none per commit under load. An
+// idle follower learns of a commit before the client is answered, so a
+// script that writes on one member and then acts on another finds the
+// change there.
 void State::tell_commit(const std::string& to, Progress& p, TimePoint now) {
-    if (p.mode == Progress::Mode::Replicate && p.inflight.empty() && p.commit_sent < commit &&
-        p.next > log.last_index())
+    if (p.mode == Progress::Mode::Replicate && p.commit_sent < commit && p.next > log.last_index())
         send_append(to, p, now, true);
 }
 
@@ -252,8 +254,8 @@ void State::maybe_commit(TimePoint now) {
     commit = n;
     apply(now);
     if (role != Role::Leader) return;
-    // Followers learn the new commit index without waiting for a heartbeat:
-    // now if nothing is in flight to them, else when they answer (tell_commit).
+    // Followers learn the new commit index without waiting for a heartbeat
+    // (tell_commit: now, or with the entries about to leave).
     for (auto& [name, p] : progress) tell_commit(name, p, now);
 }
 
