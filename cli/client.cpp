@@ -40,18 +40,25 @@ void add_common_options(po::options_description& opts) {
     // clang-format on
 }
 
-std::optional<std::vector<std::string>> parse_command_line(int argc, char** argv,
-                                                           po::options_description opts,
-                                                           const std::string& usage,
-                                                           po::variables_map& vm) {
-    add_common_options(opts);
+void store_command_line(int argc, char** argv, const po::options_description& opts,
+                        po::variables_map& vm, bool allow_unregistered) {
     po::options_description hidden;
     hidden.add_options()("args", po::value<std::vector<std::string>>(), "");
     po::options_description all;
     all.add(opts).add(hidden);
     po::positional_options_description pos;
     pos.add("args", -1);
-    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+    auto parser = po::command_line_parser(argc, argv).options(all).positional(pos);
+    if (allow_unregistered) parser.allow_unregistered();
+    po::store(parser.run(), vm);
+}
+
+std::optional<std::vector<std::string>> parse_command_line(int argc, char** argv,
+                                                           po::options_description opts,
+                                                           const std::string& usage,
+                                                           po::variables_map& vm) {
+    add_common_options(opts);
+    store_command_line(argc, argv, opts, vm);
     po::notify(vm);
     if (vm.count("help")) {
         std::cout << usage << "\n\n" << opts << "\n" << kExitStatusHelp;

@@ -46,6 +46,10 @@ void add_common_options(po::options_description& opts);
 // Parses the command line: options in `opts` (plus the common ones) and
 // positional arguments, returned in order. Prints `usage` and the options and
 // returns nothing for --help.
+// Stores argv into vm against `opts`, every word that is no option's value
+// collected in "args" (allow_unregistered: unknown options are skipped).
+void store_command_line(int argc, char** argv, const po::options_description& opts,
+                        po::variables_map& vm, bool allow_unregistered = false);
 std::optional<std::vector<std::string>> parse_command_line(int argc, char** argv,
                                                            po::options_description opts,
                                                            const std::string& usage,

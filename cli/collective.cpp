@@ -470,20 +470,9 @@ int run(const CommandLine& cl) {
 const Subcommand* subcommand_of(int argc, char** argv) {
     po::options_description opts = all_options();
     add_common_options(opts);
-    po::options_description hidden;
-    hidden.add_options()("args", po::value<std::vector<std::string>>(), "");
-    po::options_description all;
-    all.add(opts).add(hidden);
-    po::positional_options_description pos;
-    pos.add("args", -1);
     try {
         po::variables_map vm;
-        po::store(po::command_line_parser(argc, argv)
-                      .options(all)
-                      .positional(pos)
-                      .allow_unregistered()
-                      .run(),
-                  vm);
+        store_command_line(argc, argv, opts, vm, true);
         if (!vm.count("args")) return nullptr;
         return find_subcommand(vm["args"].as<std::vector<std::string>>().front());
     } catch (const po::error&) {

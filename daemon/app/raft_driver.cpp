@@ -72,8 +72,7 @@ RaftDriver::RaftDriver(boost::asio::io_context& io, raft::Config config, raft::B
       files_(std::move(files)),
       send_(std::move(send)),
       listener_(listener),
-      timer_(io),
-      batch_timer_(io) {
+      timer_(io) {
     std::random_device rd;
     uint64_t seed = (uint64_t(rd()) << 32) ^ rd();
     self_ = config.self;
@@ -98,7 +97,6 @@ void RaftDriver::stop() {
     if (stopped_) return;
     stopped_ = true;
     timer_.cancel();
-    batch_timer_.cancel();
     auto pending = std::move(pending_);
     pending_.clear();
     for (auto& [id, done] : pending) {
@@ -131,24 +129,9 @@ void RaftDriver::after_event(uint64_t applied_before) {
     if (on_applied_) on_applied_(executor_->applied());
 }
 
-void RaftDriver::batch_turn() {
-    if (batching_) return;
-    batching_ = true;
-    executor_->defer_runs(true);
-    // An expired timer completes after the handlers that are ready now.
-    batch_timer_.expires_at(boost::asio::steady_timer::time_point::min());
-    batch_timer_.async_wait([this, before = executor_->applied()](boost::system::error_code ec) {
-        if (ec || stopped_) return;
-        batching_ = false;
-        executor_->defer_runs(false);
-        after_event(before);
-    });
-}
-
 void RaftDriver::propose(const proto::Command& command, std::function<void(WriteOutcome)> done) {
     auto id = register_proposal(done);
     if (!id) return;
-    batch_turn();
     auto before = executor_->applied();
     if (use_sessions_ && use_sessions_()) {
         const uint64_t seq = next_seq_++;

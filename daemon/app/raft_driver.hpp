@@ -153,10 +153,6 @@ class RaftDriver : private raft::Ports {
     void fatal(const std::string& why) override;
 
     void save_snapshot_meta(const raft::SnapshotMeta& meta);
-    // Holds the executor's runs until the handlers already queued on the
-    // io_context have run (API requests read in the same turn), so that
-    // many clients' writes share append requests and fsyncs.
-    void batch_turn();
 
     boost::asio::io_context& io_;
     std::unique_ptr<raft::Core> core_;
@@ -169,9 +165,6 @@ class RaftDriver : private raft::Ports {
     SendFn send_;
     ApplyListener* listener_;
     boost::asio::steady_timer timer_;
-    // Proposals of one turn of the io_context go out together (batch_turn).
-    boost::asio::steady_timer batch_timer_;
-    bool batching_ = false;
     std::function<void(uint64_t)> on_applied_;
 
     raft::ProposalId next_id_ = 1;

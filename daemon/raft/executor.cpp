@@ -243,7 +243,7 @@ void Executor::arm(TimePoint next) {
 }
 
 void Executor::run() {
-    if (in_run_ || dead_ || deferred_) return;
+    if (in_run_ || dead_) return;
     in_run_ = true;
     for (;;) {
         Ready r = core_.take_ready();

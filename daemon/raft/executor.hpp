@@ -124,14 +124,6 @@ class Executor {
     // Carries out everything the core has to do; call after every event
     // given to the core (the methods below call it themselves).
     void run();
-    // While on, run() does nothing: events only reach the core, and the
-    // run() that turning it off makes carries out their effects together
-    // (the commands proposed meanwhile leave in one append request per
-    // follower). A driver turns it on for the rest of one turn of its loop.
-    void defer_runs(bool on) {
-        deferred_ = on;
-        if (!on) run();
-    }
 
     // Events, each followed by run().
     void tick();
@@ -187,7 +179,6 @@ class Executor {
     std::multimap<Index, ReadResult> held_reads_;
     TimePoint core_wakeup_{};
     bool in_run_ = false;
-    bool deferred_ = false;
     bool dead_ = false;
 };
 

@@ -17,16 +17,8 @@ namespace {
 using cc::ct::Cluster;
 using namespace std::chrono_literals;
 
-std::string token_of(const std::string& out) {
-    return out.substr(0, out.find('\n'));
-}
-
-// A token with one bit of its secret flipped (same name, same length).
-std::string altered(std::string token) {
-    char& ch = token[token.size() - 5];
-    ch = ch == 'A' ? 'B' : 'A';
-    return token;
-}
+using cc::ct::altered;
+using cc::ct::token_of;
 
 TEST(BadInput, tokensThatAreGarbledAlteredUsedOrForAnotherServer) {
     Cluster c(3);

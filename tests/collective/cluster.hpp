@@ -78,4 +78,16 @@ class Cluster {
     std::vector<std::string> addresses_;
 };
 
+// The token in `collective invite`'s output (its first line).
+inline std::string token_of(const std::string& out) {
+    return out.substr(0, out.find('\n'));
+}
+
+// A token with one bit of its secret flipped (same name, same length).
+inline std::string altered(std::string token) {
+    char& ch = token[token.size() - 5];
+    ch = ch == 'A' ? 'B' : 'A';
+    return token;
+}
+
 }  // namespace cc::ct
