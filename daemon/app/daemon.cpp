@@ -343,9 +343,12 @@ void Daemon::handle(proto::ApiRequest request, net::ApiReply reply) {
             if constexpr (std::is_same_v<T, proto::ApiWrite>) {
                 answer_write(std::move(r), std::move(reply));
             } else if constexpr (std::is_same_v<T, proto::ApiNodeQuery>) {
-                reply(answer_nodes(r));
+                when_current(
+                    [this, r = std::move(r), reply = std::move(reply)] { reply(answer_nodes(r)); });
             } else if constexpr (std::is_same_v<T, proto::ApiGroupQuery>) {
-                reply(answer_groups(r));
+                when_current([this, r = std::move(r), reply = std::move(reply)] {
+                    reply(answer_groups(r));
+                });
             } else if constexpr (std::is_same_v<T, proto::ApiStatusQuery>) {
                 reply(answer_status(r.verbose));
             } else if constexpr (std::is_same_v<T, proto::ApiInvite>) {
@@ -365,10 +368,12 @@ void Daemon::handle(proto::ApiRequest request, net::ApiReply reply) {
                                                     }},
                                    std::move(reply));
             } else if constexpr (std::is_same_v<T, proto::ApiNodeOperation>) {
-                if (auto refused = stale_reads())
-                    reply(*refused);
-                else
-                    power_->handle(r, std::move(reply));
+                when_current([this, r = std::move(r), reply = std::move(reply)]() mutable {
+                    if (auto refused = stale_reads())
+                        reply(*refused);
+                    else
+                        power_->handle(r, std::move(reply));
+                });
             } else {
                 static_assert(std::is_same_v<T, proto::ApiDeleteMember>);
                 members_->delete_member(r, std::move(reply));
@@ -377,33 +382,40 @@ void Daemon::handle(proto::ApiRequest request, net::ApiReply reply) {
         request);
 }
 
-void Daemon::answer_write(proto::ApiWrite w, net::ApiReply reply) {
-    try {
-        if (auto failed = db_.prepare(w.command)) {
-            reply(proto::ApiWriteDone{0, std::move(*failed)});
-            return;
-        }
-    } catch (const state::NoderangeError& e) {
-        reply(proto::ApiWriteDone{0, proto::CommandResult{e.code, e.what(), {}}});
-        return;
-    } catch (const std::exception& e) {
-        reply(proto::ApiError{proto::Outcome::BadRequest, e.what()});
-        return;
-    }
-    if (members_->in_collective())
-        if (auto why = check_managers(w.command, driver_->membership())) {
-            reply(proto::ApiError{proto::Outcome::BadRequest, std::move(*why)});
-            return;
-        }
-    driver_->propose(
-        w.command, [reply = std::move(reply), lone = !members_->in_collective()](WriteOutcome o) {
-            o = settle_write(std::move(o), lone);
-            if (o.outcome == proto::Outcome::Done)
-                reply(proto::ApiWriteDone{o.index, std::move(o.result)});
-            else
-                reply(proto::ApiError{o.outcome, std::move(o.reason)});  // empty: the API server
-                                                                         // sends the default text
+void Daemon::when_current(std::function<void()> then) {
+    if (!members_->in_collective()) return then();
+    driver_->read_barrier(std::move(then));
+}
+
+void Daemon::answer_write(proto::ApiWrite w, net::ApiReply reply, bool current) {
+    const bool in_collective = members_->in_collective();
+    std::optional<proto::ApiWrite> original;
+    if (in_collective && !current) original = w;  // prepare() rewrites the command
+    auto refuse = [&](proto::ApiResponse answer) {
+        if (!original) return reply(std::move(answer));
+        driver_->read_barrier([this, w = std::move(*original), reply = std::move(reply)]() mutable {
+            answer_write(std::move(w), std::move(reply), true);
         });
+    };
+    try {
+        if (auto failed = db_.prepare(w.command))
+            return refuse(proto::ApiWriteDone{0, std::move(*failed)});
+    } catch (const state::NoderangeError& e) {
+        return refuse(proto::ApiWriteDone{0, proto::CommandResult{e.code, e.what(), {}}});
+    } catch (const std::exception& e) {
+        return refuse(proto::ApiError{proto::Outcome::BadRequest, e.what()});
+    }
+    if (in_collective)
+        if (auto why = check_managers(w.command, driver_->membership()))
+            return refuse(proto::ApiError{proto::Outcome::BadRequest, std::move(*why)});
+    driver_->propose(w.command, [reply = std::move(reply), lone = !in_collective](WriteOutcome o) {
+        o = settle_write(std::move(o), lone);
+        if (o.outcome == proto::Outcome::Done)
+            reply(proto::ApiWriteDone{o.index, std::move(o.result)});
+        else
+            reply(proto::ApiError{o.outcome, std::move(o.reason)});  // empty: the API server
+                                                                     // sends the default text
+    });
 }
 
 // A leader commits a command only if it decodes here, names only members as

@@ -66,7 +66,14 @@ class Daemon final : public net::ApiHandler, private collective::ConsensusAccess
     // The log found at start is applied (and a lone server leads).
     bool replayed() const;
     void open_api();
-    void answer_write(proto::ApiWrite w, net::ApiReply reply);
+    // `current`: the local state was brought up to date (read_barrier) for
+    // this write; until then a write refused by the local checks is checked
+    // again once current, since a change made on another member and not yet
+    // known here may be what made it fail.
+    void answer_write(proto::ApiWrite w, net::ApiReply reply, bool current = false);
+    // Runs `then` once this member's state holds every write acknowledged
+    // anywhere before the call (at once on a lone server).
+    void when_current(std::function<void()> then);
     proto::ApiResponse answer_nodes(const proto::ApiNodeQuery& q) const;
     proto::ApiResponse answer_groups(const proto::ApiGroupQuery& q) const;
     proto::ApiResponse answer_status(bool verbose) const;

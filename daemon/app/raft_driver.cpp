@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/asio/post.hpp>
 #include <random>
 
 #include "daemon/app/exit_status.hpp"
@@ -106,6 +107,16 @@ void RaftDriver::stop() {
             "confluentd stopped before the change completed; it may or may not have been applied";
         done(std::move(o));
     }
+    auto reads = std::move(reads_);
+    reads_.clear();
+    for (auto& [id, then] : reads) then();
+}
+
+void RaftDriver::read_barrier(std::function<void()> then) {
+    if (stopped_) return then();
+    raft::ReadId id = next_read_++;
+    reads_.emplace(id, std::move(then));
+    executor_->read_index(id);
 }
 
 std::optional<raft::ProposalId> RaftDriver::register_proposal(
@@ -416,9 +427,16 @@ void RaftDriver::heard_from(const std::string& member) {
     if (!stopped_) executor_->heard_from(member);
 }
 
-void RaftDriver::read_done(const raft::ReadResult&) {
-    // confluentd serves reads from the applied state; it makes no read_index
-    // calls (the executor refuses reads itself when it cannot apply).
+void RaftDriver::read_done(const raft::ReadResult& result) {
+    // Whatever the outcome, the read goes ahead: from a state that is
+    // current (Done), or from local state as without quorum. A member that
+    // cannot apply refuses the read itself (Daemon::stale_reads).
+    auto it = reads_.find(result.id);
+    if (it == reads_.end()) return;
+    // Posted: `then` may propose, and ports must not call back into the
+    // executor.
+    boost::asio::post(io_, std::move(it->second));
+    reads_.erase(it);
 }
 
 void RaftDriver::warn(const std::string& line) {

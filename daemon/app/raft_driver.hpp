@@ -86,6 +86,13 @@ class RaftDriver : private raft::Ports {
     // an exactly-once write (proto::SessionCommand, of this start's session):
     // held through an election and re-sent to a new leader, applied once.
     void propose(const proto::Command& command, std::function<void(WriteOutcome)> done);
+    // Calls `then` once on this thread, when this member has applied every
+    // write acknowledged anywhere before the call (a read index round through
+    // the leader), so a script that wrote on one member and reads on another
+    // sees its change. Without a leader, or when the round fails or outlasts
+    // raft::Config::read_timeout, it is called anyway: reads then answer from
+    // local state, as they do without quorum.
+    void read_barrier(std::function<void()> then);
     // Whether every member decodes exactly-once writes (peer protocol v4).
     void set_use_sessions(std::function<bool()> f) { use_sessions_ = std::move(f); }
     // A member's link keepalive (raft::Core::heard_from).
@@ -169,6 +176,8 @@ class RaftDriver : private raft::Ports {
 
     raft::ProposalId next_id_ = 1;
     std::map<raft::ProposalId, std::function<void(WriteOutcome)>> pending_;
+    raft::ReadId next_read_ = 1;
+    std::map<raft::ReadId, std::function<void()>> reads_;
     // Results of applied commands until their proposal result arrives.
     struct Applied {
         proto::CommandResult result;

@@ -89,6 +89,10 @@ struct Config {
     // exactly-once proposal waits this long at most for a leader to take it
     // (held through an election, re-sent when its leader is lost).
     Millis proposal_timeout{5000};
+    // A read index round (read_index()) ends within this bound: a read waits
+    // no longer than an election for a lost leader, then the caller answers
+    // from local state.
+    Millis read_timeout{1000};
     // A member heard from (any message, or a keepalive via heard_from())
     // within this window counts towards majority_heard: while a majority is,
     // a write without a known leader waits for the election instead of
@@ -283,7 +287,7 @@ class Core {
     void propose_membership(ProposalId id, proto::Membership members, TimePoint now);
 
     // Linearizable read: one ReadResult follows, within
-    // config.proposal_timeout. Ok(index) once this member has applied
+    // config.read_timeout. Ok(index) once this member has applied
     // `index` (handed out in Ready::committed) and the leader confirmed it
     // still led after the call. ids must be unique for the lifetime of this
     // Core (a separate space from proposal ids).

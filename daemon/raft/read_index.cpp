@@ -15,13 +15,13 @@ void State::read_index(ReadId id, TimePoint now) {
     if (role == Role::Leader) {
         if (transfer_to) return fail(Outcome::NotLeader, "leadership is moving; retry");
         if (!has_quorum(now)) return fail(Outcome::NoQuorum, "");
-        reads[id] = Pending(now + cfg.proposal_timeout);
-        leader_reads.push_back({"", 0, id, 0, 0, now + cfg.proposal_timeout});
+        reads[id] = Pending(now + cfg.read_timeout);
+        leader_reads.push_back({"", 0, id, 0, 0, now + cfg.read_timeout});
         advance_reads(now);
         return;
     }
     if (!leader_known(now)) return fail(Outcome::NoQuorum, "");
-    reads[id] = Pending(now + cfg.proposal_timeout);
+    reads[id] = Pending(now + cfg.read_timeout);
     send(leader, proto::ReadIndexRequest{hs.term, incarnation, id});
 }
 
@@ -31,7 +31,7 @@ void State::on_read_request(const std::string& from, const proto::ReadIndexReque
         send(from, proto::ReadIndexReply{hs.term, m.incarnation, m.id, false, 0});
         return;
     }
-    leader_reads.push_back({from, m.incarnation, m.id, 0, 0, now + cfg.proposal_timeout});
+    leader_reads.push_back({from, m.incarnation, m.id, 0, 0, now + cfg.read_timeout});
     advance_reads(now);
 }
 
@@ -113,7 +113,7 @@ void State::resolve_reads(TimePoint now) {
         } else if (now >= p.deadline) {
             ready.read_results.push_back({id, Outcome::Unknown, 0,
                                           "no answer from the leader within " +
-                                              std::to_string(cfg.proposal_timeout.count()) +
+                                              std::to_string(cfg.read_timeout.count()) +
                                               " ms; retry"});
         } else {
             ++it;
