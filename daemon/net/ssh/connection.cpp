@@ -1,5 +1,7 @@
 #include "daemon/net/ssh/connection.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -8,9 +10,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <system_error>
 
 #include "daemon/net/ssh/connection_impl.hpp"
+#include "daemon/util/log.hpp"
 
 namespace cc::ssh {
 
@@ -52,6 +56,13 @@ Connection::Impl::Impl(detail::SessionPtr session, detail::ChannelPtr channel, P
         throw std::system_error(-wake_fd_, std::generic_category(),
                                 "cannot create the connection's wake-up eventfd");
     }
+    // Member traffic is small messages, each answered: with Nagle's
+    // algorithm on, one sent behind an unacknowledged one waits for the
+    // peer's delayed ACK (40 ms on Linux).
+    int one = 1;
+    if (::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0)
+        log::warn("SSH link with ", info.remote_address, ": cannot set TCP_NODELAY (",
+                  std::strerror(errno), "); its messages may wait up to 40 ms");
     last_rx_ = last_tx_ = last_rearm_ = Clock::now();
     static std::atomic<uint64_t> next_id{1};
     info.id = next_id.fetch_add(1);
