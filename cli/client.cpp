@@ -252,7 +252,10 @@ int run_tool(const char* name, int argc, char** argv, po::options_description op
                            proto::Outcome::PermissionDenied);
         CommandLine cl;
         auto args = parse_command_line(argc, argv, std::move(opts), usage, cl.vm);
-        if (!args) return 0;
+        if (!args) {
+            std::cout << "\nSee man " << name << "(1).\n";  // docs/man/<name>.1.md
+            return 0;
+        }
         cl.args = std::move(*args);
         return body(cl);
     } catch (const CliError& e) {

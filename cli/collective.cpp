@@ -5,6 +5,7 @@
 // collective join SERVER [-i TOKEN|-|@FILE]  join the collective SERVER belongs to
 // collective show [-v|--json]     quorum, leader, active and offline members
 // collective delete NAME          remove an offline member
+// collective recover [--yes]      drop the unreachable members when a majority is lost for good
 //
 // Each subcommand takes only its own options (kSubcommands); one that does
 // not apply is a usage error rather than silently ignored.
@@ -25,6 +26,7 @@
 #include <thread>
 
 #include "cli/client.hpp"
+#include "cli/json_tool.hpp"
 #include "daemon/collective/show_format.hpp"
 #include "daemon/crypto/invitation_book.hpp"
 #include "daemon/crypto/key.hpp"
@@ -299,6 +301,52 @@ int remove(const cc::app::Config& config, const std::string& name) {
     return 0;
 }
 
+std::string joined(const std::vector<std::string>& names) {
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+    return out.empty() ? "none" : out;
+}
+
+// collective recover: the daemon's plan (or why not here), the user's
+// confirmation (terminal or --yes), then the same plan carried out.
+int recover(const cc::app::Config& config, bool yes) {
+    proto::ApiRecoverPlan plan;
+    {
+        ApiClient client(config.api_socket());
+        auto r = client.call(proto::ApiRecover{false, {}});
+        auto* p = std::get_if<proto::ApiRecoverPlan>(&r);
+        if (!p) fail(r, "the recovery plan", false);
+        plan = *p;
+    }
+    const std::string what = plan.dropped.empty() ? "start a new term with " + joined(plan.keep) +
+                                                        " (nothing is dropped)"
+                                                  : "drop " + joined(plan.dropped) + " for good";
+    if (!yes && ::isatty(STDIN_FILENO) != 1)
+        throw CliError(
+            "collective recover: not confirmed and there is no terminal to ask on; add "
+            "--yes to " +
+            what + " (nothing was changed)");
+    std::cout << "Keeps:  " << joined(plan.keep) << "\n"
+              << "Drops:  " << joined(plan.dropped) << "\n"
+              << "Log:    " << plan.member << " ends at index " << plan.last_index << " (term "
+              << plan.last_term << "); entries held only by the dropped members are lost\n"
+              << std::flush;
+    if (!yes) {
+        std::cerr << "collective recover: " << what << "? Type yes to continue: " << std::flush;
+        std::string answer;
+        std::getline(std::cin, answer);
+        if (trimmed(answer) != "yes")
+            throw CliError("collective recover: not confirmed; nothing was changed",
+                           proto::Outcome::Refused);
+    }
+    ApiClient client(config.api_socket());
+    auto r = client.call(proto::ApiRecover{true, plan.dropped});
+    auto* done = std::get_if<proto::ApiDone>(&r);
+    if (!done) fail(r, "the recovery", true);
+    for (const auto& line : done->lines) std::cout << line << "\n";
+    return 0;
+}
+
 // What each subcommand takes: its usage, what it does and its own options
 // (long names; the common --etc-dir, --state-dir, --run-dir, --help are
 // taken by all).
@@ -326,6 +374,19 @@ const std::vector<Subcommand> kSubcommands = {
      "quorum, leader, active and offline members",
      {"verbose", "json"}},
     {"delete", "delete NAME", "remove an offline member", {}},
+    {"recover",
+     "recover [--yes]",
+     "when a majority of the voting members is lost for good: record this member and\n"
+     "the reachable members as the whole collective, in a new term. It shows the\n"
+     "members it drops and this member's last log index (entries held only by the\n"
+     "dropped members are lost) and asks for confirmation on the terminal. It must\n"
+     "run on the reachable member with the longest log, not on a restored member\n"
+     "still catching up; elsewhere it refuses and names where to run it. A dropped\n"
+     "member must be wiped and invited again before it comes back.\n"
+     "Exit status: 0 recovered (committed); 1 usage, or no terminal and no --yes;\n"
+     "2 refused or not confirmed (nothing changed); 4 not committed within 5 s\n"
+     "(check collective show)",
+     {"yes"}},
 };
 
 const Subcommand* find_subcommand(const std::string& name) {
@@ -348,7 +409,8 @@ po::options_description all_options() {
          "join: the token printed by collective invite; '-' reads it from standard input, "
          "@FILE from FILE")
         ("verbose,v", "show: term, indexes, lag and last contact of each member")
-        ("json", "show: the same as JSON");
+        ("json", "show: the same as JSON")
+        ("yes", "recover: do not ask for confirmation (needed without a terminal)");
     // clang-format on
     return opts;
 }
@@ -439,13 +501,13 @@ int run(const CommandLine& cl) {
     const auto& vm = cl.vm;
     if (args.empty())
         throw CliError(
-            "collective: give a subcommand: gencert, invite, join, show or delete (see "
+            "collective: give a subcommand: gencert, invite, join, show, delete or recover (see "
             "collective --help)");
     const std::string name = args.front();
     const Subcommand* sub = find_subcommand(name);
     if (sub == nullptr)
         throw CliError("collective: unknown subcommand '" + name +
-                       "' (use gencert, invite, join, show or delete)");
+                       "' (use gencert, invite, join, show, delete or recover)");
     check_options(*sub, vm);
     auto config = resolve_paths(vm);
     if (name == "gencert") {
@@ -461,6 +523,10 @@ int run(const CommandLine& cl) {
         expect_args(args, 2, *sub);
         return join(config, args[1],
                     vm.count("invitation") ? token_from(vm["invitation"].as<std::string>()) : "");
+    }
+    if (name == "recover") {
+        expect_args(args, 1, *sub);
+        return recover(config, vm.count("yes") > 0);
     }
     expect_args(args, 2, *sub);
     return remove(config, args[1]);
@@ -491,8 +557,10 @@ bool wants_help(int argc, char** argv) {
 int main(int argc, char** argv) {
     // --help of a subcommand shows only its options; otherwise every option
     // is parsed so that one given to the wrong subcommand gets a clear line.
+    // With --json every failure is a JSON error document (docs/json.md).
     if (wants_help(argc, argv))
         if (const Subcommand* sub = subcommand_of(argc, argv))
-            return run_tool("collective", argc, argv, options_of(*sub), usage_of(*sub), run);
-    return run_tool("collective", argc, argv, all_options(), general_usage(), run);
+            return run_tool_json_errors("collective", argc, argv, options_of(*sub), usage_of(*sub),
+                                        run);
+    return run_tool_json_errors("collective", argc, argv, all_options(), general_usage(), run);
 }

@@ -39,6 +39,12 @@ bool asks_json(int argc, char** argv) {
 int run_json_tool(const char* name, int argc, char** argv, po::options_description opts,
                   const std::string& usage, const std::function<int(const CommandLine&)>& body) {
     opts.add_options()("json", "print the answer as JSON (errors too, on stderr)");
+    return run_tool_json_errors(name, argc, argv, std::move(opts), usage, body);
+}
+
+int run_tool_json_errors(const char* name, int argc, char** argv, po::options_description opts,
+                         const std::string& usage,
+                         const std::function<int(const CommandLine&)>& body) {
     if (!asks_json(argc, argv)) return run_tool(name, argc, argv, std::move(opts), usage, body);
     int status = 0;
     std::string err;

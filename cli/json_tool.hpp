@@ -19,6 +19,14 @@ namespace cc::cli {
 int run_json_tool(const char* name, int argc, char** argv, po::options_description opts,
                   const std::string& usage, const std::function<int(const CommandLine&)>& body);
 
+// The same for a tool whose `opts` already hold --json because only some of
+// its subcommands read (collective show, nodediscover list): with --json on
+// the command line every failure is the JSON error document, also the one
+// saying that --json does not apply to the subcommand given.
+int run_tool_json_errors(const char* name, int argc, char** argv, po::options_description opts,
+                         const std::string& usage,
+                         const std::function<int(const CommandLine&)>& body);
+
 // Whether the command line asks for --json (also as an unambiguous prefix,
 // "--j", which the option parser accepts too). Tools decide on the parsed
 // options; this is for failures met before or while parsing.

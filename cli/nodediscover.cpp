@@ -19,6 +19,7 @@
 #include <set>
 
 #include "cli/client.hpp"
+#include "cli/json_tool.hpp"
 #include "daemon/collective/show_format.hpp"
 
 using namespace cc::cli;
@@ -170,7 +171,8 @@ int main(int argc, char** argv) {
         ("fields,f", po::value<std::string>(), "list: fields to show, comma-separated: node, model, serial, uuid, mac, type, ip")
         ("json", "list: one JSON array of objects");
     // clang-format on
-    return run_tool(
+    // With --json every failure is a JSON error document (docs/json.md).
+    return run_tool_json_errors(
         "nodediscover", argc, argv, opts,
         "Usage: nodediscover register --mac MAC [--serial S] [--model M] [--uuid U] [--type T] "
         "[--ip IP ...]\n"
@@ -213,6 +215,9 @@ int main(int argc, char** argv) {
                 throw CliError("nodediscover " + what + ": --mac and -e name different devices");
             if (mac.empty()) mac = ethaddr;
 
+            // -f is checked before confluentd is asked (a bad field is bad input).
+            auto columns =
+                cl.vm.count("fields") ? select_columns(opt(cl.vm, "fields")) : kDefaultColumns;
             ApiClient client(resolve_paths(cl.vm).api_socket());
             if (what == "register") {
                 if (mac.empty()) throw CliError("nodediscover register: --mac MAC is required");
@@ -252,8 +257,6 @@ int main(int argc, char** argv) {
                 return 0;
             }
             // list
-            auto columns =
-                cl.vm.count("fields") ? select_columns(opt(cl.vm, "fields")) : kDefaultColumns;
             proto::ApiResponse r;
             try {
                 r = client.call(proto::ApiDiscoveryList{});

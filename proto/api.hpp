@@ -143,10 +143,21 @@ struct ApiInviteRevoke {
     CC_PROTO_FIELDS(name)
 };
 
+// collective recover: forced recovery of a collective that lost its
+// majority for good. Without `confirm`: only the plan (ApiRecoverPlan) or
+// why it may not run on this member. With it: carried out, provided the
+// members it would drop are still exactly `dropped` (what the user agreed
+// to); ApiDone once the new member list is committed.
+struct ApiRecover {
+    bool confirm = false;
+    std::vector<std::string> dropped;
+    CC_PROTO_FIELDS(confirm, dropped)
+};
+
 using ApiRequest =
     std::variant<ApiWrite, ApiNodeQuery, ApiGroupQuery, ApiStatusQuery, ApiInvite, ApiJoin,
                  ApiDeleteMember, ApiDiscoveryRegister, ApiDiscoveryList, ApiDiscoveryAssign,
-                 ApiDiscoveryClear, ApiNodeOperation, ApiInviteList, ApiInviteRevoke>;
+                 ApiDiscoveryClear, ApiNodeOperation, ApiInviteList, ApiInviteRevoke, ApiRecover>;
 
 // ---- responses ----
 
@@ -304,8 +315,18 @@ struct ApiInvitationList {
     CC_PROTO_FIELDS(member, invitations, now)
 };
 
+// Answer to ApiRecover without confirm: what it would do on `member`.
+struct ApiRecoverPlan {
+    std::string member;
+    std::vector<std::string> keep;     // this member and the reachable ones
+    std::vector<std::string> dropped;  // unreachable: left out of the member list
+    uint64_t last_index = 0;           // this member's last log entry
+    uint64_t last_term = 0;
+    CC_PROTO_FIELDS(member, keep, dropped, last_index, last_term)
+};
+
 using ApiResponse =
     std::variant<ApiError, ApiWriteDone, ApiObjects, ApiStatus, ApiInvitation, ApiJoinStarted,
-                 ApiDone, ApiDiscoveredDevices, ApiNodeResults, ApiInvitationList>;
+                 ApiDone, ApiDiscoveredDevices, ApiNodeResults, ApiInvitationList, ApiRecoverPlan>;
 
 }  // namespace proto

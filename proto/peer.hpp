@@ -56,11 +56,19 @@ inline constexpr uint32_t kMaxJoinFrameBytes = 1u << 20;
 //       them only when every voter's link speaks v4, and a leader turns one
 //       back into a plain command while any member is below v4; the
 //       ClaimNode command kind (nodediscover assign) also needs v4
+//   v5  the collective data key: proto::DataKeyRequest / DataKeyReply (a
+//       member without the key that encrypts secret.* values asks a member
+//       for it over the member link; SECURITY.md); never sent below v5
+//   v6  collective recover: VoteResponse carries the responder's log
+//       position and catching-up flag (appended fields; an older member
+//       sends neither and is treated as position unknown)
 inline constexpr uint32_t kPeerVersionMin = 1;
-inline constexpr uint32_t kPeerVersionMax = 4;
+inline constexpr uint32_t kPeerVersionMax = 6;
 inline constexpr uint32_t kPeerVersionLeaderView = 2;
 inline constexpr uint32_t kPeerVersionRouted = 3;
 inline constexpr uint32_t kPeerVersionSessions = 4;
+inline constexpr uint32_t kPeerVersionSecrets = 5;
+inline constexpr uint32_t kPeerVersionRecover = 6;
 
 struct Hello {
     uint32_t min_version = kPeerVersionMin;

@@ -8,6 +8,8 @@
 //   leader view  11: LeaderView                         v2
 //   routed       12: NodeRequest, 13: NodeReply         v3  (nodepower on the
 //                node's manager; never through the log)
+//   data key     14: DataKeyRequest, 15: DataKeyReply       v5  (the collective
+//                data key, SECURITY.md; SSH, both keys pinned)
 //
 // The first twelve numbers are those of the single variant older builds put
 // on the wire, so the change of types changed no byte. A new family appends
@@ -76,16 +78,32 @@ struct NodeReply {
     CC_PROTO_FIELDS(id, results)
 };
 
+// A member without the collective data key asks a member for it (about once
+// a second while it lacks it). Only members reach each other on the member
+// link (SSH, both keys pinned), so whoever asks may have it.
+struct DataKeyRequest {
+    uint32_t reserved = 0;  // no content yet; a field keeps the struct a message
+    CC_PROTO_FIELDS(reserved)
+};
+// The key (32 bytes), or empty: the answering member has none either.
+struct DataKeyReply {
+    std::string key;
+    CC_PROTO_FIELDS(key)
+};
+
 using PeerMessage =
     std::variant<VoteRequest, VoteResponse, AppendRequest, AppendResponse, SnapshotChunk,
                  SnapshotAck, TimeoutNow, ForwardProposal, ForwardReply, ReadIndexRequest,
-                 ReadIndexReply, LeaderView, NodeRequest, NodeReply>;
+                 ReadIndexReply, LeaderView, NodeRequest, NodeReply, DataKeyRequest, DataKeyReply>;
 
-enum class PeerFamily : uint8_t { Consensus, LeaderView, Routed };
+enum class PeerFamily : uint8_t { Consensus, LeaderView, Routed, DataKey };
 
 inline PeerFamily family_of(const PeerMessage& m) {
     if (m.index() < std::variant_size_v<RaftMessage>) return PeerFamily::Consensus;
-    return std::holds_alternative<LeaderView>(m) ? PeerFamily::LeaderView : PeerFamily::Routed;
+    if (std::holds_alternative<LeaderView>(m)) return PeerFamily::LeaderView;
+    if (std::holds_alternative<DataKeyRequest>(m) || std::holds_alternative<DataKeyReply>(m))
+        return PeerFamily::DataKey;
+    return PeerFamily::Routed;
 }
 
 // The lowest peer protocol version a link must run to carry the family.
@@ -97,6 +115,8 @@ inline uint32_t min_version(PeerFamily f) {
             return kPeerVersionLeaderView;
         case PeerFamily::Routed:
             return kPeerVersionRouted;
+        case PeerFamily::DataKey:
+            return kPeerVersionSecrets;
     }
     return kPeerVersionMax;
 }

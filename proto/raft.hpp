@@ -33,12 +33,20 @@ struct VoteRequest {
     CC_PROTO_TERMS_AND_INDEXES(term, last_log_index, last_log_term)
 };
 
+// Appended in peer protocol v6 (proto::kPeerVersionRecover): the responder's
+// log position and whether it is a restored member still catching up, so a
+// candidate that cannot win knows where `collective recover` may run. An
+// older responder sends neither (decoded: position 0, not catching up:
+// unknown).
 struct VoteResponse {
     uint64_t term = 0;  // pre_vote: echoes the request's term when granted
     bool granted = false;
     bool pre_vote = false;
-    CC_PROTO_FIELDS(term, granted, pre_vote)
-    CC_PROTO_TERMS_AND_INDEXES(term)
+    bool catching_up = false;
+    uint64_t last_log_index = 0;
+    uint64_t last_log_term = 0;
+    CC_PROTO_FIELDS(term, granted, pre_vote, catching_up, last_log_index, last_log_term)
+    CC_PROTO_TERMS_AND_INDEXES(term, last_log_index, last_log_term)
 };
 
 // Leader replicates entries (empty = heartbeat). seq numbers the leader's

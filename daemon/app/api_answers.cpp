@@ -2,12 +2,15 @@
 
 #include <algorithm>
 
+#include "daemon/state/masked.hpp"
+
 namespace cc::app {
 
 namespace {
 
 proto::ApiAttribute to_api(const state::ShownAttribute& a) {
-    return {a.name, a.value, a.inherited_from};
+    // secret.* and crypted.* values never leave the daemon (SECURITY.md).
+    return {a.name, state::shown_value(a.name, a.value), a.inherited_from};
 }
 
 std::string join(const std::vector<std::string>& v) {

@@ -64,10 +64,11 @@ void apply_file(const std::filesystem::path& file, Config& c, const Overrides& f
     if (auto* n = root.get("collective")) {
         auto* t = n->as_table();
         if (!t) throw ConfigError(where(file, *n) + ": collective must be a table");
-        reject_unknown_keys(file, *t,
-                            {"listen", "advertise", "port", "invitation_ttl", "peer_protocol_max",
-                             "reassign_grace"},
-                            "collective.");
+        reject_unknown_keys(
+            file, *t,
+            {"listen", "advertise", "port", "invitation_ttl", "peer_protocol_max", "reassign_grace",
+             "login_grace_time", "max_startups", "max_startups_per_source"},
+            "collective.");
         if (auto* v = t->get("peer_protocol_max")) {
             auto m = value_of<int64_t>(file, *v, "collective.peer_protocol_max", "an integer");
             if (m < proto::kPeerVersionMin || m > proto::kPeerVersionMax)
@@ -91,6 +92,27 @@ void apply_file(const std::filesystem::path& file, Config& c, const Overrides& f
                 throw ConfigError(where(file, *v) +
                                   ": collective.reassign_grace must be 1..86400 seconds");
             c.reassign_grace = std::chrono::seconds(s);
+        }
+        if (auto* v = t->get("login_grace_time")) {
+            auto s = value_of<int64_t>(file, *v, "collective.login_grace_time", "an integer");
+            if (s < 1 || s > 600)
+                throw ConfigError(where(file, *v) +
+                                  ": collective.login_grace_time must be 1..600 seconds");
+            c.login_grace_time = std::chrono::seconds(s);
+        }
+        if (auto* v = t->get("max_startups")) {
+            auto limit = value_of<int64_t>(file, *v, "collective.max_startups", "an integer");
+            if (limit < 1 || limit > 10000)
+                throw ConfigError(where(file, *v) + ": collective.max_startups must be 1..10000");
+            c.max_startups = static_cast<uint32_t>(limit);
+        }
+        if (auto* v = t->get("max_startups_per_source")) {
+            auto limit =
+                value_of<int64_t>(file, *v, "collective.max_startups_per_source", "an integer");
+            if (limit < 1 || limit > 10000)
+                throw ConfigError(where(file, *v) +
+                                  ": collective.max_startups_per_source must be 1..10000");
+            c.max_startups_per_source = static_cast<uint32_t>(limit);
         }
         if (auto* v = t->get("listen"); v && !flags.listen)
             c.listen = value_of<std::string>(file, *v, "collective.listen", "a string");

@@ -49,6 +49,12 @@ struct Config {
     std::chrono::seconds reassign_grace{30};
     // Highest peer protocol version offered (collective.peer_protocol_max).
     uint32_t peer_protocol_max = proto::kPeerVersionMax;
+    // The collective port before authentication (OpenSSH's LoginGraceTime
+    // and MaxStartups; ssh::StartupLimits): collective.login_grace_time,
+    // collective.max_startups, collective.max_startups_per_source.
+    std::chrono::seconds login_grace_time{10};
+    uint32_t max_startups = 64;
+    uint32_t max_startups_per_source = 8;
     // How often dirty cfg/ files are written out of the applied state.
     std::chrono::milliseconds cfg_flush_interval{1000};
 

@@ -9,6 +9,8 @@
 
 #include "daemon/app/api_answers.hpp"
 #include "daemon/app/managers.hpp"
+#include "daemon/app/sd_notify.hpp"
+#include "daemon/app/secrets.hpp"
 #include "daemon/crypto/key.hpp"
 #include "daemon/state/config_error.hpp"
 #include "daemon/state/member_files.hpp"
@@ -173,6 +175,9 @@ Daemon::Daemon(asio::io_context& io, Config config)
     so.advertise = config_.advertise;
     so.invitation_ttl = config_.invitation_ttl;
     so.peer_protocol_max = config_.peer_protocol_max;
+    so.limits.handshake_timeout = config_.login_grace_time;
+    so.limits.startups.max_unauthenticated = config_.max_startups;
+    so.limits.startups.max_unauthenticated_per_source = config_.max_startups_per_source;
     try {
         members_ = std::make_unique<collective::MemberService>(
             io_, so, static_cast<collective::ConsensusAccess&>(*this));
@@ -219,8 +224,21 @@ Daemon::Daemon(asio::io_context& io, Config config)
         cfg_writer_.get());
     reassigner_ =
         std::make_unique<Reassigner>(io_, db_, *driver_, my_name_, config_.reassign_grace);
+    data_key_ = std::make_unique<DataKeyKeeper>(
+        io_, config_.etc_dir, config_.state_dir, my_name_,
+        DataKeyKeeper::Peers{[this] { return members_->in_collective(); },
+                             [this] { return driver_->membership(); },
+                             [this](const std::string& m) { return members_->link_version(m); },
+                             [this] { return driver_->status().role == raft::Role::Leader; },
+                             [this](const std::string& to, const proto::PeerMessage& msg) {
+                                 members_->send_peer(to, msg, true);
+                             },
+                             config_.peer_protocol_max >= proto::kPeerVersionSecrets});
+    members_->on_data_key = [this](const std::string& from, proto::PeerMessage m) {
+        data_key_->on_message(from, m);
+    };
     power_ = std::make_unique<PowerService>(
-        io_, db_, my_name_,
+        io_, db_, *data_key_, my_name_,
         PowerService::Peers{[this] { return members_->in_collective(); },
                             [this] { return driver_->membership(); },
                             [this](const std::string& m) { return members_->link_version(m); },
@@ -235,9 +253,15 @@ Daemon::Daemon(asio::io_context& io, Config config)
                all_members_speak(driver_->membership(), proto::kPeerVersionSessions);
     });
     members_->on_alive = [this](const std::string& from) { driver_->heard_from(from); };
+    members_->on_link_lost = [this](const std::string& member) { driver_->lost_link(member); };
     members_->on_routed = [this](const std::string& from, proto::PeerMessage m) {
         if (auto* q = std::get_if<proto::NodeRequest>(&m))
-            power_->on_request(from, std::move(*q));
+            // A member that just joined may still be getting the data key
+            // that decrypts the BMC credentials (at once when it has it).
+            data_key_->when_key(std::chrono::seconds(3),
+                                [this, from, q = std::move(*q)](bool) mutable {
+                                    power_->on_request(from, std::move(q));
+                                });
         else if (auto* a = std::get_if<proto::NodeReply>(&m))
             power_->on_reply(from, std::move(*a));
     };
@@ -255,6 +279,7 @@ Daemon::~Daemon() {
     *alive_ = false;
     api_.reset();
     if (power_) power_->stop();
+    if (data_key_) data_key_->stop();
     if (reassigner_) reassigner_->stop();
     if (members_) members_->stop();
     if (driver_) driver_->stop();
@@ -263,7 +288,11 @@ Daemon::~Daemon() {
 void Daemon::start() {
     std::signal(SIGPIPE, SIG_IGN);
     signals_.async_wait([this](boost::system::error_code ec, int sig) {
-        if (!ec) shutdown(sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        if (ec) return;
+        // Only a real stop says STOPPING=1: the restart after a join keeps
+        // the process (and systemd's view of it) running.
+        notify_service_manager("STOPPING=1");
+        shutdown(sig == SIGTERM ? "SIGTERM" : "SIGINT");
     });
     driver_->set_on_applied([this](uint64_t) {
         members_->members_maybe_changed();
@@ -277,6 +306,7 @@ void Daemon::start() {
     driver_->start();
     cfg_writer_->start();
     reassigner_->start();
+    data_key_->start();
     if (!api_ && replayed()) {
         open_api();
         return;
@@ -313,6 +343,8 @@ void Daemon::open_api() {
     ::malloc_trim(0);
     cc::log::info("ready: serving the local API on ", config_.api_socket().string(), " (",
                   db_.node_count(), " nodes, applied index ", driver_->status().applied_index, ")");
+    // systemd (Type=notify) counts the service started from here on.
+    notify_service_manager("READY=1");
 }
 
 void Daemon::shutdown(const std::string& why) {
@@ -323,6 +355,7 @@ void Daemon::shutdown(const std::string& why) {
     ready_deadline_.cancel();
     if (api_) api_->stop();
     power_->stop();
+    data_key_->stop();
     reassigner_->stop();
     members_->stop();
     driver_->stop();
@@ -352,13 +385,19 @@ void Daemon::handle(proto::ApiRequest request, net::ApiReply reply) {
             } else if constexpr (std::is_same_v<T, proto::ApiStatusQuery>) {
                 reply(answer_status(r.verbose));
             } else if constexpr (std::is_same_v<T, proto::ApiInvite>) {
-                members_->invite(r, std::move(reply));
+                members_->invite(r, [this, reply = std::move(reply)](proto::ApiResponse a) {
+                    // The founder's data key exists before any joiner can ask.
+                    data_key_->found();
+                    reply(std::move(a));
+                });
             } else if constexpr (std::is_same_v<T, proto::ApiJoin>) {
                 members_->join(r, std::move(reply));
             } else if constexpr (std::is_same_v<T, proto::ApiInviteList>) {
                 reply(members_->invitation_list());
             } else if constexpr (std::is_same_v<T, proto::ApiInviteRevoke>) {
                 reply(members_->revoke_invitation(r));
+            } else if constexpr (std::is_same_v<T, proto::ApiRecover>) {
+                members_->recover(r, std::move(reply));
             } else if constexpr (is_discovery_request_v<T>) {
                 discovery_->handle(r,
                                    DiscoveryContext{db_, my_name_, members_->in_collective(),
@@ -372,7 +411,10 @@ void Daemon::handle(proto::ApiRequest request, net::ApiReply reply) {
                     if (auto refused = stale_reads())
                         reply(*refused);
                     else
-                        power_->handle(r, std::move(reply));
+                        data_key_->when_key(std::chrono::seconds(3),
+                                            [this, r, reply = std::move(reply)](bool) mutable {
+                                                power_->handle(r, std::move(reply));
+                                            });
                 });
             } else {
                 static_assert(std::is_same_v<T, proto::ApiDeleteMember>);
@@ -389,6 +431,19 @@ void Daemon::when_current(std::function<void()> then) {
 
 void Daemon::answer_write(proto::ApiWrite w, net::ApiReply reply, bool current) {
     const bool in_collective = members_->in_collective();
+    if (in_collective && !data_key_->key() && sets_secret(w.command)) {
+        // Just joined or restored: the key is on its way from the others.
+        data_key_->when_key(std::chrono::seconds(3), [this, w = std::move(w), reply,
+                                                      current](bool have) mutable {
+            if (!have)
+                return reply(proto::ApiError{proto::Outcome::Refused, waiting_for_key(my_name_)});
+            answer_write(std::move(w), std::move(reply), current);
+        });
+        return;
+    }
+    if (in_collective)
+        if (auto dropped = members_->dropped_reason())
+            return reply(proto::ApiError{proto::Outcome::Refused, *dropped});
     std::optional<proto::ApiWrite> original;
     if (in_collective && !current) original = w;  // prepare() rewrites the command
     auto refuse = [&](proto::ApiResponse answer) {
@@ -408,6 +463,15 @@ void Daemon::answer_write(proto::ApiWrite w, net::ApiReply reply, bool current) 
     if (in_collective)
         if (auto why = check_managers(w.command, driver_->membership()))
             return refuse(proto::ApiError{proto::Outcome::BadRequest, std::move(*why)});
+    // Sealed once, here, before the log: every member stores the same bytes.
+    std::optional<std::string> unprotected;
+    try {
+        unprotected = protect_secrets(w.command, *data_key_, my_name_);
+    } catch (const std::exception& e) {  // the key file cannot be written (disk full)
+        unprotected = std::string(e.what()) + "; nothing was changed";
+    }
+    if (unprotected)
+        return reply(proto::ApiError{proto::Outcome::Refused, std::move(*unprotected)});
     driver_->propose(w.command, [reply = std::move(reply), lone = !in_collective](WriteOutcome o) {
         o = settle_write(std::move(o), lone);
         if (o.outcome == proto::Outcome::Done)
@@ -525,6 +589,14 @@ void Daemon::change_members(proto::Membership members,
 
 std::vector<std::string> Daemon::nodes_managed_by(const std::string& member) const {
     return cc::app::nodes_managed_by(db_, member);
+}
+
+std::variant<raft::RecoveryPlan, std::string> Daemon::recovery_plan() const {
+    return driver_->recovery_plan();
+}
+
+std::optional<std::string> Daemon::force_recover(proto::Membership survivors) {
+    return driver_->force_recover(std::move(survivors));
 }
 
 void Daemon::deliver(const std::string& from, proto::RaftMessage message) {

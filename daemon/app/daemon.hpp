@@ -95,6 +95,8 @@ class Daemon final : public net::ApiHandler, private collective::ConsensusAccess
                         std::function<void(collective::ChangeOutcome)> done) override;
     void deliver(const std::string& from, proto::RaftMessage message) override;
     std::vector<std::string> nodes_managed_by(const std::string& member) const override;
+    std::variant<raft::RecoveryPlan, std::string> recovery_plan() const override;
+    std::optional<std::string> force_recover(proto::Membership survivors) override;
 
     boost::asio::io_context& io_;
     Config config_;
@@ -109,7 +111,9 @@ class Daemon final : public net::ApiHandler, private collective::ConsensusAccess
     std::unique_ptr<collective::MemberService> members_;  // before driver_: it sends through it
     std::unique_ptr<RaftDriver> driver_;
     std::unique_ptr<Reassigner> reassigner_;  // after driver_: it proposes through it
-    std::unique_ptr<PowerService> power_;     // nodepower, routed to the nodes' managers
+    // The collective data key (secret.* values); before power_, which reads it.
+    std::unique_ptr<DataKeyKeeper> data_key_;
+    std::unique_ptr<PowerService> power_;  // nodepower, routed to the nodes' managers
     std::optional<collective::JoinedCollective> joined_;
     std::unique_ptr<net::ApiServer> api_;
     boost::asio::signal_set signals_;

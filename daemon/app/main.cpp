@@ -2,6 +2,7 @@
 // configuration, builds one Daemon and runs its io_context in the foreground
 // (as systemd expects). Exit status: 0 after a clean stop, 1 when start-up
 // fails (one line on stderr says why), 2 on a bad command line.
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <boost/asio/io_context.hpp>
@@ -21,6 +22,14 @@ int main(int argc, char** argv) {
     // segment, the lock, api.sock) is the daemon's own. Files meant to be
     // read by others (srvcert.pem, cfg/collective) set their mode.
     ::umask(077);
+    // Descriptors up to the hard limit (systemd's LimitNOFILE): each peer
+    // connection takes a socket and an eventfd, and a flood on the collective
+    // port is refused only after accept().
+    if (rlimit nofile{};
+        ::getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+        nofile.rlim_cur = nofile.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &nofile);
+    }
     cc::app::install_sync_failure_handler();
     cc::app::Overrides flags;
     po::options_description opts("confluentd options");
@@ -47,7 +56,10 @@ int main(int argc, char** argv) {
     if (vm.count("help")) {
         std::cout << "Usage: confluentd [options]\nRuns a confluent collective member in the "
                      "foreground.\n\n"
-                  << opts;
+                  << opts
+                  << "\nExit status: 0 stopped on SIGTERM/SIGINT, 1 could not start (the log "
+                     "says why),\n2 bad command line, 74 an fsync failed (check the disk).\n"
+                  << "\nSee man confluentd(8).\n";
         return 0;
     }
     auto str = [&](const char* k) -> std::optional<std::string> {

@@ -51,9 +51,9 @@ std::string previous_of(hw::PowerAction action, const hw::PowerResult& p) {
 
 }  // namespace
 
-PowerService::PowerService(boost::asio::io_context& io, const state::Database& db, std::string self,
-                           Peers peers)
-    : io_(io), db_(db), self_(std::move(self)), peers_(std::move(peers)) {}
+PowerService::PowerService(boost::asio::io_context& io, const state::Database& db,
+                           const DataKeyKeeper& keys, std::string self, Peers peers)
+    : io_(io), db_(db), keys_(keys), self_(std::move(self)), peers_(std::move(peers)) {}
 
 PowerService::~PowerService() {
     stop();
@@ -243,8 +243,8 @@ void PowerService::run_here(const std::string& for_member, const std::string& ar
         hw::BmcTarget bmc;
         bmc.host = hp->first;
         bmc.port = hp->second;
-        bmc.user = read_secret(db_, r.node, "secret.hardwaremanagementuser");
-        bmc.password = read_secret(db_, r.node, "secret.hardwaremanagementpassword");
+        bmc.user = read_secret(db_, keys_, r.node, "secret.hardwaremanagementuser");
+        bmc.password = read_secret(db_, keys_, r.node, "secret.hardwaremanagementpassword");
         (*bmcs)[i] = " (BMC " + bmc.host + ":" + std::to_string(bmc.port) + ")";
         jobs.push_back({i, std::move(bmc)});
     }

@@ -28,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "daemon/app/data_key.hpp"
 #include "daemon/net/api/api_server.hpp"
 #include "daemon/state/database.hpp"
 #include "proto/api.hpp"
@@ -45,8 +46,9 @@ class PowerService {
         std::function<uint32_t(const std::string&)> link_version;
         std::function<void(const std::string&, const proto::PeerMessage&)> send;
     };
-    PowerService(boost::asio::io_context& io, const state::Database& db, std::string self,
-                 Peers peers);
+    // `keys` decrypts the BMC credentials (read_secret).
+    PowerService(boost::asio::io_context& io, const state::Database& db, const DataKeyKeeper& keys,
+                 std::string self, Peers peers);
     ~PowerService();
     // Joins the worker threads (bounded by the BMC timeout).
     void stop();
@@ -76,6 +78,7 @@ class PowerService {
 
     boost::asio::io_context& io_;
     const state::Database& db_;
+    const DataKeyKeeper& keys_;
     std::string self_;
     Peers peers_;
     uint64_t next_id_ = 1;

@@ -188,6 +188,19 @@ void RaftDriver::receive(const std::string& from, proto::RaftMessage message) {
     after_event(before);
 }
 
+std::variant<raft::RecoveryPlan, std::string> RaftDriver::recovery_plan() const {
+    return core_->plan_recovery(raft::Clock::now());
+}
+
+std::optional<std::string> RaftDriver::force_recover(proto::Membership survivors) {
+    if (stopped_) return "confluentd is stopping";
+    auto before = executor_->applied();
+    auto why = core_->force_recover(std::move(survivors), raft::Clock::now());
+    if (!why) executor_->run();
+    after_event(before);
+    return why;
+}
+
 raft::Status RaftDriver::status() const {
     auto s = core_->status(raft::Clock::now());
     s.applied_index = executor_->applied();
@@ -425,6 +438,13 @@ void RaftDriver::observe_leadership() {
 
 void RaftDriver::heard_from(const std::string& member) {
     if (!stopped_) executor_->heard_from(member);
+}
+
+void RaftDriver::lost_link(const std::string& member) {
+    if (stopped_) return;
+    uint64_t applied = executor_->applied();
+    executor_->lost_link(member);
+    after_event(applied);
 }
 
 void RaftDriver::read_done(const raft::ReadResult& result) {

@@ -97,6 +97,8 @@ class RaftDriver : private raft::Ports {
     void set_use_sessions(std::function<bool()> f) { use_sessions_ = std::move(f); }
     // A member's link keepalive (raft::Core::heard_from).
     void heard_from(const std::string& member);
+    // Every link with `member` closed (raft::Core::lost_link).
+    void lost_link(const std::string& member);
 
     // Proposes a new member list (differing from the latest in one member);
     // `done` is called exactly once on this thread.
@@ -110,6 +112,11 @@ class RaftDriver : private raft::Ports {
     void receive(const std::string& from, proto::RaftMessage message);
     // The cfg/ files durably reflect the state at `index` (every domain).
     void files_saved(uint64_t index);
+
+    // collective recover: raft::Core::plan_recovery and force_recover (the
+    // new member list's entry is then the core's last index).
+    std::variant<raft::RecoveryPlan, std::string> recovery_plan() const;
+    std::optional<std::string> force_recover(proto::Membership survivors);
 
     // The core's status, with applied_index what the node database holds.
     raft::Status status() const;

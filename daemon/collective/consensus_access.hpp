@@ -8,7 +8,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "daemon/raft/core.hpp"
@@ -43,6 +45,10 @@ class ConsensusAccess {
     // `member`: a member that still manages nodes is not deleted.
     virtual std::vector<std::string> nodes_managed_by(const std::string& member) const = 0;
     virtual void deliver(const std::string& from, proto::RaftMessage message) = 0;
+    // collective recover (raft::Core::plan_recovery / force_recover): the
+    // plan or why not here; carrying it out returns the refusal, if any.
+    virtual std::variant<raft::RecoveryPlan, std::string> recovery_plan() const = 0;
+    virtual std::optional<std::string> force_recover(proto::Membership survivors) = 0;
 };
 
 }  // namespace cc::collective

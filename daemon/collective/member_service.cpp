@@ -73,7 +73,9 @@ MemberService::MemberService(asio::io_context& io, ServiceOptions options,
               [this] { return status(); },
               [this](const std::string& to, const proto::PeerMessage& m) {
                   if (bridge_) bridge_->send(to, m);
-              }}) {
+              }}),
+      recovery_(io, consensus_, options_.my_name),
+      dropped_(options_.my_name) {
     if (crypto::key_exists(options_.etc_dir))
         key_ = crypto::load_private_key(options_.etc_dir / crypto::kPrivateKeyFile);
 }
@@ -170,13 +172,22 @@ void MemberService::start_bridge() {
     h.on_alive = [this](const std::string& from) {
         if (on_alive) on_alive(from);
     };
+    h.on_link_lost = [this](const std::string& member) {
+        if (on_link_lost) on_link_lost(member);
+    };
     h.on_routed = [this](const std::string& from, proto::PeerMessage m) {
         if (on_routed) on_routed(from, std::move(m));
+    };
+    h.on_data_key = [this](const std::string& from, proto::PeerMessage m) {
+        if (on_data_key) on_data_key(from, std::move(m));
     };
     h.on_link = [this](const std::string& member, const std::string& remote,
                        const std::string& advertise) {
         moved_.seen(member, reach_address(advertise, remote, ssh::kDefaultPeerPort));
         record_moved_members();
+    };
+    h.on_key_refused = [this](const std::string& by) {
+        dropped_.refused_by(by, consensus_.consensus_status().leader, DroppedMember::Clock::now());
     };
     h.accepting_joins = [this] { return invitations_.has_pending(); };
     h.on_join = [this, blob = key_->blob](std::unique_ptr<ssh::Connection> conn) {
@@ -293,6 +304,11 @@ void MemberService::delete_member(const proto::ApiDeleteMember& request, Reply r
             reply(error(o.outcome, o.reason));
         }
     });
+}
+
+std::optional<std::string> MemberService::dropped_reason() {
+    if (!dropped_.set()) return std::nullopt;
+    return dropped_.reason(consensus_.consensus_status().leader);
 }
 
 uint32_t MemberService::peer_version(const std::string& member) const {

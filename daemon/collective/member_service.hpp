@@ -28,11 +28,13 @@
 #include <string>
 
 #include "daemon/collective/consensus_access.hpp"
+#include "daemon/collective/dropped_member.hpp"
 #include "daemon/collective/invitations.hpp"
 #include "daemon/collective/join_runner.hpp"
 #include "daemon/collective/leader_views.hpp"
 #include "daemon/collective/moved_members.hpp"
 #include "daemon/collective/peer_bridge.hpp"
+#include "daemon/collective/recovery.hpp"
 #include "proto/api.hpp"
 #include "proto/peer.hpp"
 #include "proto/peer_message.hpp"
@@ -81,6 +83,13 @@ class MemberService {
     }
     void join(const proto::ApiJoin& request, Reply reply);
     void delete_member(const proto::ApiDeleteMember& request, Reply reply);
+    // collective recover (recovery.hpp).
+    void recover(const proto::ApiRecover& request, Reply reply) {
+        recovery_.recover(request, in_collective(), std::move(reply));
+    }
+    // Set while the other members refuse this member's key and no leader is
+    // known (dropped_member.hpp): writes are refused with this line.
+    std::optional<std::string> dropped_reason();
     proto::ApiStatus status() const;
 
     bool in_collective() const;
@@ -103,8 +112,12 @@ class MemberService {
     std::function<void(JoinedCollective)> on_joined;
     // Routed requests from other members (proto/peer_message.hpp, v3).
     std::function<void(const std::string& from, proto::PeerMessage)> on_routed;
+    // The collective data key's messages (proto/peer_message.hpp, v5).
+    std::function<void(const std::string& from, proto::PeerMessage)> on_data_key;
     // A keepalive from a member's link (a sign of life for the consensus core).
     std::function<void(const std::string& from)> on_alive;
+    // The last link from `member` to us closed (BridgeHandlers::on_link_lost).
+    std::function<void(const std::string& member)> on_link_lost;
     // Any family; sent only when the link's version carries it (see
     // PeerBridge::send for `peer_speaks_it`).
     void send_peer(const std::string& to, const proto::PeerMessage& message,
@@ -126,6 +139,8 @@ class MemberService {
     JoinRunner joins_;
     MovedMembers moved_;
     LeaderViews views_;
+    Recovery recovery_;
+    DroppedMember dropped_;
     // Declared after what its handlers use, so it is destroyed before them.
     std::unique_ptr<PeerBridge> bridge_;
     proto::Membership refreshed_;

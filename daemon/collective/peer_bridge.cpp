@@ -7,6 +7,13 @@
 
 namespace cc::collective {
 
+namespace {
+std::string ssh_budget_text() {
+    return std::to_string(InboundBudget::kMaxMessages) + " messages or " +
+           std::to_string(InboundBudget::kMaxBytes >> 20) + " MiB";
+}
+}  // namespace
+
 PeerBridge::PeerBridge(boost::asio::io_context& io, BridgeOptions options, BridgeHandlers handlers,
                        crypto::MemberKey key)
     : io_(io), handlers_(std::move(handlers)) {
@@ -27,7 +34,17 @@ PeerBridge::PeerBridge(boost::asio::io_context& io, BridgeOptions options, Bridg
     h.on_frame = [this, alive = alive_](const ssh::PeerInfo& from, std::string payload) {
         // Decoding here: a garbled frame throws, which drops only that connection.
         auto message = proto::from_bytes<proto::PeerMessage>(payload);
-        boost::asio::post(io_, [this, alive, name = from.name, m = std::move(message)]() mutable {
+        size_t bytes = payload.size();
+        if (!inbound_budget_->take(from.name, bytes)) {
+            uint64_t n = 0;
+            if (over_budget_->due(n))
+                cc::log::warn("dropped ", n, " message(s) from member ", from.name, ": more than ",
+                              ssh_budget_text(), " of its messages wait for the daemon thread");
+            return;
+        }
+        boost::asio::post(io_, [this, alive, budget = inbound_budget_, name = from.name, bytes,
+                                m = std::move(message)]() mutable {
+            budget->give(name, bytes);
             if (*alive) dispatch(name, std::move(m));
         });
     };
@@ -43,11 +60,19 @@ PeerBridge::PeerBridge(boost::asio::io_context& io, BridgeOptions options, Bridg
                                 advertise = peer.advertise] {
             if (!*alive) return;
             auto& n = inbound_[name];
+            const bool last = !up && n == 1;
             n = up ? n + 1 : (n > 0 ? n - 1 : 0);
             if (up && handlers_.on_link) handlers_.on_link(name, addr, advertise);
+            if (last && handlers_.on_link_lost) handlers_.on_link_lost(name);
         });
     };
     if (handlers_.on_join) h.on_join = handlers_.on_join;
+    h.on_key_refused = [this, alive = alive_](const std::string& name) {
+        if (!handlers_.on_key_refused) return;
+        boost::asio::post(io_, [this, alive, name] {
+            if (*alive) handlers_.on_key_refused(name);
+        });
+    };
     transport_ = std::make_unique<ssh::PeerTransport>(std::move(o), std::move(h), std::move(key));
 }
 
@@ -72,6 +97,9 @@ void PeerBridge::dispatch(const std::string& from, proto::PeerMessage message) {
             } else if constexpr (std::is_same_v<T, proto::NodeRequest> ||
                                  std::is_same_v<T, proto::NodeReply>) {
                 if (handlers_.on_routed) handlers_.on_routed(from, std::move(m));
+            } else if constexpr (std::is_same_v<T, proto::DataKeyRequest> ||
+                                 std::is_same_v<T, proto::DataKeyReply>) {
+                if (handlers_.on_data_key) handlers_.on_data_key(from, std::move(m));
             } else if (handlers_.on_consensus) {
                 handlers_.on_consensus(from, proto::RaftMessage(std::move(m)));
             }

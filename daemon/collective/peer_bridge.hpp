@@ -10,7 +10,9 @@
 //
 // Who may connect is the member list returned by `members` (pinned names and
 // fingerprints); call refresh() after every committed member list change.
-// Join connections are handed to on_join on their own thread.
+// Join connections are handed to on_join on their own thread. Decoded
+// messages wait for the daemon thread within a per-member InboundBudget
+// (inbound_budget.hpp); past it they are dropped.
 //
 // Threading: construct, start, refresh, send and stop on the daemon thread.
 // deliver and on_link run on the daemon thread (posted); on_join runs on a
@@ -24,8 +26,10 @@
 #include <mutex>
 #include <string>
 
+#include "daemon/collective/inbound_budget.hpp"
 #include "daemon/crypto/key.hpp"
 #include "daemon/net/ssh/peer_transport.hpp"
+#include "daemon/util/log_throttle.hpp"
 #include "proto/peer_message.hpp"
 
 namespace cc::collective {
@@ -46,8 +50,13 @@ struct BridgeHandlers {
     std::function<void(const std::string& from, proto::RaftMessage)> on_consensus;
     std::function<void(const std::string& from, proto::LeaderView)> on_leader_view;
     std::function<void(const std::string& from, proto::PeerMessage)> on_routed;
+    // DataKeyRequest / DataKeyReply (v5, the collective data key).
+    std::function<void(const std::string& from, proto::PeerMessage)> on_data_key;
     // A keepalive from a member: a sign of life for raft::Core::heard_from.
     std::function<void(const std::string& from)> on_alive;
+    // The last connection from a member to us closed (daemon thread): its
+    // process may have ended (raft::Core::lost_link).
+    std::function<void(const std::string& member)> on_link_lost;
     // A member's connection to us came up from `remote_address`, its Hello
     // saying `advertise` (daemon thread).
     std::function<void(const std::string& member, const std::string& remote_address,
@@ -55,6 +64,9 @@ struct BridgeHandlers {
         on_link;
     std::function<void(std::unique_ptr<ssh::Connection>)> on_join;  // transport thread
     std::function<bool()> accepting_joins = [] { return false; };   // any thread
+    // Member `name` refused our key on our link to it (daemon thread):
+    // ssh::TransportHandlers::on_key_refused.
+    std::function<void(const std::string& name)> on_key_refused;
 };
 
 class PeerBridge {
@@ -98,6 +110,9 @@ class PeerBridge {
     boost::asio::io_context& io_;
     BridgeHandlers handlers_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+    // Messages posted to the daemon thread and not yet handled, per member.
+    std::shared_ptr<InboundBudget> inbound_budget_ = std::make_shared<InboundBudget>();
+    std::shared_ptr<cc::log::Throttle> over_budget_ = std::make_shared<cc::log::Throttle>();
     std::unique_ptr<ssh::PeerTransport> transport_;
     std::map<std::string, int> inbound_;  // member -> inbound links up
     mutable std::map<std::string, uint32_t> last_version_;

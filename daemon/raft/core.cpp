@@ -188,6 +188,11 @@ void Core::heard_from(const std::string& from, TimePoint now) {
     if (from != s_->cfg.self) s_->link_heard[from] = now;
 }
 
+void Core::lost_link(const std::string& from, TimePoint now) {
+    s_->on_lost_link(from, now);
+    s_->check_invariants();
+}
+
 void Core::propose_membership(ProposalId id, proto::Membership members, TimePoint now) {
     s_->propose(id, proto::EntryKind::Membership, proto::to_bytes(members), now);
     s_->check_invariants();
@@ -246,6 +251,21 @@ std::optional<std::string> Core::force_recover(proto::Membership survivors, Time
     auto r = s_->force_recover(std::move(survivors), now);
     s_->check_invariants();
     return r;
+}
+
+std::variant<RecoveryPlan, std::string> Core::plan_recovery(TimePoint now) const {
+    const auto& s = *s_;
+    if (auto why = s.recovery_refusal(now)) return *why;
+    RecoveryPlan plan;
+    for (const auto& m : s.log.membership().members) {
+        if (s.reachable(m.name, now))
+            plan.survivors.members.push_back(m);
+        else
+            plan.dropped.push_back(m.name);
+    }
+    plan.last_index = s.log.last_index();
+    plan.last_term = s.log.last_term();
+    return plan;
 }
 
 Ready Core::take_ready() {

@@ -43,6 +43,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "proto/outcome.hpp"
@@ -99,6 +100,10 @@ struct Config {
     // failing with NoQuorum. Longer than the links' keepalive interval.
     Millis contact_window{1200};
     size_t snapshot_chunk_bytes = 1u << 20;
+    // A follower buffers at most this much of an incoming snapshot (hostile
+    // input bound: the state of 100,000 nodes is a few MB); a transfer that
+    // goes past it is dropped and starts again from offset 0.
+    size_t max_snapshot_bytes = size_t{1} << 30;
     // A non-voter marked `promote` is promoted once its log is within this many
     // entries of the leader's and it answered within an election timeout.
     Index promote_max_lag = 16;
@@ -230,6 +235,14 @@ struct Status {
     std::vector<MemberStatus> members;
 };
 
+// What `collective recover` would do on this member (Core::plan_recovery).
+struct RecoveryPlan {
+    proto::Membership survivors;       // this member and every reachable member, as listed
+    std::vector<std::string> dropped;  // members of the latest list left out
+    Index last_index = 0;              // this member's last log entry: the new log starts here
+    Term last_term = 0;
+};
+
 namespace detail {
 struct State;
 }
@@ -278,6 +291,14 @@ class Core {
     // A sign of life from member `from` outside consensus messages (a link
     // keepalive): counts for majority_heard.
     void heard_from(const std::string& from, TimePoint now);
+    // Every link with member `from` closed: its process ended (the kernel
+    // closes a killed process's connections at once) or the connection
+    // failed. The member no longer counts as heard from (majority_heard).
+    // A follower whose leader it is stops honouring the leader's
+    // lease and campaigns within a heartbeat interval, not a whole election
+    // timeout. A wrong guess is harmless: pre-vote fails while the other
+    // voters still hear the leader, and its next message is followed again.
+    void lost_link(const std::string& from, TimePoint now);
 
     // Proposes a new member list that differs from the latest one in exactly
     // one member (added, removed, or address/fingerprint/role changed). A new
@@ -327,13 +348,22 @@ class Core {
     // rewrites the member list to `survivors` (which must contain this
     // member and only current members), records it in the log in a new
     // term, and makes this member leader of that term. Refused (returns the
-    // reason) while a majority of the current voters has been heard from
-    // within an election timeout, or before one election timeout has passed
-    // since start. RISK: it is the administrator's statement that the
-    // removed members are dead; if they are not, they may hold acknowledged
-    // writes that the survivors never saw, and those are lost. Run it on the
-    // survivor with the longest log, with the others stopped.
+    // reason) while a majority of the current voters that are not catching
+    // up has been heard from within an election timeout (a voter restored
+    // from backup cannot vote until a leader has brought it up to date, so
+    // with two voters left, one of them restored, nobody could ever lead),
+    // before one election timeout has passed since start, on a restored
+    // member still catching up, and when a reachable voter's log (from its
+    // vote requests and, v6, its vote responses) is ahead of this member's;
+    // those reasons name the member to run it on instead. RISK: it is the
+    // administrator's statement that the removed members are dead; if they
+    // are not, they may hold acknowledged writes that the survivors never
+    // saw, and those are lost.
     std::optional<std::string> force_recover(proto::Membership survivors, TimePoint now);
+    // The same checks, without acting: the member list force_recover would
+    // be given by `collective recover` (this member and the reachable ones),
+    // or the one-line reason it may not run here.
+    std::variant<RecoveryPlan, std::string> plan_recovery(TimePoint now) const;
 
     // Effects of the events since the last call (see the driver loop above).
     Ready take_ready();

@@ -43,6 +43,21 @@ void State::election_tick(TimePoint now) {
     campaign(now, /*pre_vote=*/true, /*transfer=*/false);
 }
 
+void State::on_lost_link(const std::string& from, TimePoint now) {
+    // Not heard from any more: a write waiting for a majority that is gone
+    // fails at once rather than after the contact window.
+    heard.erase(from);
+    link_heard.erase(from);
+    if (role != Role::Follower || from.empty() || from != leader) return;
+    // No lease for a leader whose links all closed, and no forwarding to it:
+    // writes wait for its successor. The delay is drawn so that the
+    // followers, told at the same moment, rarely split the vote.
+    leader.clear();
+    leader_contact.reset();
+    auto soon = now + Millis(1 + random() % static_cast<uint64_t>(cfg.heartbeat_interval.count()));
+    election_deadline = std::min(election_deadline, soon);
+}
+
 void State::campaign(TimePoint now, bool pre_vote, bool transfer) {
     votes = {cfg.self};
     leader.clear();
@@ -136,12 +151,14 @@ void State::on_vote_request(const std::string& from, const proto::VoteRequest& m
     // only the voters of its own latest list, and this member may not have
     // seen its own promotion (or a removal) yet. A restored member that has
     // not caught up must not vote at all.
+    peer_logs[from] = {m.last_log_index, m.last_log_term, false, now};
     bool eligible = !hs.catching_up;
     bool log_ok = cfg.test_mutation == Mutation::VoteWithoutLogCheck ||
                   log_up_to_date(m.last_log_index, m.last_log_term);
     if (m.pre_vote) {
         bool grant = m.term > hs.term && eligible && log_ok && !in_lease(*this, now, m.transfer);
-        send(from, proto::VoteResponse{grant ? m.term : hs.term, grant, true});
+        send(from, proto::VoteResponse{grant ? m.term : hs.term, grant, true, hs.catching_up,
+                                       log.last_index(), log.last_term()});
         return;
     }
     bool grant =
@@ -150,10 +167,14 @@ void State::on_vote_request(const std::string& from, const proto::VoteRequest& m
         hs.voted_for = from;
         reset_election_timer(now);
     }
-    send(from, proto::VoteResponse{hs.term, grant, false});
+    send(from, proto::VoteResponse{hs.term, grant, false, hs.catching_up, log.last_index(),
+                                   log.last_term()});
 }
 
 void State::on_vote_response(const std::string& from, const proto::VoteResponse& m, TimePoint now) {
+    // An older member (below v6) sends no position: nothing learnt.
+    if (m.catching_up || m.last_log_term != 0 || m.last_log_index != 0)
+        peer_logs[from] = {m.last_log_index, m.last_log_term, m.catching_up, now};
     if (!m.granted) return;
     bool counts = m.pre_vote ? role == Role::PreCandidate && m.term == hs.term + 1
                              : role == Role::Candidate && m.term == hs.term;

@@ -64,6 +64,12 @@ void Executor::heard_from(const std::string& from) {
     if (!dead_) core_.heard_from(from, ports_.now());
 }
 
+void Executor::lost_link(const std::string& from) {
+    if (dead_) return;
+    core_.lost_link(from, ports_.now());
+    run();
+}
+
 void Executor::propose_membership(ProposalId id, proto::Membership members) {
     if (dead_) return;
     if (cannot_apply_) {

@@ -137,6 +137,8 @@ class Executor {
     // Core::forget_proposal and Core::heard_from (no run() needed).
     void forget_proposal(ProposalId id) { core_.forget_proposal(id); }
     void heard_from(const std::string& from);
+    // Core::lost_link (may move the election sooner: re-arms the timer).
+    void lost_link(const std::string& from);
     // The log store made entries durable through `index` (of term `term`).
     void synced(Index index, Term term);
     // The log store could not write entries from `from` on (WriteFailed).

@@ -1,6 +1,6 @@
 // Member list changes through the log, one member at a time; automatic
-// promotion of caught-up non-voters; step-down of a removed leader; forced
-// recovery of a collective that lost its majority for good.
+// promotion of caught-up non-voters; step-down of a removed leader (forced
+// recovery: recovery.cpp).
 #include <set>
 
 #include "daemon/raft/state.hpp"
@@ -94,41 +94,6 @@ void State::after_commit_membership(TimePoint now) {
         }
     }
     become_follower(hs.term, "", now);
-}
-
-std::optional<std::string> State::force_recover(proto::Membership survivors, TimePoint now) {
-    if (!started || now - *started < cfg.election_timeout_max)
-        return "wait one election timeout after start, so that reachable members are known, "
-               "then retry";
-    if (leader_known(now))
-        return "a leader with quorum is reachable (" + leader +
-               "); forced recovery is only for a collective that lost its majority for good";
-    size_t reachable = 0;
-    for (const auto& v : voters())
-        if (active(v, now)) ++reachable;
-    if (reachable >= quorum())
-        return "a majority of voting members is reachable; let them elect a leader instead";
-    const auto& cur = log.membership();
-    std::set<std::string> seen;
-    bool self_votes = false;
-    for (const auto& m : survivors.members) {
-        if (!find(cur, m.name)) return m.name + " is not a recognized collective member";
-        if (!seen.insert(m.name).second) return "member " + m.name + " is listed twice";
-        if (m.name == cfg.self) self_votes = m.role == proto::Role::Voter;
-    }
-    if (!self_votes) return "the surviving list must contain this member as a voting member";
-    if (role == Role::Leader) become_follower(hs.term, "", now);
-    // The administrator's statement that the others are dead: lead a new
-    // term with the survivors as the whole member list.
-    hs.term += 1;
-    hs.voted_for = cfg.self;
-    hs.catching_up = false;
-    votes = {cfg.self};
-    become_leader(now);
-    append_local(proto::EntryKind::Membership, proto::to_bytes(survivors));
-    sync_progress(now);
-    broadcast(now);
-    return std::nullopt;
 }
 
 }  // namespace raft::detail

@@ -89,6 +89,11 @@ void State::on_chunk(const std::string& from, const proto::SnapshotChunk& m, Tim
         if (m.index <= persisted) send(from, proto::SnapshotAck{hs.term, m.index, 0, true});
         return;
     }
+    if (m.offset > cfg.max_snapshot_bytes || m.data.size() > cfg.max_snapshot_bytes - m.offset) {
+        incoming.reset();  // past the bound: nothing of it is kept
+        send(from, proto::SnapshotAck{hs.term, m.index, 0, false});
+        return;
+    }
     if (m.offset == 0) {
         incoming = m;
     } else if (incoming && incoming->index == m.index && incoming->index_term == m.index_term &&

@@ -120,6 +120,15 @@ struct State {
         forwarded;
     std::deque<LeaderRead> leader_reads;
 
+    // What each member last said of its log (its vote requests and, from
+    // peer protocol v6, its vote responses), for forced recovery.
+    struct PeerLog {
+        Index last_index = 0;
+        Term last_term = 0;
+        bool catching_up = false;
+        TimePoint at{};
+    };
+    std::map<std::string, PeerLog> peer_logs;
     std::map<std::string, TimePoint> heard;  // last message from each member
     // Last sign of life of each member's link (Core::heard_from: keepalives),
     // for majority_heard() only.
@@ -159,6 +168,7 @@ struct State {
     void reset_election_timer(TimePoint now);
     void election_tick(TimePoint now);
     void campaign(TimePoint now, bool pre_vote, bool transfer);
+    void on_lost_link(const std::string& from, TimePoint now);
     void become_follower(Term term, const std::string& leader_name, TimePoint now);
     void become_leader(TimePoint now);
     void on_vote_request(const std::string& from, const proto::VoteRequest& m, TimePoint now);
@@ -197,6 +207,14 @@ struct State {
     void maybe_promote(const std::string& name, TimePoint now);
     void after_commit_membership(TimePoint now);
     std::optional<std::string> force_recover(proto::Membership survivors, TimePoint now);
+
+    // ---- recovery.cpp ----
+    // Heard from (consensus message or link keepalive) within an election timeout.
+    bool reachable(const std::string& name, TimePoint now) const;
+    // A recent word from `name` (PeerLog) that it is a restored member catching up.
+    bool peer_catching_up(const std::string& name, TimePoint now) const;
+    // Why forced recovery may not run on this member now (nullopt: it may).
+    std::optional<std::string> recovery_refusal(TimePoint now) const;
 
     // ---- snapshot.cpp ----
     void snapshot_taken(Index index);

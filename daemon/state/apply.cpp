@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "daemon/state/masked.hpp"
+
 namespace cc::state {
 
 proto::CommandResult failure(proto::ResultCode code, std::string message) {
@@ -148,7 +150,7 @@ CommandResult set_node_attributes(Database::Impl* mut, const Database::Impl& db,
     for (const auto& n : t.value) {
         for (const auto& [k, v] : c.attributes) {
             std::string value = stored_value(k, v);
-            r.lines.push_back({n, value});
+            r.lines.push_back({n, shown_value(k, value)});
             if (mut) mut->set_node_attr(mut->nodes.entries.at(n), mut->names.intern(k), value);
         }
     }
@@ -236,7 +238,7 @@ CommandResult set_group_attributes(Database::Impl* mut, const Database::Impl& db
     if (auto err = check_group_attributes(c.attributes)) return *err;
     if (!db.group_defined(c.group) && !c.create_if_missing) return missing_group(c.group);
     CommandResult r;
-    for (const auto& [k, v] : c.attributes) r.lines.push_back({c.group, v});
+    for (const auto& [k, v] : c.attributes) r.lines.push_back({c.group, shown_value(k, v)});
     if (mut) {
         Entity& e = mut->groups.entries[c.group];  // creates `everything` or an implicit group
         for (const auto& [k, v] : c.attributes) e.set(mut->names.intern(k), v);

@@ -228,7 +228,8 @@ TEST(Discovery, aLoneServerAssignsWithoutClaiming) {
     r = m.cli("nodediscover", {"--help"});
     EXPECT_EQ(r.status, 0) << r;
     EXPECT_NE(r.out.find("Exit status (the same for every tool):"), std::string::npos) << r;
-    const std::string last = "lost connection); read it back before retrying\n";
+    const std::string last =
+        "lost connection); read it back before retrying\n\nSee man nodediscover(1).\n";
     EXPECT_TRUE(r.out.ends_with(last)) << r;
 }
 

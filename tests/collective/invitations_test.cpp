@@ -258,8 +258,8 @@ TEST(CollectiveOptions, eachSubcommandTakesOnlyItsOwnOptions) {
     EXPECT_EQ(fails({"gencert", "-v"}),
               "collective gencert: -v/--verbose does not apply to gencert (it takes no options; "
               "see collective gencert --help)");
-    EXPECT_EQ(fails({"delete", "mgt2", "--json"}),
-              "collective delete: --json does not apply to delete (it takes no options; see "
+    EXPECT_EQ(fails({"delete", "mgt2", "--ttl", "5"}),
+              "collective delete: --ttl does not apply to delete (it takes no options; see "
               "collective delete --help)");
     EXPECT_EQ(fails({"join", "mgt1", "-n", "-i", "x"}),
               "collective join: -n/--nonvoting does not apply to join (its options: "

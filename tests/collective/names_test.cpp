@@ -4,27 +4,16 @@
 // resolve `collective join mgt1` while the rest of the machine sees nothing.
 // A separate binary, so no other test shares the namespace.
 #include <gtest/gtest.h>
-#include <sched.h>
-#include <sys/mount.h>
 
-#include <cstring>
 #include <fstream>
 
 #include "tests/collective/cluster.hpp"
+#include "tests/collective/private_hosts.hpp"
 
 namespace {
 
 using cc::ct::Cluster;
-
-// Empty string on success, else why the private hosts file is unavailable.
-std::string private_hosts(const std::filesystem::path& file) {
-    if (::unshare(CLONE_NEWNS) != 0) return std::string("unshare: ") + std::strerror(errno);
-    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
-        return std::string("mount private: ") + std::strerror(errno);
-    if (::mount(file.c_str(), "/etc/hosts", nullptr, MS_BIND, nullptr) != 0)
-        return std::string("bind /etc/hosts: ") + std::strerror(errno);
-    return {};
-}
+using cc::ct::private_hosts;
 
 TEST(Names, referencePage_withTheHostNamesMgt1ToMgt3) {
     Cluster c(3);

@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "proto/peer.hpp"
 #include "tests/collective/cluster.hpp"
 #include "tests/support/ipmi_sim.hpp"
 
@@ -70,7 +71,8 @@ void form(Cluster& c) {
         for (size_t j = 0; j < c.size(); ++j) {
             if (i == j) continue;
             const std::string line = "connected to member mgt" + std::to_string(j + 1) + " at " +
-                                     c.address(j) + ":13001 (peer protocol v4)";
+                                     c.address(j) + ":13001 (peer protocol v" +
+                                     std::to_string(proto::kPeerVersionMax) + ")";
             if (!c[i].wait_for_log(line, 30s))
                 throw std::runtime_error("mgt" + std::to_string(i + 1) + " never logged \"" + line +
                                          "\"; its log:\n" + c[i].log());

@@ -221,7 +221,7 @@ TEST_F(Nodepower, perNodeErrors_leaveTheOtherNodesDone) {
     c.ok(0, "nodedefine",
          {"n7", "groups=nomanager", "hardwaremanagement.manager=" + bmc_address(*sims[1])});
     EXPECT_EQ(c.ok(0, "nodeattrib", {"n1", "secret.hardwaremanagementpassword=wrong"}),
-              "n1: wrong\n");
+              "n1: ********\n");
     settle(c, {"n1-n5,n7,n9", "collective.manager", "hardwaremanagement.manager",
                "secret.hardwaremanagementpassword"});
 

@@ -134,7 +134,10 @@ TEST_F(Cli, everyToolsHelp_endsWithTheExitStatusTable) {
         for (std::string line : {"  0  done\n", "  1  bad input", "  2  refused", "  3  no quorum",
                                  "  4  outcome unknown"})
             EXPECT_NE(r.out.find(line, at), std::string::npos) << tool << ": " << line;
-        EXPECT_TRUE(r.out.ends_with("read it back before retrying\n")) << tool << "\n" << r.out;
+        // The table, then the pointer to the tool's man page (docs/man).
+        EXPECT_TRUE(r.out.ends_with("read it back before retrying\n\nSee man " + tool + "(1).\n"))
+            << tool << "\n"
+            << r.out;
     }
 }
 

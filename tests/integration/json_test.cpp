@@ -254,4 +254,57 @@ TEST_F(Json, refusals_keepExitTwo_asJson) {
               std::string::npos);
 }
 
+// collective and nodediscover read only in one subcommand each (show, list),
+// but with --json every failure of theirs is the JSON error document too.
+TEST_F(Json, collectiveShowAndNodediscoverList_failAsJson) {
+    EXPECT_EQ(fails_alike("collective", {"show"}, 2),
+              "Collective mode not enabled on this system\n");
+    EXPECT_NE(fails_alike("collective", {"show", "extra"}, 1).find("usage: collective show"),
+              std::string::npos);
+    EXPECT_NE(fails_alike("collective", {"show", "--ttl", "5"}, 1).find("does not apply to show"),
+              std::string::npos);
+    EXPECT_NE(fails_alike("collective", {"show", "--nosuch"}, 1).find("unrecognised option"),
+              std::string::npos);
+    EXPECT_NE(fails_alike("collective", {}, 1).find("give a subcommand"), std::string::npos);
+    EXPECT_NE(fails_alike("nodediscover", {"list", "-f", "bogus"}, 1).find("unknown field"),
+              std::string::npos);
+    EXPECT_NE(fails_alike("nodediscover", {"list", "--mac", "aa:bb:cc:dd:ee:01"}, 1)
+                  .find("does not apply"),
+              std::string::npos);
+    EXPECT_NE(fails_alike("nodediscover", {"list", "extra"}, 1).find("unexpected argument"),
+              std::string::npos);
+    EXPECT_NE(fails_alike("nodediscover", {"bogus"}, 1).find("unknown command"), std::string::npos);
+    // --json given to a subcommand that does not read: the refusal is JSON.
+    for (const auto& [tool, args] : std::vector<std::pair<std::string, std::vector<std::string>>>{
+             {"collective", {"delete", "mgt3", "--json"}},
+             {"collective", {"invite", "mgt3", "--json"}},
+             {"nodediscover", {"clear", "--json"}}}) {
+        auto r = m.cli(tool, args);
+        EXPECT_EQ(r.status, 1) << r;
+        EXPECT_EQ(r.out, "");
+        auto e = parse_json(r.err);
+        EXPECT_NE(e.at("error").string.find("--json does not apply"), std::string::npos) << r.err;
+        EXPECT_EQ(e.at("exit").number, 1);
+    }
+    // Not root, then no daemon: exit 2 either way, as JSON.
+    passwd* nobody = ::getpwnam("nobody");
+    ASSERT_NE(nobody, nullptr);
+    for (const auto& [tool, sub] :
+         {std::pair<std::string, std::string>{"collective", "show"}, {"nodediscover", "list"}}) {
+        auto r = m.cli(tool, {sub, "--json"}, nobody->pw_uid);
+        EXPECT_EQ(r.status, 2) << r;
+        EXPECT_EQ(r.out, "");
+        EXPECT_NE(parse_json(r.err).at("error").string.find("permission denied"), std::string::npos)
+            << r.err;
+    }
+    EXPECT_EQ(m.stop(), 0);
+    EXPECT_NE(fails_alike("collective", {"show"}, 2).find("cannot reach confluentd at"),
+              std::string::npos);
+    EXPECT_NE(fails_alike("nodediscover", {"list"}, 2).find("cannot reach confluentd at"),
+              std::string::npos);
+    // Bad input is told as such before confluentd is asked.
+    EXPECT_NE(fails_alike("nodediscover", {"list", "-f", "bogus"}, 1).find("unknown field"),
+              std::string::npos);
+}
+
 }  // namespace

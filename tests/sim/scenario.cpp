@@ -36,7 +36,15 @@ void random_fault(Sim& s, int& next_name, bool storage_faults) {
         if (!n.core) down.push_back(name);
     uint64_t roll = rng.below(100);
     if (roll < 14) {
-        if (!up.empty()) s.crash(pick(s, up));
+        // Killed (its links close: the others are told, Core::lost_link)
+        // or silent (a power cut: they notice by the missing heartbeats).
+        if (!up.empty()) {
+            const auto& name = pick(s, up);
+            if (rng.chance(0.5))
+                s.kill(name);
+            else
+                s.crash(name);
+        }
     } else if (roll < 32) {
         if (!down.empty()) s.restart(pick(s, down), false);
     } else if (roll < 37) {

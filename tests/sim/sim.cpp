@@ -54,6 +54,15 @@ void Sim::add_node(const std::string& name, const proto::Membership& collective)
     restart(name, false);
 }
 
+void Sim::kill(const std::string& name) {
+    crash(name);
+    for (auto& [other, n] : nodes_) {
+        if (other == name || !n.core || faults_.blocked.count({name, other})) continue;
+        n.exec->lost_link(name);
+        after(n);
+    }
+}
+
 void Sim::crash(const std::string& name) {
     Node& n = nodes_.at(name);
     if (!n.core) return;

@@ -124,6 +124,9 @@ class Sim {
     // list file.
     void add_node(const std::string& name, const proto::Membership& collective);
     void crash(const std::string& name);
+    // `name`'s process ends: crashed, and every other member's transport
+    // sees its links close (Core::lost_link), as when it is killed.
+    void kill(const std::string& name);
     void restart(const std::string& name, bool wipe);
     void heal();  // no partitions, loss or duplication
 

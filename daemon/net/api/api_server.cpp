@@ -224,7 +224,8 @@ ApiServer::ApiServer(asio::io_context& io, std::filesystem::path socket_path, Ap
       path_(std::move(socket_path)),
       handler_(handler),
       allowed_uid_(allowed_uid),
-      acceptor_(io) {
+      acceptor_(io),
+      retry_(io) {
     cc::fs::ensure_dir(path_.parent_path(), 0755);
     std::error_code fec;
     boost::system::error_code ec;
@@ -261,21 +262,49 @@ void ApiServer::start() {
 void ApiServer::stop() {
     boost::system::error_code ec;
     acceptor_.close(ec);
+    retry_.cancel();
     auto open = connections_;
     for (auto* c : open) c->close();
     connections_.clear();
+}
+
+void ApiServer::refuse(stream::socket& socket) {
+    uint64_t n = 0;
+    if (refusals_.due(n))
+        cc::log::warn("API: refused ", n, " client(s): ", kMaxConnections,
+                      " connections are open already");
+    // One answer, without waiting: a client that does not read it just sees the close.
+    std::string bytes = error_frame(proto::Outcome::Refused,
+                                    "confluentd is serving " + std::to_string(kMaxConnections) +
+                                        " clients already; retry when some have finished");
+    [[maybe_unused]] auto sent =
+        ::send(socket.native_handle(), bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    boost::system::error_code ec;
+    socket.close(ec);
 }
 
 void ApiServer::accept_next() {
     acceptor_.async_accept(
         [this, alive = alive_](boost::system::error_code ec, stream::socket socket) {
             if (!*alive || !acceptor_.is_open()) return;
-            if (!ec) {
+            if (ec) {
+                // Out of descriptors or memory: wait before the next try, never spin.
+                uint64_t n = 0;
+                if (accept_failures_.due(n))
+                    cc::log::warn("API: accept failed (", n, " time(s)): ", ec.message(),
+                                  "; retrying every 100 ms");
+                retry_.expires_after(std::chrono::milliseconds(100));
+                retry_.async_wait([this, alive](boost::system::error_code wait_ec) {
+                    if (!wait_ec && *alive && acceptor_.is_open()) accept_next();
+                });
+                return;
+            }
+            if (connections_.size() >= kMaxConnections) {
+                refuse(socket);
+            } else {
                 auto c = std::make_shared<ApiConnection>(*this, std::move(socket));
                 connections_.insert(c.get());
                 c->start();
-            } else {
-                cc::log::warn("API: accept failed: ", ec.message());
             }
             accept_next();
         });

@@ -17,11 +17,13 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <set>
 
+#include "daemon/util/log_throttle.hpp"
 #include "proto/api.hpp"
 
 namespace cc::net {
@@ -46,6 +48,8 @@ class ApiServer {
     // Requests a client may have outstanding on one connection before the
     // server stops reading from it.
     static constexpr size_t kMaxPipelined = 256;
+    // Clients connected at once; one more is answered Refused and closed.
+    static constexpr size_t kMaxConnections = 256;
 
     // Binds socket_path (a stale socket file is replaced; a live one, another
     // daemon's, is not) with mode 0600. Throws cc::fs::FsError naming the path
@@ -67,6 +71,7 @@ class ApiServer {
   private:
     friend class ApiConnection;
     void accept_next();
+    void refuse(boost::asio::local::stream_protocol::socket& socket);
     void forget(ApiConnection* c) { connections_.erase(c); }
 
     boost::asio::io_context& io_;
@@ -74,6 +79,8 @@ class ApiServer {
     ApiHandler& handler_;
     uid_t allowed_uid_;
     boost::asio::local::stream_protocol::acceptor acceptor_;
+    boost::asio::steady_timer retry_;  // accept again after a failure
+    cc::log::Throttle accept_failures_, refusals_;
     std::set<ApiConnection*> connections_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -218,9 +218,12 @@ std::unique_ptr<Connection> connect(const ClientOptions& opt, const crypto::Memb
     detail::KeyPtr our_key = detail::import_private_key(key.pem);
     int auth = ssh_userauth_publickey(s, nullptr, our_key.get());
     if (auth != SSH_AUTH_SUCCESS) {
-        throw error(auth == SSH_AUTH_DENIED ? "the server refused our key " + key.fingerprint +
-                                                  " (not a member there, and no invitation pending)"
-                                            : "authentication failed: " + detail::error_text(s));
+        auto e = error(auth == SSH_AUTH_DENIED ? "the server refused our key " + key.fingerprint +
+                                                     " (not a member there, and no invitation "
+                                                     "pending)"
+                                               : "authentication failed: " + detail::error_text(s));
+        e.key_refused = auth == SSH_AUTH_DENIED && !opt.expected_fingerprint.empty();
+        throw e;
     }
 
     detail::ChannelPtr channel(ssh_channel_new(s));

@@ -38,6 +38,9 @@ struct ConnectError : std::runtime_error {
     explicit ConnectError(const std::string& what, ConnectFailure k = ConnectFailure::Other)
         : std::runtime_error(what), kind(k) {}
     ConnectFailure kind;
+    // The pinned server refused our key: it does not list this member (any
+    // more): deleted, or dropped by `collective recover`.
+    bool key_refused = false;
 };
 
 struct ClientOptions {

@@ -19,6 +19,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "daemon/net/ssh/startup_limiter.hpp"
 #include "proto/frame.hpp"
 #include "proto/peer.hpp"
 
@@ -29,7 +30,9 @@ enum class Direction { Inbound, Outbound };
 
 // Timing and size bounds shared by clients, servers and the transport.
 struct Limits {
-    std::chrono::milliseconds handshake_timeout{10000};  // TCP + SSH + auth + Hello
+    // TCP + SSH + auth + Hello. On the server also the pre-authentication
+    // deadline (OpenSSH's LoginGraceTime; collective.login_grace_time).
+    std::chrono::milliseconds handshake_timeout{10000};
     // Short enough that a member hears from every other well within
     // raft::Config::contact_window even when the link carries nothing else.
     std::chrono::milliseconds keepalive_interval{400};
@@ -38,6 +41,7 @@ struct Limits {
     size_t queue_bytes = 64u * 1024 * 1024;
     int max_auth_attempts = 4;  // failed userauth requests before the server disconnects
     uint32_t max_frame_bytes = proto::kMaxFrameBytes;
+    StartupLimits startups;  // server: admission before authentication
 };
 
 // Who is at the other end, as established by the SSH layer (never by a message).

@@ -5,6 +5,7 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "daemon/net/ssh/address.hpp"
@@ -47,9 +48,16 @@ void report_link(const TransportHandlers& handlers, const PeerInfo& peer, bool u
 // One outgoing connection to one member, kept up by its own thread.
 class Link {
   public:
+    // `reached(name, remote_address)` is told where each connection to the
+    // member went (on the link's thread, no lock of the link held).
+    using Reached = std::function<void(const std::string&, const std::string&)>;
     Link(PeerEndpoint endpoint, const TransportOptions& options, const TransportHandlers& handlers,
-         const crypto::MemberKey& key)
-        : endpoint_(std::move(endpoint)), options_(options), handlers_(handlers), key_(key) {
+         const crypto::MemberKey& key, Reached reached)
+        : endpoint_(std::move(endpoint)),
+          options_(options),
+          handlers_(handlers),
+          key_(key),
+          reached_(std::move(reached)) {
         thread_ = std::thread([this] { loop(); });
     }
 
@@ -139,6 +147,14 @@ class Link {
                 reported_failure = false;
             } catch (const ConnectError& e) {
                 if (stopping()) return;  // the failure is our own stop() aborting it
+                if (e.key_refused && handlers_.on_key_refused) {
+                    try {
+                        handlers_.on_key_refused(endpoint_.name);
+                    } catch (const std::exception& x) {
+                        log::error("key refusal callback for member ", endpoint_.name,
+                                   " failed: ", x.what());
+                    }
+                }
                 // Say it once per outage, not at every retry.
                 if (!reported_failure) {
                     log::warn("member ", endpoint_.name, ": ", e.what(), "; retrying");
@@ -197,6 +213,7 @@ class Link {
         PeerInfo peer = conn->peer();
         log::info("connected to member ", peer.name, " at ", peer.remote_address,
                   " (peer protocol v", peer.version, ")");
+        if (reached_) reached_(peer.name, peer.remote_address);
         report_link(handlers_, peer, true);
         std::string reason = conn->run(
             [&](std::string payload) { deliver(handlers_, *conn, peer, std::move(payload)); });
@@ -212,6 +229,7 @@ class Link {
     const TransportOptions& options_;
     const TransportHandlers& handlers_;
     const crypto::MemberKey& key_;
+    const Reached reached_;
     Watchdog watchdog_;
     mutable std::mutex mu_;
     std::condition_variable cv_;
@@ -250,6 +268,7 @@ class PeerTransport::Impl {
         {
             std::lock_guard lock(mu_);
             server_ = std::move(server);
+            push_sources_locked();
         }
         log::info("member transport listening on ", options_.listen_host, ":", bound, " with key ",
                   key_.fingerprint);
@@ -281,9 +300,23 @@ class PeerTransport::Impl {
             }
             for (auto& [name, ep] : wanted) {
                 if (!links_.count(name)) {
-                    links_[name] = std::make_unique<Link>(ep, options_, handlers_, key_);
+                    links_[name] = std::make_unique<Link>(
+                        ep, options_, handlers_, key_,
+                        [this](const std::string& member, const std::string& remote) {
+                            learn_source(member, remote);
+                        });
                 }
             }
+            for (auto it = seen_at_.begin(); it != seen_at_.end();) {
+                it = wanted.count(it->first) ? std::next(it) : seen_at_.erase(it);
+            }
+            recorded_sources_.clear();
+            for (auto& [name, ep] : wanted) {
+                if (auto hp = detail::split_address(ep.address, kDefaultPeerPort)) {
+                    if (auto ip = normalize_ip(hp->host); !ip.empty()) recorded_sources_.insert(ip);
+                }
+            }
+            push_sources_locked();
             // Incoming connections from keys that are no longer pinned end now.
             for (auto& [id, conn] : inbound_) {
                 auto p = pinned_.find(conn->peer().fingerprint);
@@ -332,6 +365,26 @@ class PeerTransport::Impl {
     }
 
   private:
+    // Where member `name` was seen at the other end of an authenticated
+    // connection: its address bypasses the global pre-authentication limit
+    // from now on (a member whose cfg/collective address is a host name).
+    void learn_source(const std::string& name, const std::string& remote_address) {
+        auto hp = detail::split_address(remote_address, kDefaultPeerPort);
+        std::string ip = hp ? normalize_ip(hp->host) : std::string();
+        if (ip.empty()) return;
+        std::lock_guard lock(mu_);
+        if (stopped_ || !links_.count(name)) return;  // not (or no longer) a member
+        if (!seen_at_[name].insert(ip).second) return;
+        push_sources_locked();
+    }
+
+    void push_sources_locked() {
+        if (!server_) return;
+        std::set<std::string> all = recorded_sources_;
+        for (auto& [name, ips] : seen_at_) all.insert(ips.begin(), ips.end());
+        server_->set_member_sources(std::move(all));
+    }
+
     AuthDecision authorize(const std::string& fingerprint, const std::string&) {
         {
             std::lock_guard lock(mu_);
@@ -369,6 +422,7 @@ class PeerTransport::Impl {
             inbound_[peer.id] = conn.get();
         }
         log::info("member ", peer.name, " connected from ", peer.remote_address);
+        learn_source(peer.name, peer.remote_address);
         {
             std::lock_guard lock(mu_);
             if (auto it = links_.find(peer.name); it != links_.end()) it->second->retry_now();
@@ -392,7 +446,11 @@ class PeerTransport::Impl {
     std::map<std::string, std::unique_ptr<Link>> links_;  // guarded by mu_
     std::map<std::string, std::string> pinned_;           // fingerprint -> name, guarded by mu_
     std::map<uint64_t, Connection*> inbound_;             // guarded by mu_
-    bool stopped_ = false;                                // guarded by mu_
+    // Member source addresses for the server's startup limiter: the IP
+    // literals in the member list, and where each member was seen.
+    std::set<std::string> recorded_sources_;                // guarded by mu_
+    std::map<std::string, std::set<std::string>> seen_at_;  // guarded by mu_
+    bool stopped_ = false;                                  // guarded by mu_
 };
 
 PeerTransport::PeerTransport(TransportOptions options, TransportHandlers handlers,

@@ -65,6 +65,10 @@ struct TransportHandlers {
     std::function<void(const PeerInfo& from)> on_alive;
     // A connection to or from a member came up (up = true) or ended.
     std::function<void(const PeerInfo& peer, bool up)> on_link;
+    // Member `name`, at its pinned host key, refused our key: it does not
+    // list this member (deleted, or dropped by collective recover). Called
+    // at each refused attempt (optional).
+    std::function<void(const std::string& name)> on_key_refused;
     // An authenticated join connection after Hello. Not set = joins refused.
     std::function<void(std::unique_ptr<Connection>)> on_join;
 };

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <new>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
@@ -24,15 +25,13 @@
 #include "daemon/net/ssh/connection_impl.hpp"
 #include "daemon/net/ssh/libssh_handles.hpp"
 #include "daemon/util/log.hpp"
+#include "daemon/util/log_throttle.hpp"
 
 namespace cc::ssh {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// Connections beyond this are closed at once: a flood cannot exhaust threads.
-constexpr size_t kMaxConnections = 256;
 
 // Everything libssh callbacks of one connection touch. Lives as long as the
 // session (handed to the Connection as its keep-alive).
@@ -124,6 +123,19 @@ int on_other_message(ssh_session, ssh_message message, void* userdata) {
     return 1;
 }
 
+// The normalized IP of an accepted peer ("" when not IPv4/IPv6).
+std::string source_ip(const sockaddr_storage& ss) {
+    char text[INET6_ADDRSTRLEN] = {};
+    if (ss.ss_family == AF_INET) {
+        ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&ss)->sin_addr, text,
+                    sizeof text);
+    } else if (ss.ss_family == AF_INET6) {
+        ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&ss)->sin6_addr, text,
+                    sizeof text);
+    }
+    return normalize_ip(text);
+}
+
 int listen_socket(const std::string& host, uint16_t port, uint16_t& bound) {
     sockaddr_storage ss{};
     socklen_t len = 0;
@@ -182,6 +194,12 @@ class Server::Impl {
         host_key.release();  // owned by the bind now
         listen_fd_ = listen_socket(options_.listen_host, options_.port, port_);
         wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (wake_fd_ < 0) {
+            int err = errno;
+            ::close(listen_fd_);
+            throw std::runtime_error(std::string("cannot start the SSH listener: ") +
+                                     std::strerror(err));
+        }
         acceptor_ = std::thread([this] { accept_loop(); });
     }
 
@@ -191,6 +209,7 @@ class Server::Impl {
     }
 
     uint16_t port() const { return port_; }
+    StartupLimiter& limiter() { return limiter_; }
 
     void stop() {
         {
@@ -222,20 +241,86 @@ class Server::Impl {
             }
             if (fds[1].revents & POLLIN) return;
             if (!(fds[0].revents & POLLIN)) continue;
-            int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-            if (fd < 0) continue;
+            sockaddr_storage from{};
+            socklen_t from_len = sizeof from;
+            int fd =
+                ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&from), &from_len, SOCK_CLOEXEC);
+            if (fd < 0) {
+                if (accept_failed(errno)) return;
+                continue;
+            }
+            std::string source;
+            StartupLimiter::Slot slot;
+            Admission a = Admission::TooManyConnections;
+            try {
+                source = source_ip(from);
+                a = limiter_.admit(source, slot);
+            } catch (const std::bad_alloc&) {  // refused like any over the limit
+            }
+            if (a != Admission::Admitted) {
+                // Closed at once: no thread, no session, nothing read.
+                ::close(fd);
+                note_refusal(source, a);
+                continue;
+            }
             std::lock_guard lock(mu_);
             reap_locked();
-            if (stopping_ || threads_.size() >= kMaxConnections) {
+            if (stopping_) {
                 ::close(fd);
                 continue;
             }
             uint64_t id = next_id_++;
-            threads_.emplace(id, std::thread([this, fd, id] {
-                                 serve(fd);
-                                 std::lock_guard done(mu_);
-                                 finished_.push_back(id);
-                             }));
+            try {
+                // The map entry first: a thread already running must never be dropped.
+                auto& slot_thread = threads_.try_emplace(id).first->second;
+                slot_thread = std::thread([this, fd, id, slot = std::move(slot)]() mutable {
+                    run_connection(fd, slot);
+                    slot.release();  // before the thread is reaped: counts stay exact
+                    std::lock_guard done(mu_);
+                    finished_.push_back(id);
+                });
+            } catch (const std::exception& e) {  // no thread or memory: refuse this one
+                threads_.erase(id);
+                ::close(fd);
+                uint64_t n = 0;
+                if (thread_failures_.due(n))
+                    log::warn("refused ", n,
+                              " SSH connection(s): cannot start a thread: ", e.what());
+            }
+        }
+    }
+
+    // accept() failed with `err`. Out of descriptors or memory: wait a little
+    // before the next try (the pending connection stays queued), never spin.
+    // True when the loop should end (stop() woke it meanwhile).
+    bool accept_failed(int err) {
+        if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM) return false;
+        uint64_t n = 0;
+        if (accept_failures_.due(n))
+            log::warn("SSH listener: cannot accept connections (", n,
+                      " failure(s)): ", std::strerror(err), "; retrying every 100 ms");
+        pollfd wake = {wake_fd_, POLLIN, 0};
+        return ::poll(&wake, 1, 100) > 0;
+    }
+
+    void note_refusal(const std::string& source, Admission a) {
+        uint64_t n = 0;
+        if (!refusals_.due(n)) return;
+        auto c = limiter_.counts();
+        log::warn("SSH listener: refused ", n,
+                  " connection(s) in the last 10 s before authentication (last from ", source, ": ",
+                  admission_text(a), "); ", c.unauthenticated, " unauthenticated of ", c.total,
+                  " connection(s) open");
+    }
+
+    // Runs one connection; nothing it throws (out of memory) ends the daemon.
+    void run_connection(int fd, StartupLimiter::Slot& slot) {
+        try {
+            serve(fd, slot);
+        } catch (const std::exception& e) {
+            uint64_t n = 0;
+            if (serve_failures_.due(n))
+                log::warn("dropped ", n, " SSH connection(s) that could not be served: ", e.what());
         }
     }
 
@@ -250,14 +335,20 @@ class Server::Impl {
         finished_.clear();
     }
 
-    void serve(int fd) {
+    void serve(int fd, StartupLimiter::Slot& slot) {
         auto deadline = Clock::now() + options_.limits.handshake_timeout;
+        // Closes the socket unless the session took it (declared before
+        // `disarm`: the watchdog lets go of the socket before it is closed).
+        struct OwnedFd {
+            int fd;
+            bool owned = true;
+            ~OwnedFd() {
+                if (owned) ::close(fd);
+            }
+        } owned{fd};
         std::string remote = detail::peer_address(fd);
         detail::SessionPtr session(ssh_new());
-        if (!session) {
-            ::close(fd);
-            return;
-        }
+        if (!session) return;
         uint64_t ticket = watchdog_.arm(fd, deadline);
         struct Disarm {
             Watchdog& w;
@@ -280,12 +371,9 @@ class Server::Impl {
         ssh_set_message_callback(s, on_other_message, h.get());
         ssh_set_auth_methods(s, SSH_AUTH_METHOD_PUBLICKEY);
 
-        if (ssh_bind_accept_fd(bind_.get(), s, fd) != SSH_OK) {
-            if (ssh_get_fd(s) != fd) {
-                disarm.armed = false;
-                watchdog_.disarm(ticket);
-                ::close(fd);
-            }
+        bool accepted = ssh_bind_accept_fd(bind_.get(), s, fd) == SSH_OK;
+        if (ssh_get_fd(s) == fd) owned.owned = false;  // the session closes it now
+        if (!accepted) {
             log::warn("SSH accept from ", remote, " failed: ", detail::error_text(s));
             return;
         }
@@ -301,6 +389,8 @@ class Server::Impl {
                     log::debug("SSH handshake with ", remote, " ended: ", detail::error_text(s));
                     return;
                 }
+                // A pinned key proved: no longer counted as unauthenticated.
+                if (h->authenticated && h->decision.kind == AuthKind::Member) slot.authenticated();
                 if (h->failures > options_.limits.max_auth_attempts) {
                     log::warn("disconnecting ", remote,
                               ": too many failed authentication attempts");
@@ -365,6 +455,7 @@ class Server::Impl {
             impl->close();
             return;
         }
+        slot.authenticated();  // a join too, once its Hello is in
         impl->info.name = theirs.name;
         impl->info.version = *version;
         impl->info.advertise = theirs.advertise;
@@ -379,6 +470,8 @@ class Server::Impl {
     }
 
     ServerOptions options_;
+    StartupLimiter limiter_{options_.limits.startups};
+    log::Throttle refusals_, accept_failures_, thread_failures_, serve_failures_;
     detail::BindPtr bind_;
     int listen_fd_ = -1;
     int wake_fd_ = -1;
@@ -400,6 +493,12 @@ uint16_t Server::port() const {
 }
 void Server::stop() {
     impl_->stop();
+}
+void Server::set_member_sources(std::set<std::string> sources) {
+    impl_->limiter().set_member_sources(std::move(sources));
+}
+StartupLimiter::Counts Server::startup_counts() const {
+    return impl_->limiter().counts();
 }
 
 }  // namespace cc::ssh

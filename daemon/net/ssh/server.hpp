@@ -7,7 +7,9 @@
 // before any collective message is read. A Member key may open either
 // subsystem; a JoinOnly key only proto::kJoinSubsystem. Auth attempts and the
 // whole handshake (key exchange, auth, channel, subsystem, Hello) are bounded
-// by limits.max_auth_attempts and limits.handshake_timeout. On the member
+// by limits.max_auth_attempts and limits.handshake_timeout. Before that,
+// limits.startups decides at accept time whether a connection gets a thread
+// at all (startup_limiter.hpp); one over a limit is closed at once. On the member
 // subsystem the peer's Hello name must be the member its key is pinned to.
 //
 // Threading: one acceptor thread plus one thread per connection (blocking
@@ -22,6 +24,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "daemon/crypto/key.hpp"
@@ -60,6 +63,11 @@ class Server {
     // The bound port (the real one when options.port was 0).
     uint16_t port() const;
     void stop();
+
+    // Source addresses (normalize_ip) that bypass the global limit on
+    // unauthenticated connections (startup_limiter.hpp): the members'.
+    void set_member_sources(std::set<std::string> sources);
+    StartupLimiter::Counts startup_counts() const;
 
   private:
     class Impl;

@@ -172,6 +172,27 @@ TEST_F(ApiServerTest, garbageRequest_getsBadRequestAndTheServerCarriesOn) {
     EXPECT_EQ(status_name(), "x");
 }
 
+TEST_F(ApiServerTest, clientsPastTheConnectionLimit_areRefusedAndTheServerCarriesOn) {
+    start();
+    std::vector<int> idle;
+    for (size_t i = 0; i < cc::net::ApiServer::kMaxConnections; ++i) idle.push_back(raw_connect());
+    auto r = first_response(read_to_eof(raw_connect()));
+    ASSERT_TRUE(std::holds_alternative<proto::ApiError>(r));
+    EXPECT_EQ(std::get<proto::ApiError>(r).code, proto::Outcome::Refused);
+    EXPECT_NE(std::get<proto::ApiError>(r).message.find("256 clients already"), std::string::npos);
+    for (int fd : idle) ::close(fd);
+    // Once the idle clients are gone, others are served again.
+    std::string name;
+    for (int k = 0; k < 100 && name.empty(); ++k) {
+        try {
+            name = status_name();
+        } catch (const std::exception&) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    }
+    EXPECT_EQ(name, "x");
+}
+
 TEST_F(ApiServerTest, oversizedFrame_isRefusedBeforeReadingIt) {
     start();
     int fd = raw_connect();

@@ -137,6 +137,29 @@ TEST_F(ConfigTest, shippedDefaultFile_parsesToTheDefaults) {
     EXPECT_EQ(from_file.cfg_flush_interval, defaults.cfg_flush_interval);
     EXPECT_EQ(from_file.invitation_ttl, defaults.invitation_ttl);
     EXPECT_EQ(from_file.reassign_grace, defaults.reassign_grace);
+    EXPECT_EQ(from_file.login_grace_time, defaults.login_grace_time);
+    EXPECT_EQ(from_file.max_startups, defaults.max_startups);
+    EXPECT_EQ(from_file.max_startups_per_source, defaults.max_startups_per_source);
+}
+
+TEST_F(ConfigTest, preAuthenticationLimits_fromTheFileWithinBounds) {
+    Overrides o;
+    o.etc_dir = dir;
+    auto d = resolve(o);
+    EXPECT_EQ(d.login_grace_time, std::chrono::seconds(10));
+    EXPECT_EQ(d.max_startups, 64u);
+    EXPECT_EQ(d.max_startups_per_source, 8u);
+    write_toml(
+        "[collective]\nlogin_grace_time = 3\nmax_startups = 200\nmax_startups_per_source = 2\n");
+    auto c = resolve(o);
+    EXPECT_EQ(c.login_grace_time, std::chrono::seconds(3));
+    EXPECT_EQ(c.max_startups, 200u);
+    EXPECT_EQ(c.max_startups_per_source, 2u);
+    for (const char* bad : {"login_grace_time = 0", "login_grace_time = 601", "max_startups = 0",
+                            "max_startups_per_source = 10001", "max_startups = \"64\""}) {
+        write_toml(std::string("[collective]\n") + bad + "\n");
+        EXPECT_THROW(resolve(o), ConfigError) << bad;
+    }
 }
 
 TEST_F(ConfigTest, invitationTtl_fromTheFileWithinBounds) {

@@ -5,6 +5,8 @@
 // forced recovery.
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "tests/sim/sim.hpp"
 
 namespace {
@@ -94,6 +96,47 @@ TEST(Cluster, isolatedLeaderStepsDownAndWritesFailAtOnceWithNoQuorum) {
     EXPECT_EQ(c.code(w), Outcome::NoQuorum) << "must fail at once, not hang";
     EXPECT_NE(c.leader(), "") << "the majority elected a new leader";
     EXPECT_NE(c.leader(), old);
+}
+
+// How long the other members take to elect a new leader once `end` ended
+// the leader (2 s: none within the bound).
+raft::Millis failover(Cluster& c, const std::function<void(const std::string&)>& end) {
+    auto old = c.leader();
+    end(old);
+    auto start = c.sim.now();
+    while (c.sim.now() - start < 2s && (c.leader().empty() || c.leader() == old)) c.run(2ms);
+    return std::chrono::duration_cast<raft::Millis>(c.sim.now() - start);
+}
+
+TEST(Cluster, aLeaderWhoseLinksCloseIsReplacedWithinAHeartbeatInterval) {
+    // Killed (its links close): a follower campaigns within a heartbeat
+    // interval (100 ms). Crashed silently: a whole election timeout (300 ms
+    // at least, counted from the last heartbeat, at most 100 ms before the
+    // crash) passes first. Over several seeds, as the delays are drawn.
+    for (uint64_t seed = 1; seed <= 10; ++seed) {
+        Cluster killed(3, seed), silent(3, seed);
+        killed.run(2s);
+        silent.run(2s);
+        EXPECT_LE(failover(killed, [&](const std::string& m) { killed.sim.kill(m); }), 150ms)
+            << "seed " << seed;
+        EXPECT_GE(failover(silent, [&](const std::string& m) { silent.sim.crash(m); }), 200ms)
+            << "seed " << seed;
+    }
+}
+
+TEST(Cluster, aClosedLinkToALeaderThatLivesDeposesNobody) {
+    Cluster c(3);
+    c.run(2s);
+    auto leader = c.leader();
+    auto f = c.follower();
+    auto term = c.core(leader).status(c.sim.now()).term;
+    // f alone believes the leader gone; the other voter still hears it, so
+    // f's pre-vote fails, and f follows the leader again at its next message.
+    c.sim.nodes().at(f).exec->lost_link(leader);
+    c.run(1s);
+    EXPECT_EQ(c.leader(), leader);
+    EXPECT_EQ(c.core(leader).status(c.sim.now()).term, term);
+    EXPECT_EQ(c.core(f).status(c.sim.now()).leader, leader);
 }
 
 TEST(Cluster, writeForwardedToAnUnreachableLeaderEndsWithinTheProposalTimeout) {
@@ -259,6 +302,39 @@ TEST(Cluster, messagesOnlyAHostilePeerSendsAreDroppedNotFatal) {
     // A snapshot whose term is beyond the sender's.
     fc.receive(l, proto::SnapshotChunk{term, 500, term + 7, {}, 0, "x", true}, c.sim.now());
     EXPECT_LT(fc.last_index(), 500u);
+}
+
+TEST(Cluster, aSnapshotTransferPastTheBoundIsDroppedNotBuffered) {
+    // One follower core, fed chunks by hand: its acks say what it buffered.
+    raft::Config cfg;
+    cfg.self = "m2";
+    cfg.max_snapshot_bytes = 4096;
+    proto::Membership list{{voter("m1"), voter("m2"), voter("m3")}};
+    raft::Core f(cfg,
+                 raft::BootState{.hard_state = raft::HardState{},
+                                 .snapshot = {},
+                                 .log = {},
+                                 .applied = 0,
+                                 .initial_membership = list},
+                 7);
+    raft::TimePoint now{};
+    auto ack_offset = [&]() -> std::optional<uint64_t> {
+        std::optional<uint64_t> got;
+        for (auto& m : f.take_ready().messages)
+            if (auto* a = std::get_if<proto::SnapshotAck>(&m.message)) got = a->next_offset;
+        return got;
+    };
+    std::string kib(1024, 'x');
+    for (uint64_t off = 0; off < 4096; off += 1024) {
+        f.receive("m1", proto::SnapshotChunk{1, 10000, 1, list, off, kib, false}, now);
+        EXPECT_EQ(ack_offset(), off + 1024);  // within the bound: buffered
+    }
+    // The chunk that would make 5 KiB: nothing is kept, the leader starts over.
+    f.receive("m1", proto::SnapshotChunk{1, 10000, 1, list, 4096, kib, false}, now);
+    EXPECT_EQ(ack_offset(), 0u);
+    f.receive("m1", proto::SnapshotChunk{1, 10000, 1, list, 5120, kib, true}, now);
+    auto r = f.take_ready();
+    EXPECT_FALSE(r.snapshot.has_value());
 }
 
 TEST(Cluster, statusReportsQuorumLeaderAndMembers) {
