@@ -117,12 +117,34 @@ std::string utc_time(int64_t epoch) {
     return text;
 }
 
+// collective invite --list --json (docs/json.md): one object, an
+// invitation per line.
+std::string invitations_json(const proto::ApiInvitationList& list) {
+    using cc::collective::json_string;
+    std::string out = "{\n  \"member\": " + json_string(list.member) + ",\n  \"invitations\": [";
+    for (size_t k = 0; k < list.invitations.size(); ++k) {
+        const auto& i = list.invitations[k];
+        out += std::string(k ? "," : "") + "\n    {\"name\": " + json_string(i.name) +
+               ", \"role\": " + (i.nonvoting ? "\"nonvoter\"" : "\"voter\"") +
+               ", \"expires\": " + std::to_string(i.expires) +
+               ", \"expires_utc\": " + json_string(utc_time(i.expires)) +
+               ", \"seconds_left\": " + std::to_string(std::max<int64_t>(i.expires - list.now, 0)) +
+               ", \"invited_by\": " + json_string(list.member) + "}";
+    }
+    out += list.invitations.empty() ? "]\n}\n" : "\n  ]\n}\n";
+    return out;
+}
+
 // collective invite --list: one row per invitation, columns aligned.
-int invite_list(const cc::app::Config& config) {
+int invite_list(const cc::app::Config& config, bool json) {
     ApiClient client(config.api_socket());
     auto r = client.call(proto::ApiInviteList{});
     auto* list = std::get_if<proto::ApiInvitationList>(&r);
     if (!list) fail(r, "the invitation list", false);
+    if (json) {
+        std::cout << invitations_json(*list);
+        return 0;
+    }
     if (list->invitations.empty()) {
         std::cout << "No invitations pending on " << list->member << "\n";
         return 0;
@@ -360,10 +382,10 @@ struct Subcommand {
 const std::vector<Subcommand> kSubcommands = {
     {"gencert", "gencert", "create this member's key and certificate", {}},
     {"invite",
-     "invite NAME [-n] [--ttl SECONDS] | invite --list | invite --revoke NAME",
+     "invite NAME [-n] [--ttl SECONDS] | invite --list [--json] | invite --revoke NAME",
      "print a one-time token that lets server NAME join (it works only against this\n"
      "member), list the invitations pending here, or drop one",
-     {"nonvoting", "ttl", "list", "revoke"}},
+     {"nonvoting", "ttl", "list", "revoke", "json"}},
     {"join",
      "join SERVER [-i TOKEN | -i - | -i @FILE]",
      "join the collective that SERVER belongs to (the token from the member that\n"
@@ -409,7 +431,7 @@ po::options_description all_options() {
          "join: the token printed by collective invite; '-' reads it from standard input, "
          "@FILE from FILE")
         ("verbose,v", "show: term, indexes, lag and last contact of each member")
-        ("json", "show: the same as JSON")
+        ("json", "show, and invite's list: the same as JSON")
         ("yes", "recover: do not ask for confirmation (needed without a terminal)");
     // clang-format on
     return opts;
@@ -483,9 +505,11 @@ int invite_command(const cc::app::Config& config, const std::vector<std::string>
         throw CliError(
             "collective invite: give one of NAME [-n] [--ttl SECONDS], --list or --revoke NAME "
             "(see collective invite --help)");
+    if (vm.count("json") && !list)
+        throw CliError("collective invite: --json goes with --list (see collective invite --help)");
     if (list) {
         expect_args(args, 1, sub);
-        return invite_list(config);
+        return invite_list(config, vm.count("json") > 0);
     }
     if (revoke) {
         expect_args(args, 1, sub);

@@ -6,7 +6,7 @@ pkgs=(
   build-essential cmake ninja-build pkg-config clang-format
   libssh-dev libboost-dev libboost-program-options-dev libtomlplusplus-dev libbotan-2-dev
   libgtest-dev googletest
-  libfreeipmi-dev openipmi
+  libfreeipmi-dev openipmi libre2-dev
   openssh-client openssl iproute2 procps util-linux
   openssh-server   # tests/collective/ssh_hop_test.cpp starts its own sshd on loopback
   etcd-server etcd-client libgrpc++-dev

@@ -64,7 +64,7 @@ Botan::secure_vector<uint8_t> open(const uint8_t* key, std::string_view ad, std:
 }
 
 Botan::secure_vector<uint8_t> wrapping_key(const MemberKey& member) {
-    auto kdf = Botan::get_kdf("HKDF(SHA-256)");
+    auto kdf = Botan::KDF::create_or_throw("HKDF(SHA-256)");
     const std::string_view salt = "confluent-collective data key wrap";
     const std::string_view info = "v1";
     return kdf->derive_key(32, bytes(member.pem), member.pem.size(), bytes(salt), salt.size(),

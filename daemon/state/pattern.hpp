@@ -1,6 +1,8 @@
 // Internal: the regular expressions of noderanges (`/regex`, `attr=~regex`),
-// ECMAScript syntax. Kept in one file because <regex> trips a false
-// -Wmaybe-uninitialized in GCC 12 under the sanitizers (see CMakeLists.txt).
+// RE2 syntax (Perl and Python's, without backreferences and lookaround). RE2
+// runs in time linear in the text whatever the pattern, so a hostile pattern
+// (`(a|a)*b`) cannot hold the daemon thread: std::regex backtracked, and the
+// noderange fuzzer found inputs that ran for minutes.
 // Threading: a Pattern is immutable after construction.
 #pragma once
 
@@ -20,8 +22,7 @@ class Pattern {
     explicit Pattern(const std::string& pattern);
     ~Pattern();
     Pattern(Pattern&&) noexcept;
-    // True when the pattern matches somewhere in `s`; PatternError when the
-    // pattern is too complex to run on it.
+    // True when the pattern matches somewhere in `s`.
     bool search(const std::string& s) const;
 
   private:

@@ -12,6 +12,7 @@
 
 #include "cli/client.hpp"
 #include "tests/collective/cluster.hpp"
+#include "tests/support/json_value.hpp"
 
 namespace {
 
@@ -50,6 +51,23 @@ TEST(Invitations, listShowsWhatIsPendingOnTheInvitingMemberOnly) {
         "mgt2  voter     \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d  (600|599) s   mgt1\n"
         "mgt3  nonvoter  \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d  (3600|3599) s  mgt1\n");
     EXPECT_TRUE(std::regex_match(list, table)) << list;
+    // The same for scripts (docs/json.md).
+    auto doc = cc::test::parse_json(c.ok(0, "collective", {"invite", "--list", "--json"}));
+    EXPECT_EQ(doc.at("member").string, "mgt1");
+    const auto& pending = doc.at("invitations").array;
+    ASSERT_EQ(pending.size(), 2u);
+    EXPECT_EQ(pending[0].at("name").string, "mgt2");
+    EXPECT_EQ(pending[0].at("role").string, "voter");
+    EXPECT_EQ(pending[1].at("name").string, "mgt3");
+    EXPECT_EQ(pending[1].at("role").string, "nonvoter");
+    EXPECT_EQ(pending[1].at("invited_by").string, "mgt1");
+    EXPECT_GE(pending[0].at("seconds_left").number, 599);
+    EXPECT_LE(pending[0].at("seconds_left").number, 600);
+    EXPECT_TRUE(std::regex_match(pending[0].at("expires_utc").string,
+                                 std::regex("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d")));
+    EXPECT_EQ(c.fails(0, "collective", {"invite", "mgt4", "--json"}),
+              "{\"error\": \"collective invite: --json goes with --list (see collective invite "
+              "--help)\", \"exit\": 1}");
     // Used up by the join; the joiner has none of its own.
     EXPECT_EQ(c.ok(1, "collective", {"join", c.address(0), "-i", token2}),
               "Certificate generated "
@@ -266,7 +284,7 @@ TEST(CollectiveOptions, eachSubcommandTakesOnlyItsOwnOptions) {
               "-i/--invitation; see collective join --help)");
     EXPECT_EQ(fails({"invite", "mgt2", "-v"}),
               "collective invite: -v/--verbose does not apply to invite (its options: "
-              "-n/--nonvoting, --ttl, --list, --revoke; see collective invite --help)");
+              "-n/--nonvoting, --ttl, --list, --revoke, --json; see collective invite --help)");
     const std::string one_of =
         "collective invite: give one of NAME [-n] [--ttl SECONDS], --list or --revoke NAME (see "
         "collective invite --help)";
@@ -274,9 +292,10 @@ TEST(CollectiveOptions, eachSubcommandTakesOnlyItsOwnOptions) {
     EXPECT_EQ(fails({"invite", "--list", "-n"}), one_of);
     EXPECT_EQ(fails({"invite", "--revoke", "mgt2", "--ttl", "5"}), one_of);
     EXPECT_EQ(fails({"invite", "--list", "--revoke", "mgt2"}), one_of);
-    EXPECT_EQ(fails({"invite", "-n"}),
-              "usage: collective invite NAME [-n] [--ttl SECONDS] | invite --list | invite "
-              "--revoke NAME (see collective invite --help)");
+    EXPECT_EQ(
+        fails({"invite", "-n"}),
+        "usage: collective invite NAME [-n] [--ttl SECONDS] | invite --list [--json] | invite "
+        "--revoke NAME (see collective invite --help)");
     EXPECT_EQ(fails({"show", "--nosuch"}),
               "collective: unrecognised option '--nosuch' (see collective --help)");
 
