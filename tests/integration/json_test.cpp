@@ -276,9 +276,7 @@ TEST_F(Json, collectiveShowAndNodediscoverList_failAsJson) {
     EXPECT_NE(fails_alike("nodediscover", {"bogus"}, 1).find("unknown command"), std::string::npos);
     // --json given to a subcommand that does not read: the refusal is JSON.
     for (const auto& [tool, args] : std::vector<std::pair<std::string, std::vector<std::string>>>{
-             {"collective", {"delete", "mgt3", "--json"}},
-             {"collective", {"invite", "mgt3", "--json"}},
-             {"nodediscover", {"clear", "--json"}}}) {
+             {"collective", {"delete", "mgt3", "--json"}}, {"nodediscover", {"clear", "--json"}}}) {
         auto r = m.cli(tool, args);
         EXPECT_EQ(r.status, 1) << r;
         EXPECT_EQ(r.out, "");
@@ -286,6 +284,11 @@ TEST_F(Json, collectiveShowAndNodediscoverList_failAsJson) {
         EXPECT_NE(e.at("error").string.find("--json does not apply"), std::string::npos) << r.err;
         EXPECT_EQ(e.at("exit").number, 1);
     }
+    // invite reads only with --list.
+    auto invite = m.cli("collective", {"invite", "mgt3", "--json"});
+    EXPECT_EQ(invite.status, 1) << invite;
+    EXPECT_EQ(parse_json(invite.err).at("error").string,
+              "collective invite: --json goes with --list (see collective invite --help)");
     // Not root, then no daemon: exit 2 either way, as JSON.
     passwd* nobody = ::getpwnam("nobody");
     ASSERT_NE(nobody, nullptr);
