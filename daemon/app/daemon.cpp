@@ -334,7 +334,8 @@ void Daemon::open_api() {
         api_ = std::make_unique<net::ApiServer>(io_, config_.api_socket(), *this);
     } catch (const std::exception& e) {
         cc::log::error(e.what(), "; stopping");
-        shutdown("the API socket cannot be opened");
+        failure_ = "the API socket cannot be opened";
+        shutdown(*failure_);
         return;
     }
     api_->start();

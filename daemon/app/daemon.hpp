@@ -61,6 +61,10 @@ class Daemon final : public net::ApiHandler, private collective::ConsensusAccess
     // main() resets the files (collective/fresh_start.hpp) and starts a new
     // Daemon as a member of it.
     const std::optional<collective::JoinedCollective>& joined() const { return joined_; }
+    // Set when the daemon stopped because it could not serve (the API socket
+    // could not be opened), not on request: confluentd then exits 1, so that
+    // systemd's Restart=on-failure tries again.
+    const std::optional<std::string>& failure() const { return failure_; }
 
   private:
     // The log found at start is applied (and a lone server leads).
@@ -115,6 +119,7 @@ class Daemon final : public net::ApiHandler, private collective::ConsensusAccess
     std::unique_ptr<DataKeyKeeper> data_key_;
     std::unique_ptr<PowerService> power_;  // nodepower, routed to the nodes' managers
     std::optional<collective::JoinedCollective> joined_;
+    std::optional<std::string> failure_;
     std::unique_ptr<net::ApiServer> api_;
     boost::asio::signal_set signals_;
     boost::asio::steady_timer ready_deadline_;

@@ -80,6 +80,7 @@ int main(int argc, char** argv) {
         cc::log::set_level(config.log_level);
         for (;;) {
             std::optional<cc::collective::JoinedCollective> joined;
+            std::optional<std::string> failure;
             {
                 // One io_context per incarnation: handlers the old daemon left
                 // queued (a timer that had just fired, an API connection just
@@ -90,7 +91,9 @@ int main(int argc, char** argv) {
                 daemon.start();
                 io.run();
                 joined = daemon.joined();
+                failure = daemon.failure();
             }
+            if (failure) return 1;  // logged; systemd restarts on failure
             if (!joined) break;
             // This member joined a collective: keep the old cfg/ aside, start afresh.
             auto backup =

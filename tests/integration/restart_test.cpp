@@ -116,6 +116,15 @@ TEST(Restart, corruptCfgFile_stopsTheDaemonNamingFileAndLine) {
         << log;
 }
 
+TEST(Restart, anApiSocketThatCannotBeOpenedStopsTheDaemonWithExit1) {
+    // Exit 1, not 0: systemd's Restart=on-failure must try again.
+    Member m;
+    fs::create_directories(m.run / "api.sock" / "occupied");
+    EXPECT_EQ(m.start_expect_exit(), 1);
+    EXPECT_NE(m.log().find("stopping on the API socket cannot be opened"), std::string::npos)
+        << m.log();
+}
+
 TEST(Restart, tornLogTail_isCutOffAndAcknowledgedWritesSurvive) {
     Member m;
     m.start();
