@@ -255,9 +255,14 @@ raft::TimePoint RaftDriver::now() {
 
 void RaftDriver::wake_at(raft::TimePoint at) {
     if (stopped_) return;
-    if (timer_.expiry() == at) return;
+    // Only a wait still pending makes re-arming at the same moment useless:
+    // a moment already past that is asked for again must fire again.
+    if (timer_pending_ && timer_.expiry() == at) return;
     timer_.expires_at(at);
+    timer_pending_ = true;
     timer_.async_wait([this](boost::system::error_code ec) {
+        if (ec == boost::asio::error::operation_aborted) return;  // re-armed, or stopped
+        timer_pending_ = false;
         if (ec || stopped_) return;
         auto before = executor_->applied();
         executor_->tick();

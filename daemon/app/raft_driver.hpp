@@ -179,6 +179,7 @@ class RaftDriver : private raft::Ports {
     SendFn send_;
     ApplyListener* listener_;
     boost::asio::steady_timer timer_;
+    bool timer_pending_ = false;  // an async_wait on timer_ has not completed
     std::function<void(uint64_t)> on_applied_;
 
     raft::ProposalId next_id_ = 1;

@@ -294,7 +294,7 @@ Ready Core::take_ready() {
     }
     for (const auto& [id, p] : s.proposals) {
         consider(p.deadline);
-        if (p.resend && p.waiting) consider(p.retry_at);
+        if (p.resend && p.waiting && p.refused.empty()) consider(p.retry_at);
         if (p.resend && !p.waiting && p.index == 0 && p.refused.empty())
             consider(p.sent_at + s.cfg.election_timeout_max);
     }

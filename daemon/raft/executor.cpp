@@ -242,8 +242,11 @@ void Executor::release_answers() {
     }
 }
 
+// `next` comes from the core's Ready and may be any past moment (something
+// is due now): it is never read as "unset". Treating the clock's epoch so
+// once turned a held write's "retry now" into "in 100 ms", and writes held
+// every 50 ms then kept pushing the election out for as long as they came.
 void Executor::arm(TimePoint next) {
-    if (next == TimePoint{}) next = ports_.now() + std::chrono::milliseconds(100);
     if (retry_at_ && *retry_at_ < next) next = *retry_at_;
     ports_.wake_at(next);
 }

@@ -38,11 +38,12 @@ void State::on_read_request(const std::string& from, const proto::ReadIndexReque
 void State::advance_reads(TimePoint now) {
     if (role != Role::Leader || leader_reads.empty()) return;
     // Until an entry of this term commits, the leader's commit index may lag
-    // writes acknowledged by its predecessor.
-    if (log.term_at(commit) != hs.term) return;
+    // writes acknowledged by its predecessor: no read starts its round (but
+    // reads still expire, so that no past deadline is left behind).
+    const bool current = log.term_at(commit) == hs.term;
     bool round = false;
     for (auto& lr : leader_reads) {
-        if (lr.seq != 0) continue;
+        if (lr.seq != 0 || !current) continue;
         lr.index = commit;
         lr.seq = ++seq;
         round = true;
@@ -61,7 +62,7 @@ void State::advance_reads(TimePoint now) {
                 ++acks;
             }
         }
-        bool confirmed = acks >= quorum();
+        bool confirmed = lr.seq != 0 && acks >= quorum();
         bool expired = now >= lr.deadline;
         if (!confirmed && !expired) break;  // later reads have later seqs
         if (lr.from.empty()) {
