@@ -50,6 +50,13 @@ command_line="${env_line}scripts/bench-etcd.sh${command_line:+ ${command_line% }
 for tool in etcd etcdctl; do
   command -v "$tool" >/dev/null || { echo "bench-etcd: $tool not found; run scripts/install-deps.sh as root" >&2; exit 1; }
 done
+# The source the binaries come from, taken now: the tree may change while
+# the benchmark runs.
+if commit=$(git rev-parse --short HEAD 2>/dev/null); then
+  git diff --quiet HEAD 2>/dev/null || commit+=" plus uncommitted changes"
+else
+  commit=unknown
+fi
 build=${BUILD_DIR:-build-bench}
 if [ -z "${NO_BUILD:-}" ]; then
   cmake -S . -B "$build" -G Ninja >/dev/null
@@ -544,11 +551,6 @@ row() { # label metric unit decimals
 kinds_of() { awk -v s="$1" '$1 == s {split($2, a, ":"); n[a[1]] += a[2]} END {for (c in n) printf "%s%s x%d", (k++ ? ", " : " ("), c, n[c]; if (k) printf ")"}' "$dir/error_kinds"; }
 cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 fs=$(df -T "${BENCH_DIR:-/var/tmp}" | awk 'NR == 2 {print $2 " on " $1}')
-if commit=$(git rev-parse --short HEAD 2>/dev/null); then
-  git diff --quiet HEAD 2>/dev/null || commit+=" plus uncommitted changes"
-else
-  commit=unknown
-fi
 nkills=$(countof ours fo_seq_s)
 ekills=$(countof etcd fo_seq_s)
 cat <<MD

@@ -96,6 +96,7 @@ void State::become_follower(Term term, const std::string& leader_name, TimePoint
     if (leader != leader_name) {
         leader_matched = 0;
         acked = 0;
+        leader_seq = 0;
     }
     role = Role::Follower;
     leader = leader_name;

@@ -219,6 +219,9 @@ void State::on_forward(const std::string& from, const proto::ForwardProposal& m,
     // earlier term (this member may have led then too) must not be appended twice.
     if (role == Role::Leader && m.term == hs.term) {
         r = leader_accept(m.kind, m.data, now);
+        if (auto it = progress.find(from);
+            it != progress.end() && r.status == proto::ForwardStatus::Appended)
+            it->second.forwarded_upto = r.index;
     } else {
         r.term = hs.term;
         r.status = proto::ForwardStatus::NotLeader;

@@ -65,15 +65,22 @@ void State::send_append(const std::string& to, Progress& p, TimePoint now, bool 
     send(to, std::move(m));
 }
 
-// A heartbeat that carries the commit index, unless entries not sent yet
-// will carry it (the next broadcast, or the append an answer frees room
-// for): at most one per commit when idle, none per commit under load. An
-// idle follower learns of a commit before the client is answered, so a
-// script that writes on one member and then acts on another finds the
-// change there.
+// A heartbeat that carries the commit index, when nothing else will soon:
+// entries not sent yet will carry it (the next broadcast, or the append an
+// answer frees room for), and so will the append of entries already sent
+// but not committed, whose commit is told in turn. So an idle follower
+// learns of each commit at once, and under load commits ride on appends
+// (a notice per commit would double the leader's messages). A follower
+// that forwarded a committed entry is told at once either way: it answers
+// its client when it applies it. Reads do not rely on these notices (the
+// read index round carries the commit index).
 void State::tell_commit(const std::string& to, Progress& p, TimePoint now) {
-    if (p.mode == Progress::Mode::Replicate && p.commit_sent < commit && p.next > log.last_index())
-        send_append(to, p, now, true);
+    if (p.mode != Progress::Mode::Replicate || p.commit_sent >= commit ||
+        p.next <= log.last_index())
+        return;
+    const bool more_to_commit = log.last_index() > commit;
+    const bool owed = p.commit_sent < std::min(commit, p.forwarded_upto);
+    if (!more_to_commit || owed) send_append(to, p, now, true);
 }
 
 bool State::one_append_at_a_time(const std::string& name) const {
@@ -179,12 +186,17 @@ void State::on_append(const std::string& from, const proto::AppendRequest& m, Ti
     Index new_commit = std::min(m.leader_commit, leader_matched);
     if (new_commit > commit) commit = new_commit;
     apply(now);
-    ack_leader(m.seq, now);
+    leader_seq = std::max(leader_seq, m.seq);
+    // New entries are acknowledged once durable (on_persisted), with this
+    // seq: an answer now would say nothing new and cost the leader a
+    // message. Anything else (a heartbeat, entries we already hold) is
+    // answered at once: read index rounds wait for it.
+    if (ready.entries.empty() || ready.entries.back().index <= persisted) ack_leader(now);
 }
 
-void State::ack_leader(uint64_t ack_seq, TimePoint) {
+void State::ack_leader(TimePoint) {
     Index match = std::min(leader_matched, persisted);
-    send(leader, proto::AppendResponse{hs.term, true, match, 0, ack_seq});
+    send(leader, proto::AppendResponse{hs.term, true, match, 0, leader_seq});
     acked = std::max(acked, match);
 }
 
@@ -265,7 +277,7 @@ void State::on_persisted(Index index, Term term, TimePoint now) {
     if (role == Role::Leader) {
         maybe_commit(now);
     } else if (!leader.empty() && std::min(leader_matched, persisted) > acked) {
-        ack_leader(0, now);
+        ack_leader(now);
     }
     apply(now);
 }

@@ -38,6 +38,9 @@ struct Progress {
     TimePoint last_progress{};  // last time match or the chunk offset advanced
     std::optional<TimePoint> last_contact;
     uint64_t acked_seq = 0;
+    // The last entry this member forwarded to us: its commit is told to it
+    // at once (it answers its client when it applies the entry).
+    Index forwarded_upto = 0;
     // Snapshot mode.
     std::optional<TimePoint> snapshot_requested;
     std::shared_ptr<const std::string> snap_data;
@@ -101,6 +104,7 @@ struct State {
     Index handed = 0;          // last index handed to storage in an earlier Ready
     Index leader_matched = 0;  // follower: our log matches the leader's through here
     Index acked = 0;           // follower: highest match sent to the leader
+    uint64_t leader_seq = 0;   // follower: highest seq received from the leader
 
     // Leader state.
     std::map<std::string, Progress> progress;
@@ -195,7 +199,7 @@ struct State {
     void heartbeat_tick(TimePoint now);
     void on_append(const std::string& from, const proto::AppendRequest& m, TimePoint now);
     void on_append_response(const std::string& from, const proto::AppendResponse& m, TimePoint now);
-    void ack_leader(uint64_t seq, TimePoint now);
+    void ack_leader(TimePoint now);
     void maybe_commit(TimePoint now);
     void on_persisted(Index index, Term term, TimePoint now);
     void on_append_failed(Index from, TimePoint now);
