@@ -7,7 +7,7 @@
 
 #include <functional>
 
-#include "tests/sim/sim.hpp"
+#include "tests/unit/raft/sim_cluster.hpp"
 
 namespace {
 
@@ -15,45 +15,12 @@ using namespace std::chrono_literals;
 using raft::Outcome;
 using raft::Role;
 
-proto::MemberInfo voter(const std::string& n) {
-    return {n, n + ":13001", "SHA256:" + n, proto::Role::Voter, false};
-}
+using raft_test::voter;
 
-// Every test's cluster: when it goes out of scope (also after a failed
-// ASSERT), the simulator's checker must not have seen any invariant broken
-// at any step (the simulator also stops at the first violation, so a test
-// could otherwise pass on a run that silently stopped).
-struct Cluster {
-    explicit Cluster(int voters, uint64_t seed = 1) : sim(seed, raft::Config{}) {
-        for (int i = 1; i <= voters; ++i) list.members.push_back(voter("m" + std::to_string(i)));
-        for (const auto& m : list.members) sim.add_node(m.name, list);
-    }
-    ~Cluster() { EXPECT_FALSE(sim.checker().failed()) << sim.checker().failure(); }
-    Cluster(const Cluster&) = delete;
-    Cluster& operator=(const Cluster&) = delete;
-    void run(raft::Millis d) { sim.run_until(sim.now() + d); }
-    raft::Core& core(const std::string& n) { return *sim.nodes().at(n).core; }
-    std::string leader() {
-        auto l = sim.leader();
-        return l ? *l : "";
-    }
-    std::string follower() {
-        for (const auto& m : list.members)
-            if (m.name != leader() && sim.nodes().at(m.name).core) return m.name;
-        return "";
-    }
-    void isolate(const std::string& n) {
-        for (const auto& m : list.members) {
-            sim.faults().blocked.insert({n, m.name});
-            sim.faults().blocked.insert({m.name, n});
-        }
-    }
-    std::optional<Outcome> code(uint64_t id) {
-        auto a = sim.answer(id);
-        return a ? std::optional(a->code) : std::nullopt;
-    }
-    sim::Sim sim;
-    proto::Membership list;
+// Every test's cluster (tests/unit/raft/sim_cluster.hpp): voters m1.., its
+// checker asserted clean when it goes out of scope.
+struct Cluster : raft_test::SimCluster {
+    explicit Cluster(int voters, uint64_t seed = 1) : SimCluster(voters, 0, raft::Config{}, seed) {}
 };
 
 TEST(Cluster, electsOneLeaderAndCommitsAWriteFromAFollower) {

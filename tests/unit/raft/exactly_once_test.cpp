@@ -15,7 +15,7 @@
 #include <functional>
 #include <memory>
 
-#include "tests/sim/sim.hpp"
+#include "tests/unit/raft/sim_cluster.hpp"
 
 namespace {
 
@@ -23,65 +23,14 @@ using namespace std::chrono_literals;
 using raft::Outcome;
 using raft::Role;
 
-proto::MemberInfo member(const std::string& n, proto::Role role = proto::Role::Voter) {
-    return {n, n + ":13001", "SHA256:" + n, role, false};
-}
-
-struct Cluster {
+// The members of tests/unit/raft/sim_cluster.hpp, plus what these tests
+// ask of a put_once write.
+struct Cluster : raft_test::SimCluster {
     // Members m1.. (voters first, then non-voters), link keepalives every
     // 400 ms as the SSH transport sends them.
     explicit Cluster(int voters, int non_voters = 0, raft::Config cfg = {}, uint64_t seed = 1)
-        : sim(seed, std::move(cfg)) {
-        for (int i = 1; i <= voters + non_voters; ++i)
-            list.members.push_back(member(
-                "m" + std::to_string(i), i <= voters ? proto::Role::Voter : proto::Role::NonVoter));
-        for (const auto& m : list.members) sim.add_node(m.name, list);
+        : SimCluster(voters, non_voters, std::move(cfg), seed) {
         sim.set_keepalive(400ms);
-    }
-    ~Cluster() { EXPECT_FALSE(sim.checker().failed()) << sim.checker().failure(); }
-    Cluster(const Cluster&) = delete;
-    Cluster& operator=(const Cluster&) = delete;
-
-    void run(raft::Millis d) { sim.run_until(sim.now() + d); }
-    // Runs in `step`s until `cond` holds (true) or `max` passed (false).
-    bool wait_for(const std::function<bool()>& cond, raft::Millis max,
-                  std::chrono::microseconds step = 1ms) {
-        const auto end = sim.now() + max;
-        while (!cond()) {
-            if (sim.now() >= end || sim.checker().failed()) return false;
-            sim.run_until(sim.now() + step);
-        }
-        return true;
-    }
-    raft::Core& core(const std::string& n) { return *sim.nodes().at(n).core; }
-    sim::Node& node(const std::string& n) { return sim.nodes().at(n); }
-    std::string leader() {
-        auto l = sim.leader();
-        return l ? *l : "";
-    }
-    // The voters other than `but`, in name order.
-    std::vector<std::string> others(const std::vector<std::string>& but) {
-        std::vector<std::string> out;
-        for (const auto& m : list.members)
-            if (m.role == proto::Role::Voter &&
-                std::find(but.begin(), but.end(), m.name) == but.end())
-                out.push_back(m.name);
-        return out;
-    }
-    void isolate(const std::string& n) {
-        for (const auto& m : list.members) {
-            sim.faults().blocked.insert({n, m.name});
-            sim.faults().blocked.insert({m.name, n});
-        }
-    }
-    // Nothing `n` sends reaches `to` (it still hears them).
-    void mute(const std::string& n, const std::vector<std::string>& to) {
-        for (const auto& m : to) sim.faults().blocked.insert({n, m});
-    }
-    void heal() { sim.faults().blocked.clear(); }
-    std::optional<Outcome> code(uint64_t id) {
-        auto a = sim.answer(id);
-        return a ? std::optional(a->code) : std::nullopt;
     }
 
     sim::OnceCommand write(uint64_t id) { return sim::parse_once(sim.once_data(id)); }
@@ -119,9 +68,6 @@ struct Cluster {
                 << name;
         }
     }
-
-    sim::Sim sim;
-    proto::Membership list;
 };
 
 const char* mode(bool driver) {

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "tests/sim/sim.hpp"
+#include "tests/unit/raft/sim_cluster.hpp"
 
 namespace {
 
@@ -12,35 +12,15 @@ using namespace std::chrono_literals;
 using raft::Outcome;
 using raft::Role;
 
-proto::MemberInfo voter(const std::string& n) {
-    return {n, n + ":13001", "SHA256:" + n, proto::Role::Voter, false};
-}
-
-struct Cluster {
-    explicit Cluster(int voters, uint64_t seed = 1) : sim(seed, raft::Config{}) {
-        for (int i = 1; i <= voters; ++i) list.members.push_back(voter("m" + std::to_string(i)));
-        for (const auto& m : list.members) sim.add_node(m.name, list);
-    }
-    ~Cluster() { EXPECT_FALSE(sim.checker().failed()) << sim.checker().failure(); }
-    Cluster(const Cluster&) = delete;
-    Cluster& operator=(const Cluster&) = delete;
-    void run(raft::Millis d) { sim.run_until(sim.now() + d); }
-    raft::Core& core(const std::string& n) { return *sim.nodes().at(n).core; }
-    std::string leader() {
-        auto l = sim.leader();
-        return l ? *l : "";
-    }
-    std::optional<Outcome> code(uint64_t id) {
-        auto a = sim.answer(id);
-        return a ? std::optional(a->code) : std::nullopt;
-    }
+// Voters m1.. (tests/unit/raft/sim_cluster.hpp), and why recovery is
+// refused on a member.
+struct Cluster : raft_test::SimCluster {
+    explicit Cluster(int voters, uint64_t seed = 1) : SimCluster(voters, 0, raft::Config{}, seed) {}
     std::string refusal(const std::string& n) {
         auto p = core(n).plan_recovery(sim.now());
         auto* why = std::get_if<std::string>(&p);
         return why ? *why : "";
     }
-    sim::Sim sim;
-    proto::Membership list;
 };
 
 std::vector<std::string> names(const proto::Membership& m) {
