@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
+#include <string>
+#include <vector>
 
 #include "tests/unit/raft/sim_cluster.hpp"
 
@@ -29,12 +32,30 @@ std::vector<std::string> names(const proto::Membership& m) {
     return out;
 }
 
+// A case drives the cluster to where recovery is asked for and says what
+// must follow: where it is refused and why, and (unless it ends there)
+// where it is carried out instead.
+struct Scene {
+    std::string refused_on;
+    std::vector<std::string> says;  // each part of the refusal
+    std::string recovers_on;        // empty: the case ends with the refusal
+    std::vector<std::string> dropped;
+    std::vector<std::string> survivors;  // in member list order
+    std::string write_on;                // once recovered, a write here commits
+};
+
+struct Case {
+    const char* name;
+    int voters;
+    // Asserts on the way; the case stops at a fatal failure.
+    std::function<void(Cluster&, Scene&)> setup;
+};
+
 // Two voters, one restored from backup (catching up, so it may not vote):
 // nobody can ever lead. Recovery is allowed on the other voter (the old rule
 // counted the restored one as a reachable majority and refused), refused on
 // the restored one with the member to run it on.
-TEST(Recovery, twoVotersOneRestoredRecoversOnTheOtherOnly) {
-    Cluster c(2);
+void two_voters_one_restored(Cluster& c, Scene& s) {
     c.run(2s);
     auto l = c.leader();
     ASSERT_NE(l, "");
@@ -45,39 +66,18 @@ TEST(Recovery, twoVotersOneRestoredRecoversOnTheOtherOnly) {
     c.sim.restart(l, /*wipe=*/true);  // the four-file restore of the leader
     c.run(3s);
     ASSERT_TRUE(c.core(l).hard_state().catching_up);
-    EXPECT_EQ(c.leader(), "");  // stuck: the restored member may not vote
-
-    auto on_restored = c.refusal(l);
-    EXPECT_NE(on_restored.find("catching up"), std::string::npos) << on_restored;
-    EXPECT_NE(on_restored.find("run collective recover on " + other + " instead"),
-              std::string::npos)
-        << on_restored;
-    EXPECT_TRUE(c.core(l).force_recover(c.core(l).membership(), c.sim.now()));
-
-    auto plan = c.core(other).plan_recovery(c.sim.now());
-    ASSERT_TRUE(std::holds_alternative<raft::RecoveryPlan>(plan)) << std::get<std::string>(plan);
-    auto& p = std::get<raft::RecoveryPlan>(plan);
-    EXPECT_TRUE(p.dropped.empty());
-    EXPECT_EQ(names(p.survivors), (std::vector<std::string>{"m1", "m2"}));
-    EXPECT_EQ(p.last_index, c.core(other).last_index());
-    auto term = c.core(other).hard_state().term;
-    auto why = c.core(other).force_recover(p.survivors, c.sim.now());
-    ASSERT_FALSE(why) << *why;
-    EXPECT_GT(c.core(other).hard_state().term, term);
-    c.run(1s);
-    EXPECT_EQ(c.leader(), other);
-    EXPECT_FALSE(c.core(l).hard_state().catching_up);
-    auto w = c.sim.put(other, "after");
-    c.run(500ms);
-    EXPECT_EQ(c.code(w), Outcome::Done);
-    EXPECT_EQ(c.sim.nodes().at(l).kv, c.sim.nodes().at(other).kv);
+    s = {l,
+         {"catching up", "run collective recover on " + other + " instead"},
+         other,
+         {},
+         {"m1", "m2"},
+         other};
 }
 
 // Five voters, three lost for good (the leader among them); of the two
 // left, `behind` missed writes that `ahead` holds: refused on `behind`
 // (naming `ahead`), carried out on `ahead`.
-TEST(Recovery, refusedOnTheMemberWithTheShorterLogAndDropsTheLostOnTheOther) {
-    Cluster c(5);
+void five_voters_three_lost_one_behind(Cluster& c, Scene& s) {
     c.run(2s);
     auto l = c.leader();
     ASSERT_NE(l, "");
@@ -88,51 +88,79 @@ TEST(Recovery, refusedOnTheMemberWithTheShorterLogAndDropsTheLostOnTheOther) {
     lost.push_back(others[2]);
     lost.push_back(others[3]);
     std::sort(lost.begin(), lost.end());
-    for (const auto& m : c.list.members) {
-        c.sim.faults().blocked.insert({behind, m.name});
-        c.sim.faults().blocked.insert({m.name, behind});
-    }
+    c.isolate(behind);
     for (int i = 0; i < 5; ++i) c.sim.put(l, "k" + std::to_string(i));
     c.run(1s);
     ASSERT_GT(c.core(ahead).last_index(), c.core(behind).last_index());
     for (const auto& n : lost) c.sim.crash(n);
-    c.sim.faults().blocked.clear();
+    c.heal();
     c.run(3s);
-    EXPECT_EQ(c.leader(), "");
-
-    auto refused = c.refusal(behind);
-    EXPECT_NE(refused.find("behind the log of " + ahead), std::string::npos) << refused;
-    EXPECT_NE(refused.find("run collective recover on " + ahead + " instead"), std::string::npos)
-        << refused;
-    EXPECT_TRUE(c.core(behind).force_recover(c.core(behind).membership(), c.sim.now()));
-
-    auto plan = c.core(ahead).plan_recovery(c.sim.now());
-    ASSERT_TRUE(std::holds_alternative<raft::RecoveryPlan>(plan)) << std::get<std::string>(plan);
-    auto& p = std::get<raft::RecoveryPlan>(plan);
-    EXPECT_EQ(p.dropped, lost);
-    auto kept = names(p.survivors);
-    std::sort(kept.begin(), kept.end());
-    auto want = std::vector<std::string>{behind, ahead};
-    std::sort(want.begin(), want.end());
-    EXPECT_EQ(kept, want);
-    auto why = c.core(ahead).force_recover(p.survivors, c.sim.now());
-    ASSERT_FALSE(why) << *why;
-    c.run(1s);
-    EXPECT_EQ(c.leader(), ahead);
-    EXPECT_EQ(c.core(behind).membership(), p.survivors);
-    auto w = c.sim.put(behind, "after");
-    c.run(500ms);
-    EXPECT_EQ(c.code(w), Outcome::Done);
-    EXPECT_EQ(c.sim.nodes().at(behind).kv, c.sim.nodes().at(ahead).kv);
+    auto survivors = std::vector<std::string>{behind, ahead};
+    std::sort(survivors.begin(), survivors.end());
+    s = {behind,
+         {"behind the log of " + ahead, "run collective recover on " + ahead + " instead"},
+         ahead,
+         lost,
+         survivors,
+         behind};
 }
 
-TEST(Recovery, refusedWhileAMajorityThatCanVoteIsReachable) {
-    Cluster c(3);
+// Three voters, one lost: m1 and m2 still elect (or keep) a leader.
+void three_voters_one_lost(Cluster& c, Scene& s) {
     c.run(2s);
     c.sim.crash("m3");
-    c.run(2s);  // m1 and m2 still elect (or keep) a leader
-    auto why = c.refusal("m1");
-    EXPECT_NE(why.find("quorum"), std::string::npos) << why;
+    c.run(2s);
+    s = {"m1", {"quorum"}, "", {}, {}, ""};
+}
+
+const Case kCases[] = {
+    {"two voters, one restored: recovers on the other only", 2, two_voters_one_restored},
+    {"five voters, three lost: refused on the one with the shorter log, drops the lost on the "
+     "other",
+     5, five_voters_three_lost_one_behind},
+    {"three voters, one lost: refused while a majority that can vote is reachable", 3,
+     three_voters_one_lost},
+};
+
+TEST(Recovery, refusedWhereItMayNotRunAndCarriedOutWhereItMay) {
+    for (const auto& k : kCases) {
+        SCOPED_TRACE(k.name);
+        Cluster c(k.voters);
+        Scene s;
+        k.setup(c, s);
+        if (testing::Test::HasFatalFailure()) return;
+        if (!s.recovers_on.empty()) {
+            EXPECT_EQ(c.leader(), "");  // stuck: nobody can lead
+        }
+
+        auto refused = c.refusal(s.refused_on);
+        for (const auto& part : s.says) {
+            EXPECT_NE(refused.find(part), std::string::npos) << refused;
+        }
+        EXPECT_TRUE(
+            c.core(s.refused_on).force_recover(c.core(s.refused_on).membership(), c.sim.now()));
+        if (s.recovers_on.empty()) continue;
+
+        auto plan = c.core(s.recovers_on).plan_recovery(c.sim.now());
+        ASSERT_TRUE(std::holds_alternative<raft::RecoveryPlan>(plan))
+            << std::get<std::string>(plan);
+        auto& p = std::get<raft::RecoveryPlan>(plan);
+        EXPECT_EQ(p.dropped, s.dropped);
+        EXPECT_EQ(names(p.survivors), s.survivors);
+        EXPECT_EQ(p.last_index, c.core(s.recovers_on).last_index());
+        auto term = c.core(s.recovers_on).hard_state().term;
+        auto why = c.core(s.recovers_on).force_recover(p.survivors, c.sim.now());
+        ASSERT_FALSE(why) << *why;
+        EXPECT_GT(c.core(s.recovers_on).hard_state().term, term);
+        c.run(1s);
+        EXPECT_EQ(c.leader(), s.recovers_on);
+        EXPECT_EQ(c.core(s.refused_on).membership(), p.survivors);
+        EXPECT_FALSE(c.core(s.refused_on).hard_state().catching_up);
+        auto w = c.sim.put(s.write_on, "after");
+        c.run(500ms);
+        EXPECT_EQ(c.code(w), Outcome::Done);
+        EXPECT_EQ(c.sim.nodes().at(s.refused_on).kv, c.sim.nodes().at(s.recovers_on).kv);
+    }
 }
 
 }  // namespace

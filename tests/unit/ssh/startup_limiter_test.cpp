@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string>
 #include <vector>
 
 namespace cc::ssh {
@@ -20,34 +22,69 @@ StartupLimits limits(size_t total, size_t unauth, size_t per_source) {
     return l;
 }
 
-TEST(StartupLimiter, perSourceLimitRefusesTheNextFromThatAddressOnly) {
-    StartupLimiter lim(limits(100, 50, 2));
-    Slot a, b, c, d;
-    EXPECT_EQ(lim.admit("10.0.0.1", a), Admission::Admitted);
-    EXPECT_EQ(lim.admit("10.0.0.1", b), Admission::Admitted);
-    EXPECT_EQ(lim.admit("10.0.0.1", c), Admission::TooManyFromSource);
-    EXPECT_FALSE(c.held());
-    EXPECT_EQ(lim.admit("10.0.0.2", d), Admission::Admitted);
-    EXPECT_EQ(lim.unauthenticated_from("10.0.0.1"), 2u);
-    EXPECT_EQ(lim.counts().total, 3u);
-}
+// A run of admissions, each from its source, and the counts after them.
+struct Step {
+    const char* source;
+    Admission want;
+};
+struct Run {
+    const char* name;
+    StartupLimits limits;
+    std::set<std::string> members;
+    std::vector<Step> steps;
+    size_t total, unauthenticated, unauthenticated_others;
+    const char* source;  // holds `from_source` unauthenticated slots after the run
+    size_t from_source;
+};
 
-TEST(StartupLimiter, globalLimitRefusesUnknownSourcesButNotMembers) {
-    StartupLimiter lim(limits(10, 3, 2));
-    lim.set_member_sources({"10.9.9.9"});
-    std::vector<Slot> flood(5);
-    EXPECT_EQ(lim.admit("10.0.0.1", flood[0]), Admission::Admitted);
-    EXPECT_EQ(lim.admit("10.0.0.2", flood[1]), Admission::Admitted);
-    EXPECT_EQ(lim.admit("10.0.0.3", flood[2]), Admission::Admitted);
-    EXPECT_EQ(lim.admit("10.0.0.4", flood[3]), Admission::TooManyUnauthenticated);
+const Run kRuns[] = {
+    {"per-source limit refuses the next from that address only",
+     limits(100, 50, 2),
+     {},
+     {{"10.0.0.1", Admission::Admitted},
+      {"10.0.0.1", Admission::Admitted},
+      {"10.0.0.1", Admission::TooManyFromSource},
+      {"10.0.0.2", Admission::Admitted}},
+     3,
+     3,
+     3,
+     "10.0.0.1",
+     2},
     // A member's address still gets in (up to its per-source limit).
-    Slot m1, m2, m3;
-    EXPECT_EQ(lim.admit("10.9.9.9", m1), Admission::Admitted);
-    EXPECT_EQ(lim.admit("10.9.9.9", m2), Admission::Admitted);
-    EXPECT_EQ(lim.admit("10.9.9.9", m3), Admission::TooManyFromSource);
-    auto n = lim.counts();
-    EXPECT_EQ(n.unauthenticated, 5u);
-    EXPECT_EQ(n.unauthenticated_others, 3u);
+    {"global limit refuses unknown sources but not members",
+     limits(10, 3, 2),
+     {"10.9.9.9"},
+     {{"10.0.0.1", Admission::Admitted},
+      {"10.0.0.2", Admission::Admitted},
+      {"10.0.0.3", Admission::Admitted},
+      {"10.0.0.4", Admission::TooManyUnauthenticated},
+      {"10.9.9.9", Admission::Admitted},
+      {"10.9.9.9", Admission::Admitted},
+      {"10.9.9.9", Admission::TooManyFromSource}},
+     5,
+     5,
+     3,
+     "10.9.9.9",
+     2},
+};
+
+TEST(StartupLimiter, eachAdmissionGetsWhatTheLimitsAllow) {
+    for (const auto& r : kRuns) {
+        SCOPED_TRACE(r.name);
+        StartupLimiter lim(r.limits);
+        if (!r.members.empty()) lim.set_member_sources(r.members);
+        std::vector<Slot> slots(r.steps.size());
+        for (size_t i = 0; i < r.steps.size(); ++i) {
+            SCOPED_TRACE("admission " + std::to_string(i + 1) + " from " + r.steps[i].source);
+            EXPECT_EQ(lim.admit(r.steps[i].source, slots[i]), r.steps[i].want);
+            EXPECT_EQ(slots[i].held(), r.steps[i].want == Admission::Admitted);
+        }
+        auto n = lim.counts();
+        EXPECT_EQ(n.total, r.total);
+        EXPECT_EQ(n.unauthenticated, r.unauthenticated);
+        EXPECT_EQ(n.unauthenticated_others, r.unauthenticated_others);
+        EXPECT_EQ(lim.unauthenticated_from(r.source), r.from_source);
+    }
 }
 
 TEST(StartupLimiter, theTotalLimitLeavesRoomOnlyMembersCanFill) {
@@ -116,11 +153,20 @@ TEST(StartupLimiter, aSlotKeepsTheClassItWasAdmittedUnder) {
 }
 
 TEST(StartupLimiter, normalizeIpGivesOneTextPerAddress) {
-    EXPECT_EQ(normalize_ip("127.0.0.10"), "127.0.0.10");
-    EXPECT_EQ(normalize_ip("::ffff:127.0.0.10"), "127.0.0.10");
-    EXPECT_EQ(normalize_ip("0:0:0:0:0:0:0:1"), "::1");
-    EXPECT_EQ(normalize_ip("mgt1"), "");
-    EXPECT_EQ(normalize_ip(""), "");
+    const struct {
+        const char* host;
+        const char* want;
+    } cases[] = {
+        {"127.0.0.10", "127.0.0.10"},
+        {"::ffff:127.0.0.10", "127.0.0.10"},
+        {"0:0:0:0:0:0:0:1", "::1"},
+        {"mgt1", ""},
+        {"", ""},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(std::string("host \"") + c.host + "\"");
+        EXPECT_EQ(normalize_ip(c.host), c.want);
+    }
 }
 
 }  // namespace
