@@ -10,7 +10,6 @@
 #include "daemon/app/api_answers.hpp"
 #include "daemon/app/managers.hpp"
 #include "daemon/app/sd_notify.hpp"
-#include "daemon/app/secrets.hpp"
 #include "daemon/crypto/key.hpp"
 #include "daemon/state/config_error.hpp"
 #include "daemon/state/member_files.hpp"
@@ -234,6 +233,7 @@ Daemon::Daemon(asio::io_context& io, Config config)
                                  members_->send_peer(to, msg, true);
                              },
                              config_.peer_protocol_max >= proto::kPeerVersionSecrets});
+    writes_ = std::make_unique<WritePath>(my_name_, db_, *driver_, *members_, *data_key_);
     members_->on_data_key = [this](const std::string& from, proto::PeerMessage m) {
         data_key_->on_message(from, m);
     };
@@ -375,7 +375,7 @@ void Daemon::handle(proto::ApiRequest request, net::ApiReply reply) {
         [&](auto& r) {
             using T = std::decay_t<decltype(r)>;
             if constexpr (std::is_same_v<T, proto::ApiWrite>) {
-                answer_write(std::move(r), std::move(reply));
+                writes_->answer(std::move(r), std::move(reply));
             } else if constexpr (std::is_same_v<T, proto::ApiNodeQuery>) {
                 when_current(
                     [this, r = std::move(r), reply = std::move(reply)] { reply(answer_nodes(r)); });
@@ -404,7 +404,8 @@ void Daemon::handle(proto::ApiRequest request, net::ApiReply reply) {
                                    DiscoveryContext{db_, my_name_, members_->in_collective(),
                                                     driver_->cannot_apply().value_or(""),
                                                     [this](proto::ApiWrite w, net::ApiReply rp) {
-                                                        answer_write(std::move(w), std::move(rp));
+                                                        writes_->answer(std::move(w),
+                                                                        std::move(rp));
                                                     }},
                                    std::move(reply));
             } else if constexpr (std::is_same_v<T, proto::ApiNodeOperation>) {
@@ -428,59 +429,6 @@ void Daemon::handle(proto::ApiRequest request, net::ApiReply reply) {
 void Daemon::when_current(std::function<void()> then) {
     if (!members_->in_collective()) return then();
     driver_->read_barrier(std::move(then));
-}
-
-void Daemon::answer_write(proto::ApiWrite w, net::ApiReply reply, bool current) {
-    const bool in_collective = members_->in_collective();
-    if (in_collective && !data_key_->key() && sets_secret(w.command)) {
-        // Just joined or restored: the key is on its way from the others.
-        data_key_->when_key(std::chrono::seconds(3), [this, w = std::move(w), reply,
-                                                      current](bool have) mutable {
-            if (!have)
-                return reply(proto::ApiError{proto::Outcome::Refused, waiting_for_key(my_name_)});
-            answer_write(std::move(w), std::move(reply), current);
-        });
-        return;
-    }
-    if (in_collective)
-        if (auto dropped = members_->dropped_reason())
-            return reply(proto::ApiError{proto::Outcome::Refused, *dropped});
-    std::optional<proto::ApiWrite> original;
-    if (in_collective && !current) original = w;  // prepare() rewrites the command
-    auto refuse = [&](proto::ApiResponse answer) {
-        if (!original) return reply(std::move(answer));
-        driver_->read_barrier([this, w = std::move(*original), reply = std::move(reply)]() mutable {
-            answer_write(std::move(w), std::move(reply), true);
-        });
-    };
-    try {
-        if (auto failed = db_.prepare(w.command))
-            return refuse(proto::ApiWriteDone{0, std::move(*failed)});
-    } catch (const state::NoderangeError& e) {
-        return refuse(proto::ApiWriteDone{0, proto::CommandResult{e.code, e.what(), {}}});
-    } catch (const std::exception& e) {
-        return refuse(proto::ApiError{proto::Outcome::BadRequest, e.what()});
-    }
-    if (in_collective)
-        if (auto why = check_managers(w.command, driver_->membership()))
-            return refuse(proto::ApiError{proto::Outcome::BadRequest, std::move(*why)});
-    // Sealed once, here, before the log: every member stores the same bytes.
-    std::optional<std::string> unprotected;
-    try {
-        unprotected = protect_secrets(w.command, *data_key_, my_name_);
-    } catch (const std::exception& e) {  // the key file cannot be written (disk full)
-        unprotected = std::string(e.what()) + "; nothing was changed";
-    }
-    if (unprotected)
-        return reply(proto::ApiError{proto::Outcome::Refused, std::move(*unprotected)});
-    driver_->propose(w.command, [reply = std::move(reply), lone = !in_collective](WriteOutcome o) {
-        o = settle_write(std::move(o), lone);
-        if (o.outcome == proto::Outcome::Done)
-            reply(proto::ApiWriteDone{o.index, std::move(o.result)});
-        else
-            reply(proto::ApiError{o.outcome, std::move(o.reason)});  // empty: the API server
-                                                                     // sends the default text
-    });
 }
 
 // A leader commits a command only if it decodes here, names only members as

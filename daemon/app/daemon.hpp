@@ -28,6 +28,7 @@
 #include "daemon/app/power_service.hpp"
 #include "daemon/app/raft_driver.hpp"
 #include "daemon/app/reassigner.hpp"
+#include "daemon/app/write_path.hpp"
 #include "daemon/collective/member_service.hpp"
 #include "daemon/net/api/api_server.hpp"
 #include "daemon/state/database.hpp"
@@ -70,11 +71,6 @@ class Daemon final : public net::ApiHandler, private collective::ConsensusAccess
     // The log found at start is applied (and a lone server leads).
     bool replayed() const;
     void open_api();
-    // `current`: the local state was brought up to date (read_barrier) for
-    // this write; until then a write refused by the local checks is checked
-    // again once current, since a change made on another member and not yet
-    // known here may be what made it fail.
-    void answer_write(proto::ApiWrite w, net::ApiReply reply, bool current = false);
     // Runs `then` once this member's state holds every write acknowledged
     // anywhere before the call (at once on a lone server).
     void when_current(std::function<void()> then);
@@ -117,6 +113,8 @@ class Daemon final : public net::ApiHandler, private collective::ConsensusAccess
     std::unique_ptr<Reassigner> reassigner_;  // after driver_: it proposes through it
     // The collective data key (secret.* values); before power_, which reads it.
     std::unique_ptr<DataKeyKeeper> data_key_;
+    // Every write (the API's, nodediscover assign's); after the parts it uses.
+    std::unique_ptr<WritePath> writes_;
     std::unique_ptr<PowerService> power_;  // nodepower, routed to the nodes' managers
     std::optional<collective::JoinedCollective> joined_;
     std::optional<std::string> failure_;

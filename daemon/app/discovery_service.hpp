@@ -3,7 +3,7 @@
 // device to a node through the log.
 //
 // assign -e MAC -n NODE writes through the daemon's normal write path
-// (Daemon::answer_write: prepare, manager check, raft propose,
+// (WritePath, write_path.hpp: prepare, manager check, raft propose,
 // settle_write). In a collective, when the node has no manager (own or
 // inherited) and its `collective.managercandidates`, if set, name this
 // member, it proposes a proto::ClaimNode: `net.hwaddr` and, decided when the
