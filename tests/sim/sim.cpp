@@ -231,8 +231,10 @@ void Sim::schedule_sync(Node& n) {
 }
 
 void Sim::schedule_wake(Node& n, TimePoint t) {
+    // Replaces the pending wake-up, as Ports::wake_at says and confluentd's
+    // timer does (keeping the earliest once hid bug 5 of RELIABILITY.md).
     t = std::max(t, now_ + std::chrono::microseconds(100));
-    if (n.wake > now_ && n.wake <= t) return;  // an earlier wake-up is pending
+    if (n.wake == t) return;  // already pending
     n.wake = t;
     at(t, [this, name = n.name, gen = n.gen, t] {
         Node& x = nodes_.at(name);
