@@ -6,6 +6,10 @@
 #   - acknowledged writes/s through the leader and through a follower with 1
 #     and 64 clients (cc_loadgen; a follower forwards each write to the leader
 #     and answers once it has applied it itself)
+#   - a read as a script makes it: `nodelist` by the CLI, READS runs one after
+#     the other (default 200), on the leader, on a follower and on a lone
+#     server (a member's reads first make a read index round through the
+#     leader; a lone server's do not)
 # and prints a Markdown section for BENCHMARKS.md on stdout.
 #   scripts/bench-collective.sh     (BENCH_SECONDS=10, BENCH_DIR=/var/tmp, BUILD_DIR=build-bench)
 set -euo pipefail
@@ -56,6 +60,16 @@ timed_join() {
 }
 writes() { "$build/tests/integration/cc_loadgen" --socket "$dir/m$1/run/api.sock" writes --clients "$2" --seconds "$seconds"; }
 field() { tr ' ' '\n' | sed -n "s/^$1=//p"; }
+# Median and 90th percentile (ms) of READS `nodelist` runs of the CLI on member i.
+cli_reads() {
+  local i=$1 t0 t1
+  for _ in $(seq "${READS:-200}"); do
+    t0=$EPOCHREALTIME
+    cli "$i" nodelist >/dev/null
+    t1=$EPOCHREALTIME
+    echo "$t0 $t1" | awk '{printf "%.3f\n", ($2 - $1) * 1000}'
+  done | sort -n | awk '{a[NR] = $1} END {printf "median %.2f ms, p90 %.2f ms", a[int(NR / 2) + 1], a[int(NR * 0.9)]}'
+}
 row() { echo "| $1 | $(echo "$2" | field writes_per_s) (p50 $(echo "$2" | field p50_ms) ms, p99 $(echo "$2" | field p99_ms) ms) |"; }
 
 for i in 1 2 3; do start "$i"; done
@@ -71,9 +85,13 @@ wl64=$(writes "$lead" 64); echo "leader, 64 clients: $wl64" >&2
 wf1=$(writes "$follower" 1); echo "follower, 1 client: $wf1" >&2
 wf64=$(writes "$follower" 64); echo "follower, 64 clients: $wf64" >&2
 
+rl=$(cli_reads "$lead"); echo "reads on the leader: $rl" >&2
+rf=$(cli_reads "$follower"); echo "reads on a follower: $rf" >&2
+
 pop=$("$build/tests/integration/cc_loadgen" --socket "$dir/m$lead/run/api.sock" populate --nodes 100000 --attributes 10)
 echo "populate: $pop" >&2
 start 4
+r1=$(cli_reads 4); echo "reads on a lone server: $r1" >&2
 join_big=$(timed_join 1 4)
 echo "join, 100,000 nodes: ${join_big}s" >&2
 nodes4=$(cli 4 nodelist | wc -l)
@@ -102,4 +120,7 @@ $(row "acknowledged writes/s through the leader, 1 client" "$wl1")
 $(row "acknowledged writes/s through the leader, 64 clients" "$wl64")
 $(row "acknowledged writes/s through a follower, 1 client" "$wf1")
 $(row "acknowledged writes/s through a follower, 64 clients" "$wf64")
+| \`nodelist\` by the CLI, ${READS:-200} runs in a row: on the leader | $rl |
+| the same on a follower | $rf |
+| the same on a lone server (no read index round) | $r1 |
 MD
