@@ -50,7 +50,9 @@ struct VoteResponse {
 };
 
 // Leader replicates entries (empty = heartbeat). seq numbers the leader's
-// requests within its term; the response echoes it (read-index confirmation).
+// requests within its term; a response carries the highest seq its sender
+// has received from that leader (read-index confirmation): the answer to a
+// heartbeat at once, the answer to new entries once they are durable.
 struct AppendRequest {
     uint64_t term = 0;
     uint64_t prev_log_index = 0;
