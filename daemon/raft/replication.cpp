@@ -164,6 +164,7 @@ void State::on_append(const std::string& from, const proto::AppendRequest& m, Ti
         send(from, proto::AppendResponse{hs.term, false, 0, hint, m.seq});
         return;
     }
+    bool added = false;
     for (const auto& e : m.entries) {
         if (e.index <= snap) continue;  // committed, already in our snapshot
         if (e.index <= log.last_index()) {
@@ -173,6 +174,7 @@ void State::on_append(const std::string& from, const proto::AppendRequest& m, Ti
         }
         log.append(e);
         ready.entries.push_back(e);
+        added = true;
     }
     leader_matched = std::max(leader_matched, prev + m.entries.size());
     if (hs.catching_up && leader_matched >= m.leader_commit) {
@@ -190,8 +192,9 @@ void State::on_append(const std::string& from, const proto::AppendRequest& m, Ti
     // New entries are acknowledged once durable (on_persisted), with this
     // seq: an answer now would say nothing new and cost the leader a
     // message. Anything else (a heartbeat, entries we already hold) is
-    // answered at once: read index rounds wait for it.
-    if (ready.entries.empty() || ready.entries.back().index <= persisted) ack_leader(now);
+    // answered at once, even while earlier entries are being written: read
+    // index rounds wait for it.
+    if (!added) ack_leader(now);
 }
 
 void State::ack_leader(TimePoint) {

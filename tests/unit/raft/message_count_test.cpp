@@ -108,13 +108,29 @@ TEST(MessageCount, aFollowerAnswersNewEntriesOnceWhenTheyAreDurable_andAHeartbea
     EXPECT_EQ(acks[0].match_index, 2u);
     EXPECT_EQ(acks[0].seq, 6u) << "the durable answer carries the newest seq heard";
 
+    // A heartbeat that arrives while new entries wait to be written, before
+    // the driver took them, is answered at once too.
+    proto::Entry e3{1, 3, proto::EntryKind::Command, "c"};
+    f.receive("mgt1", proto::AppendRequest{1, 2, 1, {e3}, 2, 8}, now);
+    f.receive("mgt1", proto::AppendRequest{1, 2, 1, {}, 2, 9}, now);
+    r = f.take_ready();
+    ASSERT_EQ(r.entries.size(), 1u);
+    hb = sent_to<proto::AppendResponse>(r, "mgt1");
+    ASSERT_EQ(hb.size(), 1u);
+    EXPECT_EQ(hb[0].seq, 9u);
+    EXPECT_EQ(hb[0].match_index, 2u);
+    f.persisted(3, 1, now);
+    acks = sent_to<proto::AppendResponse>(f.take_ready(), "mgt1");
+    ASSERT_EQ(acks.size(), 1u);
+    EXPECT_EQ(acks[0].match_index, 3u);
+
     // Entries it already holds are answered at once.
-    f.receive("mgt1", proto::AppendRequest{1, 0, 0, {e1, e2}, 2, 7}, now);
+    f.receive("mgt1", proto::AppendRequest{1, 0, 0, {e1, e2}, 3, 10}, now);
     r = f.take_ready();
     acks = sent_to<proto::AppendResponse>(r, "mgt1");
     ASSERT_EQ(acks.size(), 1u);
-    EXPECT_EQ(acks[0].match_index, 2u);
-    EXPECT_EQ(acks[0].seq, 7u);
+    EXPECT_EQ(acks[0].match_index, 3u);
+    EXPECT_EQ(acks[0].seq, 10u);
 }
 
 TEST(MessageCount, underLoadCommitsRideOnAppends_andTheLastCommitIsToldAtOnce) {
