@@ -87,6 +87,10 @@ void State::become_follower(Term term, const std::string& leader_name, TimePoint
     if (term > hs.term) {
         hs.term = term;
         hs.voted_for.clear();
+        // seq restarts with each term of a leader, even one re-elected: an
+        // answer must never carry a seq of an earlier term, which would
+        // confirm a read index round it never saw.
+        leader_seq = 0;
     }
     if (role == Role::Leader) {
         fail_leader_reads();

@@ -133,6 +133,25 @@ TEST(MessageCount, aFollowerAnswersNewEntriesOnceWhenTheyAreDurable_andAHeartbea
     EXPECT_EQ(acks[0].seq, 10u);
 }
 
+TEST(MessageCount, anAnswerNeverCarriesTheSeqOfAnEarlierTermOfTheSameLeader) {
+    raft::Core f = make_core("mgt2");
+    raft::TimePoint now{};
+    proto::Entry e1{1, 1, proto::EntryKind::Command, "a"};
+    f.receive("mgt1", proto::AppendRequest{1, 0, 0, {e1}, 0, 500}, now);
+    f.take_ready();
+    f.persisted(1, 1, now);
+    auto acks = sent_to<proto::AppendResponse>(f.take_ready(), "mgt1");
+    ASSERT_EQ(acks.size(), 1u);
+    EXPECT_EQ(acks[0].seq, 500u);
+    // mgt1 re-elected in term 2 (this member missed the vote): its seq
+    // starts again, and so must what this member says it heard.
+    f.receive("mgt1", proto::AppendRequest{2, 1, 1, {}, 1, 1}, now);
+    acks = sent_to<proto::AppendResponse>(f.take_ready(), "mgt1");
+    ASSERT_EQ(acks.size(), 1u);
+    EXPECT_EQ(acks[0].term, 2u);
+    EXPECT_EQ(acks[0].seq, 1u);
+}
+
 TEST(MessageCount, underLoadCommitsRideOnAppends_andTheLastCommitIsToldAtOnce) {
     Leader l;
     l.start();
