@@ -22,6 +22,11 @@ namespace cc::storage {
 struct LogOptions {
     // A segment is closed once it reaches this size (a record never spans two).
     uint64_t segment_bytes = 64ull * 1024 * 1024;
+    // The segment being written is extended (fallocate) this far ahead of
+    // its last record, capped at segment_bytes: an fdatasync of an append
+    // within the file's size need not write the inode as well (about a third
+    // less time per sync on ext4). 0 = grow the file with each append.
+    uint64_t preallocate_bytes = 256 * 1024;
 };
 
 class FileLogStore final : public LogStore {

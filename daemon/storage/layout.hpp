@@ -30,7 +30,9 @@
 // Recovery (FileLogStore::open): the first record that is short, fails its
 // CRC, does not decode or breaks the index sequence (including a first record
 // that does not match the file name) ends the log; it and everything after
-// it, later segments included, is cut off with one WARN line per file. A
+// it, later segments included, is cut off with one WARN line per file, except
+// zeros after the last record of the newest segment: that is the space
+// SegmentFiles preallocates, cut without a warning. A
 // segment header that is short or zero is a torn creation and is cut the same
 // way. A segment missing between two others, or a header with a foreign magic
 // or a newer version, is an error: that is no crash leftover, and an

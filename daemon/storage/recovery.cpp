@@ -85,6 +85,11 @@ RecoveredLog recover_log(const std::filesystem::path& dir) {
             problem = scan.problem;
             keep = kSegmentHeaderBytes + scan.intact_bytes;
         }
+        // Zeros after the last record of the newest segment are the space
+        // preallocated for its next appends (SegmentFiles), not damage.
+        const bool newest = first == files.rbegin()->first;
+        const bool preallocated = newest && !problem.empty() && keep >= kSegmentHeaderBytes &&
+                                  all_zero(std::string_view(bytes).substr(keep));
         if (!problem.empty()) {
             cut = true;
             cut_at = path.string() + " offset " + std::to_string(keep);
@@ -93,8 +98,14 @@ RecoveredLog recover_log(const std::filesystem::path& dir) {
                                : !out.state.entries.empty()
                                    ? "at index " + std::to_string(out.state.entries.back().index)
                                    : "empty";
-            cc::log::warn("log segment ", path.string(), ": dropped ", bytes.size() - keep,
-                          " bytes from offset ", keep, " (", problem, "); the log is now ", ends);
+            if (preallocated) {
+                cc::log::debug("log segment ", path.string(), ": cut ", bytes.size() - keep,
+                               " preallocated bytes after offset ", keep);
+            } else {
+                cc::log::warn("log segment ", path.string(), ": dropped ", bytes.size() - keep,
+                              " bytes from offset ", keep, " (", problem, "); the log is now ",
+                              ends);
+            }
             changed = true;
             if (scan.entries.empty()) {
                 remove_file(path);

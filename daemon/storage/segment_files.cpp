@@ -16,11 +16,58 @@ namespace cc::storage {
 
 SegmentFiles::SegmentFiles(std::filesystem::path dir, LogOptions options,
                            std::vector<SegmentInfo> segments)
-    : dir_(std::move(dir)), options_(options) {
-    for (auto& info : segments) segments_.push_back(Segment{std::move(info)});
+    : dir_(std::move(dir)), options_(options), preallocate_(options.preallocate_bytes > 0) {
+    for (auto& info : segments) {
+        uint64_t size = info.bytes;  // recovery cut every file to its last record
+        segments_.push_back(Segment{std::move(info), -1, false, size});
+    }
+}
+
+// Makes the file at least `need` bytes long, in steps of preallocate_bytes,
+// capped at the segment size. Best effort: when the file system cannot
+// (EOPNOTSUPP) or the disk is nearly full, appends grow the file instead.
+void SegmentFiles::preallocate(Segment& s, uint64_t need) {
+    if (!preallocate_ || need <= s.size) return;
+    uint64_t step = std::min(options_.preallocate_bytes, options_.segment_bytes);
+    uint64_t target = std::max(need, std::min(s.size + step, options_.segment_bytes));
+    if (::fallocate(s.fd, 0, static_cast<off_t>(s.size), static_cast<off_t>(target - s.size)) ==
+        0) {
+        s.size = target;
+        return;
+    }
+    int err = errno;
+    if (err == EOPNOTSUPP || err == ENOSYS) {
+        preallocate_ = false;
+        cc::log::debug("log segment ", s.info.path.string(),
+                       ": the file system cannot preallocate; appends grow the file");
+    }
+    // A failure may still have extended the file part of the way.
+    struct stat st {};
+    if (::fstat(s.fd, &st) == 0) s.size = std::max(s.size, static_cast<uint64_t>(st.st_size));
+}
+
+// A finished segment must end at its last record: recovery reads zeros
+// after the last record of any but the newest segment as damage.
+void SegmentFiles::cut_preallocation(Segment& s) {
+    if (s.size <= s.info.bytes) return;
+    open_for_write(s);
+    if (::ftruncate(s.fd, static_cast<off_t>(s.info.bytes)) != 0) {
+        throw system_error("cannot cut the preallocated space of", s.info.path, errno);
+    }
+    s.size = s.info.bytes;
+    s.dirty = true;
 }
 
 SegmentFiles::~SegmentFiles() {
+    // A clean stop leaves the files as long as their records (no fsync: after
+    // a crash instead, recovery cuts the zeros the same way).
+    if (!segments_.empty()) {
+        try {
+            cut_preallocation(segments_.back());
+        } catch (const StorageError& e) {
+            cc::log::warn(e.what(), "; start-up will cut it");
+        }
+    }
     for (auto& s : segments_) close(s);
 }
 
@@ -45,6 +92,7 @@ void SegmentFiles::close(Segment& s) {
 }
 
 SegmentFiles::Segment& SegmentFiles::start_segment(uint64_t first_index) {
+    if (!segments_.empty()) cut_preallocation(segments_.back());
     auto path = dir_ / segment_file_name(first_index);
     // O_TRUNC: a leftover of an earlier failed creation holds no entry.
     // 0600: entries carry secret.* attribute values (BMC passwords); fchmod
@@ -63,7 +111,7 @@ SegmentFiles::Segment& SegmentFiles::start_segment(uint64_t first_index) {
         throw system_error("cannot append to", path, err);
     }
     SegmentInfo info{first_index, first_index - 1, 0, kSegmentHeaderBytes, path};
-    segments_.push_back(Segment{std::move(info), fd, true});
+    segments_.push_back(Segment{std::move(info), fd, true, kSegmentHeaderBytes});
     return segments_.back();
 }
 
@@ -83,12 +131,15 @@ void SegmentFiles::append(const std::vector<proto::Entry>& entries) {
                (j == i || s.info.bytes + buf.size() < options_.segment_bytes)) {
             append_record(buf, entries[j++]);
         }
+        preallocate(s, s.info.bytes + buf.size());
         if (int err = pwrite_all(s.fd, buf, s.info.bytes)) {
             // Cut the partial record off again; if even that fails, the bytes
             // past info.bytes are overwritten by the next append or cut at start-up.
             if (::ftruncate(s.fd, static_cast<off_t>(s.info.bytes)) != 0) {
                 cc::log::warn("cannot cut the partial record off ", s.info.path.string(),
                               " after a failed append; start-up will");
+            } else {
+                s.size = s.info.bytes;
             }
             auto path = s.info.path;
             if (s.info.last_index < s.info.first_index) {
@@ -101,6 +152,7 @@ void SegmentFiles::append(const std::vector<proto::Entry>& entries) {
             throw system_error("cannot append to", path, err);
         }
         s.info.bytes += buf.size();
+        s.size = std::max(s.size, s.info.bytes);
         s.info.last_index = entries[j - 1].index;
         s.info.last_term = entries[j - 1].term;
         s.dirty = true;
@@ -168,6 +220,7 @@ void SegmentFiles::truncate_suffix(uint64_t from_index) {
         throw system_error("cannot truncate", s.info.path, errno);
     }
     s.info.bytes = size;
+    s.size = size;
     s.info.last_index = scan.entries.back().index;
     s.info.last_term = scan.entries.back().term;
     s.dirty = true;

@@ -2,6 +2,11 @@
 // roll-over, truncate_suffix across segments, compact_prefix by whole files,
 // and the sync of everything touched since the last sync.
 //
+// The segment being written is preallocated ahead of its last record
+// (LogOptions::preallocate_bytes), so its tail is zeros; a segment is cut to
+// its last record when the next one starts, so only the newest segment ever
+// ends in preallocated zeros (recovery cuts them without a warning).
+//
 // Each change either completes or throws StorageError after undoing its
 // partial bytes, so the tracked state always matches a valid log on disk
 // (only entries fully written are counted). Not thread-safe: used by the
@@ -42,7 +47,10 @@ class SegmentFiles {
         SegmentInfo info;
         int fd = -1;
         bool dirty = false;  // written or cut since the last sync
+        uint64_t size = 0;   // of the file: info.bytes plus preallocated zeros
     };
+    void preallocate(Segment& s, uint64_t need);
+    void cut_preallocation(Segment& s);
     Segment& start_segment(uint64_t first_index);
     void open_for_write(Segment& s);
     void close(Segment& s);
@@ -54,6 +62,7 @@ class SegmentFiles {
     std::vector<Segment> segments_;  // in index order; never holds an empty segment between calls
     uint64_t anchor_ = 0;            // next index while there is no segment
     bool dir_dirty_ = false;         // a segment was created or removed since the last sync
+    bool preallocate_ = true;        // false once the file system refused fallocate
 };
 
 }  // namespace cc::storage

@@ -31,7 +31,8 @@ TEST(Bug, fullDiskOnTheLeader_refusalNeverClaimsNothingChangedWhenTheOthersApply
     disk.fill();
     cc::it::CmdResult r;
     std::string value;
-    for (int i = 1; i < 50; ++i) {  // the log's last page may still take a record or two
+    // The log's preallocated space (256 KiB) takes records until it is used up.
+    for (int i = 1; i < 200; ++i) {
         value = std::to_string(i) + std::string(3000, 'v');
         r = c->at(0).cli("nodeattrib", {"n1", "a=" + value});
         if (r.status != 0) break;

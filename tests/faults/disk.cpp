@@ -1,5 +1,7 @@
 #include "tests/faults/disk.hpp"
 
+#include "tests/integration/harness.hpp"
+
 #include <sched.h>
 #include <sys/mount.h>
 
@@ -14,12 +16,7 @@ namespace cc::faults {
 namespace fs = std::filesystem;
 
 fs::path last_segment(const fs::path& log_dir) {
-    std::vector<fs::path> segs;
-    for (const auto& e : fs::directory_iterator(log_dir))
-        if (e.path().extension() == ".log") segs.push_back(e.path());
-    if (segs.empty()) throw std::runtime_error("no log segment in " + log_dir.string());
-    std::sort(segs.begin(), segs.end());
-    return segs.back();
+    return it::newest_segment_cut_to_records(log_dir);
 }
 
 void truncate_log_tail(const fs::path& log_dir, size_t bytes) {

@@ -13,7 +13,8 @@
 
 namespace cc::faults {
 
-// The newest log segment of STATE/collective/log; throws if there is none.
+// The newest log segment of STATE/collective/log, cut to its last record
+// (it::newest_segment_cut_to_records); throws if there is none.
 std::filesystem::path last_segment(const std::filesystem::path& log_dir);
 // Cuts `bytes` off the end of the newest segment (a torn tail that lost
 // records the member had acknowledged to its leader).

@@ -67,7 +67,12 @@ TEST(SingleMember, fullDiskUnderLoad_refusesWritesCleanlyAndRecovers) {
     w.start();
     std::this_thread::sleep_for(1s);
     disk.fill();
-    std::this_thread::sleep_for(2s);
+    // The log goes on into the space preallocated for it (up to 256 KiB) before
+    // an append meets the full disk: wait for the first refusal.
+    auto full_until = std::chrono::steady_clock::now() + 30s;
+    while (w.refused_writes() == 0 && std::chrono::steady_clock::now() < full_until)
+        std::this_thread::sleep_for(50ms);
+    std::this_thread::sleep_for(500ms);
     auto acked_while_full = w.acknowledged_writes();
     disk.unfill();
     auto deadline = std::chrono::steady_clock::now() + 20s;

@@ -148,6 +148,7 @@ Op Workload::do_write(size_t member, const std::string& k) {
         ++acked_;
         last_ack_ns_ = op.ret_ns;
     }
+    if (op.outcome == Outcome::Failed) ++refused_;
     return op;
 }
 

@@ -92,6 +92,7 @@ class Workload {
 
     // Counts so far (any thread).
     uint64_t acknowledged_writes() const { return acked_; }
+    uint64_t refused_writes() const { return refused_; }  // Outcome::Failed
     // Time (now_ns) of the latest acknowledged write, 0 if none.
     int64_t last_ack_ns() const { return last_ack_ns_; }
 
@@ -113,6 +114,7 @@ class Workload {
     std::vector<Op> ops_;
     std::atomic<uint64_t> next_id_{1};
     std::atomic<uint64_t> acked_{0};
+    std::atomic<uint64_t> refused_{0};
     std::atomic<int64_t> last_ack_ns_{0};
 };
 

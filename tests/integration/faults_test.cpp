@@ -45,11 +45,11 @@ TEST(Faults, fullDisk_failsTheWriteWithOneLineChangesNothingAndServesReads) {
     m.start();
     ASSERT_EQ(m.cli("nodedefine", {"n1", "a=1"}).status, 0);
     disk.fill();
-    // The log's last page may still have room: write big values until one
-    // does not fit.
+    // The log's preallocated space (256 KiB) still has room: write big
+    // values until one does not fit.
     std::string last_ok = "1";
     cc::it::CmdResult r;
-    for (int i = 2; i < 50; ++i) {
+    for (int i = 2; i < 200; ++i) {
         std::string value = std::to_string(i) + std::string(3000, 'v');
         r = m.cli("nodeattrib", {"n1", "a=" + value});
         if (r.status != 0) break;

@@ -99,4 +99,10 @@ class Member {
     bool eof_ = false;
 };
 
+// The newest segment of a stopped member's log, cut to its last record:
+// confluentd preallocates the segment it writes (zeros after the records),
+// and a test that damages the tail as a crash would must start where the
+// records end. Throws std::runtime_error when there is no segment.
+std::filesystem::path newest_segment_cut_to_records(const std::filesystem::path& log_dir);
+
 }  // namespace cc::it
