@@ -19,8 +19,12 @@ WritePath::WritePath(std::string my_name, state::Database& db, RaftDriver& drive
 void WritePath::attempt(proto::ApiWrite w, net::ApiReply reply, bool current) {
     const bool in_collective = members_.in_collective();
     if (in_collective && wait_for_key(w, reply, current)) return;
+    // While the other members refuse this member's key and no leader is
+    // known (collective/dropped_member.hpp), a write could only wait for a
+    // quorum it will never reach: refuse it at once, saying why.
     if (in_collective)
-        if (auto why = dropped()) return reply(proto::ApiError{proto::Outcome::Refused, *why});
+        if (auto why = members_.dropped_reason())
+            return reply(proto::ApiError{proto::Outcome::Refused, *why});
     std::optional<proto::ApiWrite> original;
     if (in_collective && !current) original = w;  // check_locally() rewrites the command
     if (auto refused = check_locally(w.command, in_collective)) {
@@ -42,10 +46,6 @@ bool WritePath::wait_for_key(proto::ApiWrite& w, net::ApiReply& reply, bool curr
             attempt(std::move(w), std::move(reply), current);
         });
     return true;
-}
-
-std::optional<std::string> WritePath::dropped() {
-    return members_.dropped_reason();
 }
 
 std::optional<proto::ApiResponse> WritePath::check_locally(proto::Command& command,

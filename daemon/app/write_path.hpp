@@ -48,10 +48,7 @@ class WritePath {
     // (3 s at most) instead of failing, then starts again. True when it
     // took the write.
     bool wait_for_key(proto::ApiWrite& w, net::ApiReply& reply, bool current);
-    // 2. While the other members refuse this member's key and no leader is
-    // known (collective/dropped_member.hpp), a write could only wait for a
-    // quorum it will never reach: the line saying why, refusing it at once.
-    std::optional<std::string> dropped();
+    // 2. (In attempt()) a member the others dropped refuses at once.
     // 3. The answer refusing `command` by this member's own state: prepare()
     // (which rewrites the command into what enters the log) and, in a
     // collective, the managers it names. The common case costs nothing more.

@@ -68,7 +68,13 @@ bool State::active(const std::string& name, TimePoint now) const {
     return it != heard.end() && now - it->second < cfg.election_timeout_max;
 }
 
+void State::note_run(TimePoint now) {
+    if (last_run && now - *last_run > cfg.contact_window) woke = now;
+    if (!last_run || now > *last_run) last_run = now;
+}
+
 bool State::majority_heard(TimePoint now) const {
+    if (woke && now - *woke < cfg.contact_window) return true;
     auto recent = [&](const std::map<std::string, TimePoint>& m, const std::string& name) {
         auto it = m.find(name);
         return it != m.end() && now - it->second < cfg.contact_window;
@@ -119,6 +125,7 @@ Core::~Core() = default;
 
 void Core::tick(TimePoint now) {
     auto& s = *s_;
+    s.note_run(now);
     if (!s.started) {
         s.started = now;
         s.reset_election_timer(now);
@@ -144,6 +151,7 @@ void Core::tick(TimePoint now) {
 
 void Core::receive(const std::string& from, proto::RaftMessage message, TimePoint now) {
     auto& s = *s_;
+    s.note_run(now);
     if (from == s.cfg.self) return;
     s.heard[from] = now;
     if (!s.observe_term(from, message, now)) return;
@@ -171,11 +179,13 @@ void Core::receive(const std::string& from, proto::RaftMessage message, TimePoin
 }
 
 void Core::propose(ProposalId id, std::string command, TimePoint now) {
+    s_->note_run(now);
     s_->propose(id, proto::EntryKind::Command, std::move(command), now);
     s_->check_invariants();
 }
 
 void Core::propose_once(ProposalId id, std::string session_command, TimePoint now) {
+    s_->note_run(now);
     s_->propose(id, proto::EntryKind::SessionCommand, std::move(session_command), now);
     s_->check_invariants();
 }
@@ -185,20 +195,24 @@ void Core::forget_proposal(ProposalId id) {
 }
 
 void Core::heard_from(const std::string& from, TimePoint now) {
+    s_->note_run(now);
     if (from != s_->cfg.self) s_->link_heard[from] = now;
 }
 
 void Core::lost_link(const std::string& from, TimePoint now) {
+    s_->note_run(now);
     s_->on_lost_link(from, now);
     s_->check_invariants();
 }
 
 void Core::propose_membership(ProposalId id, proto::Membership members, TimePoint now) {
+    s_->note_run(now);
     s_->propose(id, proto::EntryKind::Membership, proto::to_bytes(members), now);
     s_->check_invariants();
 }
 
 void Core::read_index(ReadId id, TimePoint now) {
+    s_->note_run(now);
     s_->read_index(id, now);
     s_->resolve_reads(now);
     s_->check_invariants();

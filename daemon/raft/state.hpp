@@ -137,6 +137,11 @@ struct State {
     // Last sign of life of each member's link (Core::heard_from: keepalives),
     // for majority_heard() only.
     std::map<std::string, TimePoint> link_heard;
+    // When the core last ran, and when it last ran after a gap longer than
+    // cfg.contact_window (the process was stopped or the machine stalled:
+    // what was heard before the gap says nothing of now). note_run().
+    std::optional<TimePoint> last_run;
+    std::optional<TimePoint> woke;
     std::map<ProposalId, Pending> proposals;
     std::map<ReadId, Pending> reads;
 
@@ -165,8 +170,12 @@ struct State {
     bool active(const std::string& name, TimePoint now) const;
     // A majority of voters (counting this member when it votes) was heard
     // from within cfg.contact_window: an election can succeed, so a write
-    // is held for the coming leader instead of refused.
+    // is held for the coming leader instead of refused. Also true for one
+    // window after the core woke from a longer gap (`woke`): until then
+    // silence is not evidence.
     bool majority_heard(TimePoint now) const;
+    // Called at every entry into the core with its time.
+    void note_run(TimePoint now);
 
     // ---- election.cpp ----
     void reset_election_timer(TimePoint now);
