@@ -71,16 +71,17 @@ void State::send_append(const std::string& to, Progress& p, TimePoint now, bool 
 // but not committed, whose commit is told in turn. So an idle follower
 // learns of each commit at once, and under load commits ride on appends
 // (a notice per commit would double the leader's messages). A follower
-// that forwarded a committed entry is told at once either way: it answers
-// its client when it applies it. Reads do not rely on these notices (the
-// read index round carries the commit index).
+// that forwarded a committed entry is told at once either way, also while
+// its next entries wait for its answer: it answers its client when it
+// applies it. Reads do not rely on these notices (the read index round
+// carries the commit index).
 void State::tell_commit(const std::string& to, Progress& p, TimePoint now) {
-    if (p.mode != Progress::Mode::Replicate || p.commit_sent >= commit ||
-        p.next <= log.last_index())
-        return;
-    const bool more_to_commit = log.last_index() > commit;
+    if (p.mode != Progress::Mode::Replicate || p.commit_sent >= commit) return;
     const bool owed = p.commit_sent < std::min(commit, p.forwarded_upto);
-    if (!more_to_commit || owed) send_append(to, p, now, true);
+    if (owed) return send_append(to, p, now, true);
+    if (p.next <= log.last_index()) return;
+    const bool more_to_commit = log.last_index() > commit;
+    if (!more_to_commit) send_append(to, p, now, true);
 }
 
 bool State::one_append_at_a_time(const std::string& name) const {

@@ -17,8 +17,11 @@ proto::Membership three_voters() {
              {"mgt3", "127.0.0.3:13001", "SHA256:c", proto::Role::Voter}}};
 }
 
-raft::Core make_core(const std::string& self) {
-    return raft::Core({.self = self},
+raft::Core make_core(const std::string& self,
+                     size_t inflight = raft::Config{}.max_inflight_appends) {
+    raft::Config cfg{.self = self};
+    cfg.max_inflight_appends = inflight;
+    return raft::Core(cfg,
                       raft::BootState{.hard_state = raft::HardState{},
                                       .snapshot = {},
                                       .log = {},
@@ -38,7 +41,9 @@ std::vector<T> sent_to(const raft::Ready& r, const std::string& to) {
 // mgt1 elected by mgt2's and mgt3's votes; each follower holds everything it
 // was sent and answers only when the test says so.
 struct Leader {
-    raft::Core core = make_core("mgt1");
+    explicit Leader(size_t inflight = raft::Config{}.max_inflight_appends)
+        : core(make_core("mgt1", inflight)) {}
+    raft::Core core;
     raft::TimePoint now{};
 
     raft::Ready take() {
@@ -153,7 +158,7 @@ TEST(MessageCount, anAnswerNeverCarriesTheSeqOfAnEarlierTermOfTheSameLeader) {
 }
 
 TEST(MessageCount, underLoadCommitsRideOnAppends_andTheLastCommitIsToldAtOnce) {
-    Leader l;
+    Leader l(8);  // pipelined: B leaves while A is in flight
     l.start();
     l.core.propose(1, "a", l.now);
     auto ra = l.take();  // A leaves for both
@@ -178,6 +183,8 @@ TEST(MessageCount, underLoadCommitsRideOnAppends_andTheLastCommitIsToldAtOnce) {
         << "an idle follower learns of the last commit at once";
 }
 
+// With one append in flight (the default), B waits for mgt3's answer to A:
+// mgt3 still learns at once that its write committed.
 TEST(MessageCount, aFollowerThatForwardedTheCommittedWriteIsToldAtOnceUnderLoad) {
     Leader l;
     l.start();
