@@ -134,7 +134,8 @@ void Core::tick(TimePoint now) {
         if (v.size() == 1 && v[0] == s.cfg.self && !s.hs.catching_up) s.election_deadline = now;
     }
     if (s.role == Role::Leader) {
-        s.heartbeat_tick(now);
+        s.heartbeat_tick(now);  // a heartbeat carries the commit: no notice besides
+        s.send_due_notices(now);
         s.check_quorum(now);
         s.transfer_progress(now);
     } else {
@@ -302,6 +303,8 @@ Ready Core::take_ready() {
     if (s.role == Role::Leader) {
         consider(s.heartbeat_due);
         consider(s.check_quorum_due);
+        for (const auto& [name, p] : s.progress)
+            if (p.notice_due) consider(*p.notice_due);
         if (s.transfer_to) consider(s.transfer_deadline);
     } else {
         consider(s.election_deadline);

@@ -86,6 +86,13 @@ struct Config {
     // The same for a non-voting member (one not being promoted). Non-voters
     // do not count towards commit, so this never adds write latency.
     size_t max_inflight_nonvoter = 1;
+    // An idle follower is told of a commit this much later, unless an append
+    // (the next write's) carries it first: a client writing in a loop then
+    // costs no notice and no answer to it per write, and a follower applies
+    // at most this late (reads do not wait for it: the read index round
+    // carries the commit index; a follower that forwarded the write is told
+    // at once).
+    Millis commit_notice_delay{2};
     // Upper bound of the entries' data bytes per append request (at least one
     // entry is always sent).
     size_t max_batch_bytes = 1u << 20;

@@ -62,26 +62,36 @@ void State::send_append(const std::string& to, Progress& p, TimePoint now, bool 
     }
     p.last_send = now;
     p.commit_sent = commit;
+    p.notice_due.reset();
     send(to, std::move(m));
 }
 
 // A heartbeat that carries the commit index, when nothing else will soon:
 // entries not sent yet will carry it (the next broadcast, or the append an
 // answer frees room for), and so will the append of entries already sent
-// but not committed, whose commit is told in turn. So an idle follower
-// learns of each commit at once, and under load commits ride on appends
-// (a notice per commit would double the leader's messages). A follower
-// that forwarded a committed entry is told at once either way, also while
-// its next entries wait for its answer: it answers its client when it
-// applies it. Reads do not rely on these notices (the read index round
-// carries the commit index).
+// but not committed, whose commit is told in turn. So under load commits
+// ride on appends (a notice per commit would double the leader's messages),
+// and an idle follower learns of a commit within cfg.commit_notice_delay,
+// or sooner with the next write's append. A follower that forwarded a
+// committed entry is told at once, also while its next entries wait for its
+// answer: it answers its client when it applies it. Reads do not rely on
+// these notices (the read index round carries the commit index).
 void State::tell_commit(const std::string& to, Progress& p, TimePoint now) {
     if (p.mode != Progress::Mode::Replicate || p.commit_sent >= commit) return;
     const bool owed = p.commit_sent < std::min(commit, p.forwarded_upto);
     if (owed) return send_append(to, p, now, true);
     if (p.next <= log.last_index()) return;
     const bool more_to_commit = log.last_index() > commit;
-    if (!more_to_commit) send_append(to, p, now, true);
+    if (!more_to_commit && !p.notice_due) p.notice_due = now + cfg.commit_notice_delay;
+}
+
+void State::send_due_notices(TimePoint now) {
+    for (auto& [name, p] : progress) {
+        if (!p.notice_due || *p.notice_due > now) continue;
+        p.notice_due.reset();
+        if (p.mode == Progress::Mode::Replicate && p.commit_sent < commit)
+            send_append(name, p, now, true);
+    }
 }
 
 bool State::one_append_at_a_time(const std::string& name) const {

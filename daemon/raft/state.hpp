@@ -41,6 +41,9 @@ struct Progress {
     // The last entry this member forwarded to us: its commit is told to it
     // at once (it answers its client when it applies the entry).
     Index forwarded_upto = 0;
+    // An idle follower's commit notice, due at this moment unless an append
+    // carries the commit index first (tell_commit).
+    std::optional<TimePoint> notice_due;
     // Snapshot mode.
     std::optional<TimePoint> snapshot_requested;
     std::shared_ptr<const std::string> snap_data;
@@ -201,6 +204,7 @@ struct State {
     void replicate(const std::string& to, TimePoint now);
     void send_append(const std::string& to, Progress& p, TimePoint now, bool heartbeat);
     void tell_commit(const std::string& to, Progress& p, TimePoint now);
+    void send_due_notices(TimePoint now);
     // A non-voter not being promoted: one append in flight at a time
     // (Config::max_inflight_nonvoter).
     bool one_append_at_a_time(const std::string& name) const;

@@ -157,7 +157,7 @@ TEST(MessageCount, anAnswerNeverCarriesTheSeqOfAnEarlierTermOfTheSameLeader) {
     EXPECT_EQ(acks[0].seq, 1u);
 }
 
-TEST(MessageCount, underLoadCommitsRideOnAppends_andTheLastCommitIsToldAtOnce) {
+TEST(MessageCount, underLoadCommitsRideOnAppends_andTheLastCommitIsToldWithinTheNoticeDelay) {
     Leader l(8);  // pipelined: B leaves while A is in flight
     l.start();
     l.core.propose(1, "a", l.now);
@@ -177,10 +177,43 @@ TEST(MessageCount, underLoadCommitsRideOnAppends_andTheLastCommitIsToldAtOnce) {
 
     l.ack("mgt2", b2[0]);  // B commits: nothing left in flight
     r = l.take();
+    EXPECT_TRUE(l.commit_notices(r, "mgt2").empty()) << "a next write may carry it";
+    l.now += raft::Config{}.commit_notice_delay;
+    l.core.tick(l.now);
+    r = l.take();
     const uint64_t commit = l.core.status(l.now).commit_index;
     EXPECT_EQ(l.commit_notices(r, "mgt2"), std::vector<uint64_t>{commit});
     EXPECT_EQ(l.commit_notices(r, "mgt3"), std::vector<uint64_t>{commit})
-        << "an idle follower learns of the last commit at once";
+        << "an idle follower learns of the last commit within the notice delay";
+}
+
+// One client writing in a loop (its next write a moment after the answer
+// to the last): each commit rides on the next write's append, and only the
+// last one is told by a notice, once the loop stops.
+TEST(MessageCount, aClientWritingInALoopCostsNoCommitNoticePerWrite) {
+    Leader l;
+    l.start();
+    l.core.tick(l.now);  // the periodic heartbeat, due since the election: out of the way
+    l.take();
+    size_t notices = 0;
+    for (uint64_t id = 1; id <= 10; ++id) {
+        l.core.propose(id, "w", l.now);
+        auto r = l.take();
+        notices += l.commit_notices(r, "mgt2").size() + l.commit_notices(r, "mgt3").size();
+        for (const char* f : {"mgt2", "mgt3"})
+            for (const auto& a : sent_to<proto::AppendRequest>(r, f)) l.ack(f, a);
+        r = l.take();  // committed: the client is answered
+        notices += l.commit_notices(r, "mgt2").size() + l.commit_notices(r, "mgt3").size();
+        l.now += 300us;  // the client's next write
+        l.core.tick(l.now);
+    }
+    EXPECT_EQ(notices, 0u);
+    l.now += raft::Config{}.commit_notice_delay;
+    l.core.tick(l.now);
+    auto r = l.take();
+    const uint64_t commit = l.core.status(l.now).commit_index;
+    EXPECT_EQ(l.commit_notices(r, "mgt2"), std::vector<uint64_t>{commit});
+    EXPECT_EQ(l.commit_notices(r, "mgt3"), std::vector<uint64_t>{commit});
 }
 
 // With one append in flight (the default), B waits for mgt3's answer to A:
