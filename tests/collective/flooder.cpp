@@ -23,6 +23,8 @@ struct Conn {
     bool connected = false;
     bool garbage = false;
     Clock::time_point started, connected_at;
+    std::string label;  // "target <- source"
+    size_t received = 0;
 };
 
 double seconds(Clock::duration d) {
@@ -90,7 +92,7 @@ void Flooder::loop() {
             ++opened_in_budget;
             int fd = open_one(t, source);
             if (fd < 0) break;  // out of descriptors or ports: try again later
-            conns.push_back({fd, false, next % 2 == 0, now, {}});
+            conns.push_back({fd, false, next % 2 == 0, now, {}, t.ip + " <- " + source, 0});
         }
         std::vector<pollfd> fds;
         fds.reserve(conns.size());
@@ -120,6 +122,7 @@ void Flooder::loop() {
             } else {
                 char buf[4096];
                 ssize_t n = ::recv(c.fd, buf, sizeof buf, 0);
+                if (n > 0) c.received += static_cast<size_t>(n);
                 if (n <= 0 && !(n < 0 && (errno == EAGAIN || errno == EINTR))) {
                     ++stats_.closed_by_server;
                     stats_.longest_life_s =
@@ -139,8 +142,11 @@ void Flooder::loop() {
     auto now = Clock::now();
     stats_.open_now = conns.size();
     for (auto& c : conns) {
-        if (c.connected)
-            stats_.oldest_open_s = std::max(stats_.oldest_open_s, seconds(now - c.connected_at));
+        if (c.connected && seconds(now - c.connected_at) > stats_.oldest_open_s) {
+            stats_.oldest_open_s = seconds(now - c.connected_at);
+            stats_.oldest_open = c.label + (c.garbage ? ", garbage, " : ", idle, ") +
+                                 std::to_string(c.received) + " bytes received";
+        }
         ::close(c.fd);
     }
 }

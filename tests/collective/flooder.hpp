@@ -21,6 +21,7 @@ struct FloodStats {
     uint64_t refused = 0;           // connects that failed (reset, refused)
     double longest_life_s = 0;      // longest connected..closed-by-server time
     double oldest_open_s = 0;       // age of the oldest still open at stop()
+    std::string oldest_open;        // it: "target ip <- source ip, idle|garbage, bytes received"
     size_t open_now = 0;
 };
 
