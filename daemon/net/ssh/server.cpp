@@ -158,7 +158,14 @@ int listen_socket(const std::string& host, uint16_t port, uint16_t& bound) {
         throw std::runtime_error(std::string("cannot create socket: ") + std::strerror(errno));
     int one = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 || ::listen(fd, 64) != 0) {
+    // A deep queue (the kernel caps it at net.core.somaxconn): under a flood
+    // the acceptor refuses what is over the limits at once, but while it
+    // waits for a CPU a full queue of 64 made the kernel drop handshakes,
+    // and every connection behind them, a member's included, waited for
+    // SYN-ACK retries (1, 2, 4 s).
+    constexpr int kListenBacklog = 1024;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 ||
+        ::listen(fd, kListenBacklog) != 0) {
         int err = errno;
         ::close(fd);
         throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(port) + ": " +
