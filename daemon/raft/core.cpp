@@ -303,8 +303,7 @@ Ready Core::take_ready() {
     if (s.role == Role::Leader) {
         consider(s.heartbeat_due);
         consider(s.check_quorum_due);
-        for (const auto& [name, p] : s.progress)
-            if (p.notice_due) consider(*p.notice_due);
+        if (s.notice_due) consider(*s.notice_due);
         if (s.transfer_to) consider(s.transfer_deadline);
     } else {
         consider(s.election_deadline);

@@ -62,7 +62,6 @@ void State::send_append(const std::string& to, Progress& p, TimePoint now, bool 
     }
     p.last_send = now;
     p.commit_sent = commit;
-    p.notice_due.reset();
     send(to, std::move(m));
 }
 
@@ -82,16 +81,17 @@ void State::tell_commit(const std::string& to, Progress& p, TimePoint now) {
     if (owed) return send_append(to, p, now, true);
     if (p.next <= log.last_index()) return;
     const bool more_to_commit = log.last_index() > commit;
-    if (!more_to_commit && !p.notice_due) p.notice_due = now + cfg.commit_notice_delay;
+    // From the latest idle commit: a next write's append may carry it first.
+    if (!more_to_commit) notice_due = now + cfg.commit_notice_delay;
 }
 
+// Followers that an append told meanwhile have commit_sent == commit.
 void State::send_due_notices(TimePoint now) {
-    for (auto& [name, p] : progress) {
-        if (!p.notice_due || *p.notice_due > now) continue;
-        p.notice_due.reset();
+    if (!notice_due || *notice_due > now) return;
+    notice_due.reset();
+    for (auto& [name, p] : progress)
         if (p.mode == Progress::Mode::Replicate && p.commit_sent < commit)
             send_append(name, p, now, true);
-    }
 }
 
 bool State::one_append_at_a_time(const std::string& name) const {

@@ -41,9 +41,6 @@ struct Progress {
     // The last entry this member forwarded to us: its commit is told to it
     // at once (it answers its client when it applies the entry).
     Index forwarded_upto = 0;
-    // An idle follower's commit notice, due at this moment unless an append
-    // carries the commit index first (tell_commit).
-    std::optional<TimePoint> notice_due;
     // Snapshot mode.
     std::optional<TimePoint> snapshot_requested;
     std::shared_ptr<const std::string> snap_data;
@@ -112,6 +109,9 @@ struct State {
     // Leader state.
     std::map<std::string, Progress> progress;
     TimePoint heartbeat_due{};
+    // When idle followers are told of the commit index, unless appends carry
+    // it first (tell_commit; each follower's commit_sent says whether).
+    std::optional<TimePoint> notice_due;
     // Commands appended since the last Ready and not sent yet: take_ready()
     // sends them (one append request per follower for all the commands a
     // driver proposed between two Readies, rather than one per command).

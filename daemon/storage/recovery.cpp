@@ -85,12 +85,12 @@ RecoveredLog recover_log(const std::filesystem::path& dir) {
             problem = scan.problem;
             keep = kSegmentHeaderBytes + scan.intact_bytes;
         }
-        // Zeros after the last record of the newest segment are the space
-        // preallocated for its next appends (SegmentFiles), not damage.
-        const bool newest = first == files.rbegin()->first;
-        const bool preallocated = newest && !problem.empty() && keep >= kSegmentHeaderBytes &&
-                                  all_zero(std::string_view(bytes).substr(keep));
         if (!problem.empty()) {
+            // Zeros after the last record of the newest segment are the space
+            // preallocated for its next appends (SegmentFiles), not damage.
+            const bool preallocated = first == files.rbegin()->first &&
+                                      keep >= kSegmentHeaderBytes &&
+                                      all_zero(std::string_view(bytes).substr(keep));
             cut = true;
             cut_at = path.string() + " offset " + std::to_string(keep);
             std::string ends = !scan.entries.empty()

@@ -1,8 +1,7 @@
 #include "tests/integration/harness.hpp"
 
 #include "cli/client.hpp"
-#include "daemon/storage/layout.hpp"
-#include "daemon/storage/record.hpp"
+#include "daemon/storage/recovery.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -12,11 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <stdexcept>
 
 extern char** environ;
@@ -277,23 +273,11 @@ bool Member::wait_for_log(const std::string& text, std::chrono::milliseconds bou
 }
 
 std::filesystem::path newest_segment_cut_to_records(const std::filesystem::path& log_dir) {
-    namespace fs = std::filesystem;
-    std::vector<fs::path> segs;
-    for (const auto& e : fs::directory_iterator(log_dir))
-        if (storage::parse_segment_file_name(e.path().filename().string()))
-            segs.push_back(e.path());
-    if (segs.empty()) throw std::runtime_error("no log segment in " + log_dir.string());
-    std::sort(segs.begin(), segs.end());
-    const fs::path& seg = segs.back();
-    std::ifstream in(seg, std::ios::binary);
-    std::string bytes((std::istreambuf_iterator<char>(in)), {});
-    if (bytes.size() < storage::kSegmentHeaderBytes) return seg;
-    auto first = *storage::parse_segment_file_name(seg.filename().string());
-    auto scan =
-        storage::scan_records(std::string_view(bytes).substr(storage::kSegmentHeaderBytes), first);
-    size_t end = storage::kSegmentHeaderBytes + scan.intact_bytes;
-    if (bytes.find_first_not_of('\0', end) == std::string::npos) fs::resize_file(seg, end);
-    return seg;
+    // What confluentd's own start-up does to the log: cuts the preallocated
+    // zeros quietly (the log of a stopped member holds nothing else to cut).
+    auto log = storage::recover_log(log_dir);
+    if (log.segments.empty()) throw std::runtime_error("no log segment in " + log_dir.string());
+    return log.segments.back().path;
 }
 
 }  // namespace cc::it
