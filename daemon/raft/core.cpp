@@ -136,6 +136,7 @@ void Core::tick(TimePoint now) {
     if (s.role == Role::Leader) {
         s.heartbeat_tick(now);  // a heartbeat carries the commit: no notice besides
         s.send_due_notices(now);
+        s.send_paced(now);
         s.check_quorum(now);
         s.transfer_progress(now);
     } else {
@@ -304,6 +305,7 @@ Ready Core::take_ready() {
         consider(s.heartbeat_due);
         consider(s.check_quorum_due);
         if (s.notice_due) consider(*s.notice_due);
+        if (s.pace_due) consider(*s.pace_due);
         if (s.transfer_to) consider(s.transfer_deadline);
     } else {
         consider(s.election_deadline);

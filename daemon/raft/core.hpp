@@ -86,6 +86,10 @@ struct Config {
     // The same for a non-voting member (one not being promoted). Non-voters
     // do not count towards commit, so this never adds write latency.
     size_t max_inflight_nonvoter = 1;
+    // While writes flow, a non-voting member that keeps up is sent entries at
+    // most this often (one batch per interval rather than one per round
+    // trip), so it lags the voters by up to this much. 0: never paced.
+    Millis nonvoter_append_interval{10};
     // An idle follower is told of a commit this much later, unless an append
     // (the next write's) carries it first: a client writing in a loop then
     // costs no notice and no answer to it per write, and a follower applies

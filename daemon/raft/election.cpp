@@ -118,6 +118,7 @@ void State::become_leader(TimePoint now) {
     transfer_to.reset();
     heartbeat_due = now;
     notice_due.reset();
+    pace_due.reset();
     check_quorum_due = now + cfg.election_timeout_max;
     sync_progress(now);
     for (auto& [name, p] : progress)

@@ -221,7 +221,7 @@ void State::on_forward(const std::string& from, const proto::ForwardProposal& m,
         r = leader_accept(m.kind, m.data, now);
         if (auto it = progress.find(from);
             it != progress.end() && r.status == proto::ForwardStatus::Appended)
-            it->second.forwarded_upto = r.index;
+            it->second.awaited_upto = r.index;
     } else {
         r.term = hs.term;
         r.status = proto::ForwardStatus::NotLeader;

@@ -73,6 +73,15 @@ void State::advance_reads(TimePoint now) {
         } else {
             send(lr.from,
                  proto::ReadIndexReply{hs.term, lr.incarnation, lr.id, confirmed, lr.index});
+            // It answers once it applies lr.index: send what it lacks now.
+            if (auto it = progress.find(lr.from); confirmed && it != progress.end()) {
+                auto& p = it->second;
+                p.awaited_upto = std::max(p.awaited_upto, lr.index);
+                if (p.mode == Progress::Mode::Replicate) {
+                    replicate(lr.from, now);
+                    tell_commit(lr.from, p, now);
+                }
+            }
         }
         leader_reads.pop_front();
     }

@@ -32,8 +32,9 @@ void State::replicate(const std::string& to, TimePoint now) {
         if (p.inflight.empty()) send_append(to, p, now, false);
         return;
     }
-    const size_t limit =
-        one_append_at_a_time(to) ? cfg.max_inflight_nonvoter : cfg.max_inflight_appends;
+    const bool nonvoter = one_append_at_a_time(to);
+    if (nonvoter && paced(to, p, now)) return;
+    const size_t limit = nonvoter ? cfg.max_inflight_nonvoter : cfg.max_inflight_appends;
     while (p.mode == Progress::Mode::Replicate && p.inflight.size() < limit &&
            p.next <= log.last_index())
         send_append(to, p, now, false);
@@ -53,6 +54,10 @@ void State::send_append(const std::string& to, Progress& p, TimePoint now, bool 
             m.entries.push_back(e);
         }
         Index last_sent = prev + m.entries.size();
+        if (!m.entries.empty()) {
+            p.entries_sent = now;
+            p.sent_all = last_sent == log.last_index();
+        }
         if (p.inflight.empty()) p.last_progress = now;
         if (p.mode == Progress::Mode::Replicate) {
             if (m.entries.empty()) return;
@@ -77,7 +82,7 @@ void State::send_append(const std::string& to, Progress& p, TimePoint now, bool 
 // these notices (the read index round carries the commit index).
 void State::tell_commit(const std::string& to, Progress& p, TimePoint now) {
     if (p.mode != Progress::Mode::Replicate || p.commit_sent >= commit) return;
-    const bool owed = p.commit_sent < std::min(commit, p.forwarded_upto);
+    const bool owed = p.commit_sent < std::min(commit, p.awaited_upto);
     if (owed) return send_append(to, p, now, true);
     if (p.next <= log.last_index()) return;
     const bool more_to_commit = log.last_index() > commit;
@@ -92,6 +97,32 @@ void State::send_due_notices(TimePoint now) {
     for (auto& [name, p] : progress)
         if (p.mode == Progress::Mode::Replicate && p.commit_sent < commit)
             send_append(name, p, now, true);
+}
+
+// A non-voter that keeps up gets entries at most every
+// cfg.nonvoter_append_interval while writes flow. It does not count towards
+// commit, and one batch per interval instead of one per round trip saves it
+// and the leader most of their messages, wake-ups and fsyncs: with ten
+// non-voters these were most of a collective's CPU under load. Never paced:
+// the first entries after a quiet interval, a member catching up (the last
+// append could not hold everything), one waiting for an entry to answer its
+// client (a write it forwarded, a read it asked for).
+bool State::paced(const std::string& name, const Progress& p, TimePoint now) {
+    if (cfg.nonvoter_append_interval.count() == 0 || p.mode != Progress::Mode::Replicate ||
+        !p.inflight.empty() || p.next > log.last_index() || !p.sent_all ||
+        p.awaited_upto >= p.next || !one_append_at_a_time(name))
+        return false;
+    const TimePoint due = p.entries_sent + cfg.nonvoter_append_interval;
+    if (now >= due) return false;
+    pace_due = std::min(pace_due.value_or(due), due);
+    return true;
+}
+
+void State::send_paced(TimePoint now) {
+    if (!pace_due || *pace_due > now) return;
+    pace_due.reset();
+    for (auto& [name, p] : progress)
+        if (p.mode == Progress::Mode::Replicate) replicate(name, now);
 }
 
 bool State::one_append_at_a_time(const std::string& name) const {

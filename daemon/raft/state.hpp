@@ -38,9 +38,14 @@ struct Progress {
     TimePoint last_progress{};  // last time match or the chunk offset advanced
     std::optional<TimePoint> last_contact;
     uint64_t acked_seq = 0;
-    // The last entry this member forwarded to us: its commit is told to it
-    // at once (it answers its client when it applies the entry).
-    Index forwarded_upto = 0;
+    // The last entry this member waits for to answer a client (one it
+    // forwarded to us, or the index of a read it asked for): it is sent, and
+    // its commit told, at once (it answers when it applies the entry).
+    Index awaited_upto = 0;
+    // Replicate: when entries were last sent, and whether that append held
+    // every entry we had then (a member catching up is never paced).
+    TimePoint entries_sent{};
+    bool sent_all = false;
     // Snapshot mode.
     std::optional<TimePoint> snapshot_requested;
     std::shared_ptr<const std::string> snap_data;
@@ -112,6 +117,8 @@ struct State {
     // When idle followers are told of the commit index, unless appends carry
     // it first (tell_commit; each follower's commit_sent says whether).
     std::optional<TimePoint> notice_due;
+    // When a non-voter's paced append is next due (State::paced).
+    std::optional<TimePoint> pace_due;
     // Commands appended since the last Ready and not sent yet: take_ready()
     // sends them (one append request per follower for all the commands a
     // driver proposed between two Readies, rather than one per command).
@@ -205,6 +212,9 @@ struct State {
     void send_append(const std::string& to, Progress& p, TimePoint now, bool heartbeat);
     void tell_commit(const std::string& to, Progress& p, TimePoint now);
     void send_due_notices(TimePoint now);
+    // Entries for this non-voter wait for cfg.nonvoter_append_interval.
+    bool paced(const std::string& name, const Progress& p, TimePoint now);
+    void send_paced(TimePoint now);
     // A non-voter not being promoted: one append in flight at a time
     // (Config::max_inflight_nonvoter).
     bool one_append_at_a_time(const std::string& name) const;

@@ -1,8 +1,13 @@
 // How the leader batches appends: the commands proposed between two Readies
 // leave in one append request per follower, and a non-voting member has one
 // append request in flight at a time (what it missed meanwhile follows in the
-// next one), so that extra non-voters cost the collective little.
+// next one) and, while it keeps up, is sent entries at most once per
+// Config::nonvoter_append_interval, so that extra non-voters cost the
+// collective little. A non-voter catching up, or waiting for an entry to
+// answer its own client (a write it forwarded, a read), is never paced.
 #include <gtest/gtest.h>
+
+#include <map>
 
 #include "daemon/raft/core.hpp"
 
@@ -16,9 +21,17 @@ proto::Membership voter_and_nonvoter() {
              {"mgt2", "127.0.0.2:13001", "SHA256:b", proto::Role::NonVoter}}};
 }
 
+raft::Config leader_config(size_t max_batch_bytes) {
+    raft::Config cfg{.self = "mgt1"};
+    cfg.max_batch_bytes = max_batch_bytes;
+    return cfg;
+}
+
+const auto interval = raft::Config{}.nonvoter_append_interval;
+
 struct Leader {
-    Leader()
-        : core({.self = "mgt1"},
+    explicit Leader(size_t max_batch_bytes = raft::Config{}.max_batch_bytes)
+        : core(leader_config(max_batch_bytes),
                raft::BootState{.hard_state = raft::HardState{},
                                .snapshot = {},
                                .log = {},
@@ -60,6 +73,25 @@ struct Leader {
         }
         ASSERT_TRUE(take().empty());
         heartbeats_too = false;
+        // Quiet for an interval: the next entries are not paced.
+        now += interval;
+    }
+    // Time passes to t: the core is ticked at each wake-up it asks for.
+    std::vector<proto::AppendRequest> wait_until(raft::TimePoint t) {
+        std::vector<proto::AppendRequest> out;
+        while (now < t) {
+            auto r = core.take_ready();
+            if (!r.entries.empty())
+                core.persisted(r.entries.back().index, r.entries.back().term, now);
+            for (auto& m : r.messages)
+                if (auto* a = std::get_if<proto::AppendRequest>(&m.message);
+                    a && m.to == "mgt2" && !a->entries.empty())
+                    out.push_back(*a);
+            now = std::min(t, std::max(r.next_wakeup, now + 1ms));
+            core.tick(now);
+        }
+        for (auto& a : take()) out.push_back(a);
+        return out;
     }
 };
 
@@ -86,15 +118,109 @@ TEST(Batching, aNonVoterHasOneAppendInFlightAndGetsTheRestOnItsAnswer) {
         l.core.propose(id, "c" + std::to_string(id), l.now);
         EXPECT_TRUE(l.take().empty());
     }
-    // ... and its answer brings all three in one append.
+    // ... and its answer brings all three in one append, an interval after
+    // the first (no sooner: it keeps up).
     l.ack(first[0]);
-    auto second = l.take();
+    EXPECT_TRUE(l.take().empty());
+    auto second = l.wait_until(l.now + interval);
     ASSERT_EQ(second.size(), 1u);
     ASSERT_EQ(second[0].entries.size(), 3u);
     EXPECT_EQ(second[0].entries[0].data, "c2");
     EXPECT_EQ(second[0].prev_log_index, first[0].prev_log_index + 1);
     // Committed on the voter alone: the non-voter's pace never held a write.
     EXPECT_EQ(l.core.status(l.now).commit_index, second[0].entries.back().index);
+}
+
+TEST(Batching, aNonVoterThatKeepsUpIsSentEntriesOncePerInterval_andNeverLaterThanThat) {
+    Leader l;
+    l.start();
+    const auto begin = l.now;
+    std::map<std::string, raft::TimePoint> proposed;
+    size_t appends = 0;
+    raft::ProposalId id = 0;
+    // A write every millisecond for 20 intervals; mgt2 answers each append
+    // half a millisecond after it is sent.
+    while (l.now < begin + 20 * interval) {
+        std::string c = "c" + std::to_string(++id);
+        proposed[c] = l.now;
+        l.core.propose(id, c, l.now);
+        l.now += 500us;
+        for (auto& a : l.wait_until(l.now)) {
+            ++appends;
+            for (const auto& e : a.entries) {
+                ASSERT_TRUE(proposed.count(e.data)) << e.data;
+                EXPECT_LE(l.now - proposed[e.data], interval + 1ms) << e.data << " waited too long";
+            }
+            l.ack(a);
+        }
+        for (auto& a : l.wait_until(l.now + 500us)) {
+            ++appends;
+            l.ack(a);
+        }
+    }
+    EXPECT_LE(appends, 21u) << "one append per interval, not per write";
+    EXPECT_GE(appends, 19u);
+}
+
+TEST(Batching, aNonVoterCatchingUpIsNotPaced) {
+    Leader l(200);  // an append holds about three of these commands
+    l.start();
+    for (raft::ProposalId id = 1; id <= 12; ++id)
+        l.core.propose(id, std::string(50, 'a' + id), l.now);
+    size_t appends = 0;
+    for (auto sent = l.take(); !sent.empty(); sent = l.take()) {
+        ASSERT_EQ(sent.size(), 1u);
+        ++appends;
+        l.ack(sent[0]);
+    }
+    EXPECT_EQ(appends, 4u) << "each answer brings the next append at once";
+}
+
+TEST(Batching, aWriteForwardedByANonVoterIsSentToItAtOnce) {
+    Leader l;
+    l.start();
+    l.core.propose(1, "c1", l.now);
+    auto first = l.take();
+    ASSERT_EQ(first.size(), 1u);
+    l.ack(first[0]);
+    ASSERT_TRUE(l.take().empty()) << "paced";
+    l.core.receive("mgt2",
+                   proto::ForwardProposal{first[0].term, 42, 1, proto::EntryKind::Command, "mine"},
+                   l.now);
+    auto sent = l.take();
+    ASSERT_EQ(sent.size(), 1u);
+    EXPECT_EQ(sent[0].entries.back().data, "mine");
+}
+
+TEST(Batching, aReadOnANonVoterGetsWhatItLacksAtOnce) {
+    Leader l;
+    l.start();
+    l.core.propose(1, "c1", l.now);
+    auto first = l.take();
+    ASSERT_EQ(first.size(), 1u);
+    l.ack(first[0]);
+    l.core.propose(2, "c2", l.now);
+    ASSERT_TRUE(l.take().empty()) << "paced";
+    const auto index = l.core.status(l.now).commit_index;
+    l.core.receive("mgt2", proto::ReadIndexRequest{first[0].term, 42, 7}, l.now);
+    auto r = l.core.take_ready();
+    bool replied = false;
+    bool entries = false;
+    for (const auto& m : r.messages) {
+        if (const auto* x = std::get_if<proto::ReadIndexReply>(&m.message)) {
+            EXPECT_TRUE(x->ok);
+            EXPECT_EQ(x->index, index);
+            replied = true;
+        }
+        if (const auto* a = std::get_if<proto::AppendRequest>(&m.message);
+            a && m.to == "mgt2" && !a->entries.empty()) {
+            EXPECT_EQ(a->entries.back().data, "c2");
+            EXPECT_GE(a->leader_commit, index);
+            entries = true;
+        }
+    }
+    EXPECT_TRUE(replied);
+    EXPECT_TRUE(entries) << "the read waits for c2: it is sent without waiting for the pace";
 }
 
 }  // namespace
