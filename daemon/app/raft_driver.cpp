@@ -255,9 +255,12 @@ raft::TimePoint RaftDriver::now() {
 
 void RaftDriver::wake_at(raft::TimePoint at) {
     if (stopped_) return;
-    // Only a wait still pending makes re-arming at the same moment useless:
-    // a moment already past that is asked for again must fire again.
-    if (timer_pending_ && timer_.expiry() == at) return;
+    // A pending wait that fires no later serves: the tick it brings asks for
+    // the later moment again (re-arming costs a timerfd_settime and a
+    // cancelled handler, and the moment moves with almost every write). Only
+    // a pending wait makes this safe: a moment already past that is asked
+    // for again must fire again.
+    if (timer_pending_ && timer_.expiry() <= at) return;
     timer_.expires_at(at);
     timer_pending_ = true;
     timer_.async_wait([this](boost::system::error_code ec) {

@@ -394,7 +394,29 @@ NodeSet run(std::string_view noderange, const NodeSource* source) {
 
 }  // namespace
 
+// One existing node's name, the most common noderange of a write ("n1"),
+// names that node: the parser would make it one atom (word characters, no
+// regex, attribute match, brackets or exclusion) and a name that is a node
+// is taken as the node before anything else. Every member evaluates the
+// noderange of every write it applies, the leader twice more when it
+// prepares one, so this skips the parser where it matters most.
+namespace {
+
+bool one_plain_name(std::string_view s) {
+    if (s.empty() || !std::isalnum(static_cast<unsigned char>(s[0]))) return false;
+    return std::all_of(s.begin(), s.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' ||
+               c == ':';
+    });
+}
+
+}  // namespace
+
 NodeSet evaluate_noderange(std::string_view noderange, const NodeSource& source) {
+    if (one_plain_name(noderange)) {
+        std::string name(noderange);
+        if (source.is_node(name)) return NodeSet{std::move(name)};
+    }
     return run(noderange, &source);
 }
 

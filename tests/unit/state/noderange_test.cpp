@@ -118,6 +118,23 @@ TEST(Expand, resolvesNodesGroupsAndOperators) {
               (Names{"n1", "web-a"}));  // a dash that forms no range is part of a name
 }
 
+// One node's name is that node (a shortcut past the parser), whatever
+// characters it holds; a name that is no node still goes through the parser.
+TEST(Expand, oneNodeNameIsThatNode_andAnythingElseIsParsed) {
+    Database db = sample();
+    db.apply(proto::DefineNodes{"web-a", {}}, 100);
+    db.apply(proto::DefineNodes{"db.1", {}}, 101);
+    db.apply(proto::DefineNodes{"sw_1", {}}, 102);
+    EXPECT_EQ(db.expand("n7"), (Names{"n7"}));
+    EXPECT_EQ(db.expand("web-a"), (Names{"web-a"}));
+    EXPECT_EQ(db.expand("db.1"), (Names{"db.1"}));
+    EXPECT_EQ(db.expand("sw_1"), (Names{"sw_1"}));
+    EXPECT_EQ(db.expand("n2-n4"), (Names{"n2", "n3", "n4"}));  // no such node: a range
+    EXPECT_EQ(db.expand("n2:n4"), (Names{"n2", "n3", "n4"}));
+    EXPECT_EQ(db.expand("rack1"), (Names{"n1", "n2"}));  // a group, not a node
+    EXPECT_EQ(error_of(db, "n13"), "Unknown node n13");
+}
+
 TEST(Expand, matchesAttributesWithInheritance) {
     Database db = sample();
     EXPECT_EQ(db.expand("location.room=a"), (Names{"n1", "n2"}));  // inherited from rack1
