@@ -46,6 +46,7 @@ struct Progress {
     // every entry we had then (a member catching up is never paced).
     TimePoint entries_sent{};
     bool sent_all = false;
+    bool first_of_run = false;  // those entries came after a pause (State::paced)
     // Snapshot mode.
     std::optional<TimePoint> snapshot_requested;
     std::shared_ptr<const std::string> snap_data;

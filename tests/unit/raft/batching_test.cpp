@@ -223,4 +223,60 @@ TEST(Batching, aReadOnANonVoterGetsWhatItLacksAtOnce) {
     EXPECT_TRUE(entries) << "the read waits for c2: it is sent without waiting for the pace";
 }
 
+// Ten non-voters sent their batches at the same moment were all busy with
+// them at once, and the writes meanwhile waited (twice the p99): after the
+// first entries of a run, the k-th of n waits (k+1)/n of the interval.
+TEST(Batching, nonVotersGetTheirBatchesAtStaggeredMoments) {
+    proto::Membership members{{{"mgt1", "127.0.0.1:13001", "SHA256:a", proto::Role::Voter},
+                               {"mgt2", "127.0.0.2:13001", "SHA256:b", proto::Role::NonVoter},
+                               {"mgt3", "127.0.0.3:13001", "SHA256:c", proto::Role::NonVoter}}};
+    raft::Core core({.self = "mgt1"},
+                    raft::BootState{.hard_state = raft::HardState{},
+                                    .snapshot = {},
+                                    .log = {},
+                                    .applied = 0,
+                                    .initial_membership = members},
+                    7);
+    raft::TimePoint now{};
+    std::map<std::string, std::vector<raft::TimePoint>> got;  // when entries were sent
+    raft::ProposalId id = 0;
+    auto step = [&](bool write) {
+        if (write && core.status(now).role == raft::Role::Leader) {
+            ++id;
+            core.propose(id, "c" + std::to_string(id), now);
+        }
+        for (int round = 0; round < 3; ++round) {
+            auto r = core.take_ready();
+            if (!r.entries.empty())
+                core.persisted(r.entries.back().index, r.entries.back().term, now);
+            for (const auto& m : r.messages) {
+                const auto* a = std::get_if<proto::AppendRequest>(&m.message);
+                if (!a) continue;
+                if (!a->entries.empty()) got[m.to].push_back(now);
+                core.receive(m.to,
+                             proto::AppendResponse{
+                                 a->term, true, a->prev_log_index + a->entries.size(), 0, a->seq},
+                             now);
+            }
+        }
+        now += 1ms;
+        core.tick(now);
+    };
+    for (int i = 0; i < 1000 && core.status(now).role != raft::Role::Leader; ++i) step(false);
+    ASSERT_EQ(core.status(now).role, raft::Role::Leader);
+    for (auto until = now + 2 * interval; now < until;) step(false);  // quiet
+    got.clear();
+    const auto start = now;
+    while (now < start + 4 * interval + 1ms) step(true);  // a write every millisecond
+    ASSERT_GE(got["mgt2"].size(), 4u);
+    ASSERT_GE(got["mgt3"].size(), 4u);
+    EXPECT_EQ(got["mgt2"][0], start) << "the first entries of a run go at once";
+    EXPECT_EQ(got["mgt3"][0], start);
+    EXPECT_EQ(got["mgt2"][1] - start, interval / 2);
+    EXPECT_EQ(got["mgt3"][1] - start, interval);
+    for (const char* nv : {"mgt2", "mgt3"})
+        for (size_t i = 2; i < got[nv].size(); ++i)
+            EXPECT_EQ(got[nv][i] - got[nv][i - 1], interval) << nv << " batch " << i;
+}
+
 }  // namespace
