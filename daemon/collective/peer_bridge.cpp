@@ -26,7 +26,16 @@ PeerBridge::PeerBridge(boost::asio::io_context& io, BridgeOptions options, Bridg
     o.source_host = options.source_host;
     o.limits = options.limits;
     o.members = [this, self = options.my_name] {
-        return peer_endpoints(handlers_.members(), self);
+        auto members = handlers_.members();
+        // A non-voter's keepalives are slow: no member counts on hearing
+        // from it within an election timeout (one being promoted is a voter
+        // soon). With 45 non-voters, their keepalives to each other were
+        // most of an idle collective's CPU.
+        bool quiet = false;
+        for (const auto& m : members.members)
+            if (m.name == self) quiet = m.role == proto::Role::NonVoter && !m.promote;
+        if (transport_) transport_->set_quiet(quiet);
+        return peer_endpoints(members, self);
     };
     o.accepting_joins = handlers_.accepting_joins;
 

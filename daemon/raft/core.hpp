@@ -118,6 +118,11 @@ struct Config {
     // a write without a known leader waits for the election instead of
     // failing with NoQuorum. Longer than the links' keepalive interval.
     Millis contact_window{1200};
+    // A non-voter's link keepalives come every 2 s (its links are quiet,
+    // ssh::Limits::quiet_keepalive_interval): collective recover counts it
+    // reachable when heard from within this window (voters: an election
+    // timeout). Its links close after 5 s of silence anyway.
+    Millis nonvoter_contact_window{5000};
     size_t snapshot_chunk_bytes = 1u << 20;
     // A follower buffers at most this much of an incoming snapshot (hostile
     // input bound: the state of 100,000 nodes is a few MB); a transfer that

@@ -24,9 +24,12 @@ std::string position(Index index, Term term) {
 
 bool State::reachable(const std::string& name, TimePoint now) const {
     if (active(name, now)) return true;
+    const auto window =
+        is_voter(name) ? Millis(cfg.election_timeout_max)
+                       : std::max<Millis>(cfg.election_timeout_max, cfg.nonvoter_contact_window);
     auto recent = [&](const std::map<std::string, TimePoint>& m) {
         auto it = m.find(name);
-        return it != m.end() && now - it->second < cfg.election_timeout_max;
+        return it != m.end() && now - it->second < window;
     };
     return recent(heard) || recent(link_heard);
 }

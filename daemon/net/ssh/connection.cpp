@@ -164,7 +164,7 @@ void Connection::Impl::flush_queue() {
         queued_bytes_ = 0;
     }
     for (const auto& payload : batch) write_frame(payload);
-    if (Clock::now() - last_tx_ >= limits_.keepalive_interval) write_frame({});
+    if (Clock::now() - last_tx_ >= keepalive_interval()) write_frame({});
 }
 
 void Connection::Impl::note_received() {
@@ -249,8 +249,8 @@ std::optional<std::string> Connection::Impl::receive(std::chrono::milliseconds t
                  "; disconnecting it");
         }
         if (now >= deadline) return std::nullopt;
-        wait_io(std::min(
-            {deadline, last_tx_ + limits_.keepalive_interval, last_rx_ + limits_.dead_after}));
+        wait_io(
+            std::min({deadline, last_tx_ + keepalive_interval(), last_rx_ + limits_.dead_after}));
     }
 }
 

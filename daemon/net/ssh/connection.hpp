@@ -11,6 +11,7 @@
 // thread at a time (the connection's own thread); send() wakes that thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -36,6 +37,10 @@ struct Limits {
     // Short enough that a member hears from every other well within
     // raft::Config::contact_window even when the link carries nothing else.
     std::chrono::milliseconds keepalive_interval{400};
+    // Instead, while *quiet is set (a non-voting member: nobody counts on
+    // hearing from it within an election timeout), well under dead_after.
+    std::chrono::milliseconds quiet_keepalive_interval{2000};
+    std::shared_ptr<const std::atomic<bool>> quiet;
     std::chrono::milliseconds dead_after{5000};  // no frame (not even a keepalive) for this long
     size_t queue_frames = 4096;                  // outgoing frames held for a slow peer
     size_t queue_bytes = 64u * 1024 * 1024;

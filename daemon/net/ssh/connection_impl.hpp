@@ -51,6 +51,11 @@ class Connection::Impl {
     void read_available();
     void wait_io(Clock::time_point until);
     void note_received();
+    std::chrono::milliseconds keepalive_interval() const {
+        return limits_.quiet && limits_.quiet->load(std::memory_order_relaxed)
+                   ? limits_.quiet_keepalive_interval
+                   : limits_.keepalive_interval;
+    }
 
     std::shared_ptr<void> keep_;  // declared first: outlives the session below
     detail::SessionPtr session_;

@@ -241,12 +241,21 @@ class Link {
     std::thread thread_;               // last: started when everything else exists
 };
 
+TransportOptions with_quiet_flag(TransportOptions o, const std::shared_ptr<std::atomic<bool>>& q) {
+    o.limits.quiet = q;
+    return o;
+}
+
 }  // namespace
 
 class PeerTransport::Impl {
   public:
     Impl(TransportOptions options, TransportHandlers handlers, crypto::MemberKey key)
-        : options_(std::move(options)), handlers_(std::move(handlers)), key_(std::move(key)) {}
+        : options_(with_quiet_flag(std::move(options), quiet_)),
+          handlers_(std::move(handlers)),
+          key_(std::move(key)) {}
+
+    void set_quiet(bool quiet) { quiet_->store(quiet, std::memory_order_relaxed); }
 
     ~Impl() { stop(); }
 
@@ -438,6 +447,8 @@ class PeerTransport::Impl {
         report_link(handlers_, peer, false);
     }
 
+    // Every connection's Limits::quiet (ours, whichever end dialled).
+    const std::shared_ptr<std::atomic<bool>> quiet_ = std::make_shared<std::atomic<bool>>(false);
     const TransportOptions options_;
     const TransportHandlers handlers_;
     const crypto::MemberKey key_;
@@ -479,6 +490,9 @@ bool PeerTransport::connected(const std::string& member) const {
 }
 uint32_t PeerTransport::version(const std::string& member) const {
     return impl_->version(member);
+}
+void PeerTransport::set_quiet(bool quiet) {
+    impl_->set_quiet(quiet);
 }
 
 }  // namespace cc::ssh

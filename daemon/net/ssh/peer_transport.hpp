@@ -100,6 +100,12 @@ class PeerTransport {
     bool connected(const std::string& member) const;
     // The peer protocol version negotiated on that connection; 0 when down.
     uint32_t version(const std::string& member) const;
+    // Quiet: this member's keepalives go every Limits::quiet_keepalive_interval
+    // instead of keepalive_interval, on every connection (set while it is a
+    // non-voter: no member counts on hearing from it within an election
+    // timeout). A connection waiting out a quiet interval when this is
+    // cleared sends its next keepalive at that interval's end.
+    void set_quiet(bool quiet);
 
   private:
     class Impl;

@@ -163,4 +163,39 @@ TEST(Recovery, refusedWhereItMayNotRunAndCarriedOutWhereItMay) {
     }
 }
 
+// A non-voter's links are quiet (a keepalive every 2 s): recovery keeps it
+// among the survivors when heard within Config::nonvoter_contact_window,
+// where a voter must have been heard within an election timeout.
+TEST(Recovery,
+     aNonVoterHeardWithinItsQuietWindowSurvives_aVoterMustBeHeardWithinAnElectionTimeout) {
+    proto::Membership members{{{"mgt1", "127.0.0.1:13001", "SHA256:a", proto::Role::Voter},
+                               {"mgt2", "127.0.0.2:13001", "SHA256:b", proto::Role::Voter},
+                               {"mgt3", "127.0.0.3:13001", "SHA256:c", proto::Role::Voter},
+                               {"mgt4", "127.0.0.4:13001", "SHA256:d", proto::Role::NonVoter},
+                               {"mgt5", "127.0.0.5:13001", "SHA256:e", proto::Role::NonVoter}}};
+    raft::Core c({.self = "mgt1"},
+                 raft::BootState{.hard_state = raft::HardState{},
+                                 .snapshot = {},
+                                 .log = {},
+                                 .applied = 0,
+                                 .initial_membership = members},
+                 3);
+    raft::TimePoint now{};
+    c.tick(now);
+    c.take_ready();
+    const auto window = raft::Config{}.nonvoter_contact_window;
+    c.heard_from("mgt5", now);  // heard at start only
+    now += window - 1500ms;
+    c.heard_from("mgt2", now);  // a voter heard 1.5 s before the plan
+    c.heard_from("mgt4", now);  // a non-voter heard 1.5 s before the plan
+    now += 1500ms;
+    c.tick(now);
+    c.take_ready();
+    auto plan = c.plan_recovery(now);
+    auto* p = std::get_if<raft::RecoveryPlan>(&plan);
+    ASSERT_TRUE(p) << std::get<std::string>(plan);
+    EXPECT_EQ(names(p->survivors), (std::vector<std::string>{"mgt1", "mgt4"}));
+    EXPECT_EQ(p->dropped, (std::vector<std::string>{"mgt2", "mgt3", "mgt5"}));
+}
+
 }  // namespace

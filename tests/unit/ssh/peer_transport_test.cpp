@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <poll.h>
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -67,6 +68,7 @@ class Member {
         h.on_frame = [this](const ssh::PeerInfo& from, std::string p) {
             frames.push({from.name, std::move(p)});
         };
+        h.on_alive = [this](const ssh::PeerInfo&) { ++keepalives; };
         h.on_link = [this](const ssh::PeerInfo& peer, bool up) {
             links.push({peer.name, peer.direction, up, peer.remote_address});
         };
@@ -97,6 +99,7 @@ class Member {
     std::vector<LinkEvent> seen;
 
     std::string name_;
+    std::atomic<int> keepalives{0};  // received, from any member
     Mailbox<Delivered> frames;
     Mailbox<LinkEvent> links;
     std::unique_ptr<ssh::PeerTransport> transport;
@@ -140,6 +143,30 @@ TEST_F(PeerTransportTest, twoMembersExchangeFramesBothWays) {
         ASSERT_TRUE(f);
         EXPECT_EQ(f->payload, std::to_string(i));
     }
+}
+
+// A non-voter's links are quiet: its keepalives go every
+// quiet_keepalive_interval (1 s here) instead of keepalive_interval (200 ms),
+// on both its connections; the other member keeps its own pace.
+TEST_F(PeerTransportTest, aQuietMemberSendsKeepalivesSeldom_andTheOtherAtItsOwnPace) {
+    Member a("mgt1", key_a.key, dir);
+    Member b("mgt2", key_b.key, dir);
+    dir.set("mgt1", local(a.transport->port()), key_a.key.fingerprint);
+    dir.set("mgt2", local(b.transport->port()), key_b.key.fingerprint);
+    a.transport->refresh();
+    b.transport->refresh();
+    ASSERT_TRUE(a.wait_outbound_up("mgt2"));
+    ASSERT_TRUE(b.wait_outbound_up("mgt1"));
+    b.transport->set_quiet(true);
+    std::this_thread::sleep_for(1200ms);  // waits begun before it end
+    a.keepalives = 0;
+    b.keepalives = 0;
+    std::this_thread::sleep_for(3s);
+    int from_quiet = a.keepalives;
+    int from_other = b.keepalives;
+    EXPECT_GE(from_other, 10) << "200 ms apart on each connection";
+    EXPECT_LE(from_quiet, 8) << "1 s apart on each connection";
+    EXPECT_GE(from_quiet, 2) << "still alive";
 }
 
 TEST_F(PeerTransportTest, reportsTheAddressAMemberConnectsFrom) {

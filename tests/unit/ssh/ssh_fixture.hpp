@@ -40,6 +40,7 @@ inline ssh::Limits test_limits() {
     ssh::Limits l;
     l.handshake_timeout = 5s;
     l.keepalive_interval = 200ms;
+    l.quiet_keepalive_interval = 1000ms;
     l.dead_after = 3s;
     return l;
 }
