@@ -33,4 +33,27 @@ TEST(ReadYourWrites, aChangeMadeOnOneMemberIsSeenAtOnceOnEveryOther) {
     }
 }
 
+// The same with a non-voter, whose entries the leader sends once per 100 ms
+// while writes flow (Config::nonvoter_append_interval): a read on it still
+// sees a change made a moment before on a voter (the leader sends it what
+// the read needs with the read's answer), and a write through it is seen
+// on the voters.
+TEST(ReadYourWrites, aNonVoterSeesAChangeMadeOnAVoter_whileItsEntriesArePaced) {
+    Cluster c(4);
+    c.start_all();
+    for (size_t i = 1; i < 3; ++i) c.invite_and_join(0, i);
+    c.invite_and_join(0, 3, true);
+    c.ok(0, "nodedefine", {"n1"});
+    for (int i = 1; i <= 40; ++i) {
+        const size_t voter = i % 3;
+        const std::string v = std::to_string(i);
+        c.ok(voter, "nodeattrib", {"n1", "custom.x=" + v});
+        EXPECT_EQ(c.ok(3, "nodeattrib", {"n1", "custom.x"}), "n1: custom.x: " + v + "\n")
+            << "written on mgt" << voter + 1 << ", read on the non-voter";
+        c.ok(3, "nodeattrib", {"n1", "custom.y=" + v});
+        EXPECT_EQ(c.ok(voter, "nodeattrib", {"n1", "custom.y"}), "n1: custom.y: " + v + "\n")
+            << "written on the non-voter, read on mgt" << voter + 1;
+    }
+}
+
 }  // namespace
