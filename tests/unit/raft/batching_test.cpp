@@ -76,6 +76,15 @@ struct Leader {
         // Quiet for an interval: the next entries are not paced.
         now += interval;
     }
+    // One write sent and answered: mgt2's next entries wait for the pace.
+    // Returns that write's append.
+    proto::AppendRequest one_write_answered() {
+        core.propose(1, "c1", now);
+        auto sent = take();
+        EXPECT_EQ(sent.size(), 1u);
+        ack(sent.at(0));
+        return sent.at(0);
+    }
     // Time passes to t: the core is ticked at each wake-up it asks for.
     std::vector<proto::AppendRequest> wait_until(raft::TimePoint t) {
         std::vector<proto::AppendRequest> out;
@@ -179,13 +188,11 @@ TEST(Batching, aNonVoterCatchingUpIsNotPaced) {
 TEST(Batching, aWriteForwardedByANonVoterIsSentToItAtOnce) {
     Leader l;
     l.start();
-    l.core.propose(1, "c1", l.now);
-    auto first = l.take();
-    ASSERT_EQ(first.size(), 1u);
-    l.ack(first[0]);
+    auto first = l.one_write_answered();
+    l.core.propose(2, "c2", l.now);
     ASSERT_TRUE(l.take().empty()) << "paced";
     l.core.receive("mgt2",
-                   proto::ForwardProposal{first[0].term, 42, 1, proto::EntryKind::Command, "mine"},
+                   proto::ForwardProposal{first.term, 42, 1, proto::EntryKind::Command, "mine"},
                    l.now);
     auto sent = l.take();
     ASSERT_EQ(sent.size(), 1u);
@@ -195,14 +202,11 @@ TEST(Batching, aWriteForwardedByANonVoterIsSentToItAtOnce) {
 TEST(Batching, aReadOnANonVoterGetsWhatItLacksAtOnce) {
     Leader l;
     l.start();
-    l.core.propose(1, "c1", l.now);
-    auto first = l.take();
-    ASSERT_EQ(first.size(), 1u);
-    l.ack(first[0]);
+    auto first = l.one_write_answered();
     l.core.propose(2, "c2", l.now);
     ASSERT_TRUE(l.take().empty()) << "paced";
     const auto index = l.core.status(l.now).commit_index;
-    l.core.receive("mgt2", proto::ReadIndexRequest{first[0].term, 42, 7}, l.now);
+    l.core.receive("mgt2", proto::ReadIndexRequest{first.term, 42, 7}, l.now);
     auto r = l.core.take_ready();
     bool replied = false;
     bool entries = false;

@@ -114,15 +114,19 @@ class PeerTransportTest : public ::testing::Test {
     TestKey key_a{"mgt1"};
     TestKey key_b{"mgt2"};
     Directory dir;
+    // mgt1 and mgt2 (a and b) in the member list, and both transports told.
+    void list_both(Member& a, Member& b) {
+        dir.set("mgt1", local(a.transport->port()), key_a.key.fingerprint);
+        dir.set("mgt2", local(b.transport->port()), key_b.key.fingerprint);
+        a.transport->refresh();
+        b.transport->refresh();
+    }
 };
 
 TEST_F(PeerTransportTest, twoMembersExchangeFramesBothWays) {
     Member a("mgt1", key_a.key, dir);
     Member b("mgt2", key_b.key, dir);
-    dir.set("mgt1", local(a.transport->port()), key_a.key.fingerprint);
-    dir.set("mgt2", local(b.transport->port()), key_b.key.fingerprint);
-    a.transport->refresh();
-    b.transport->refresh();
+    list_both(a, b);
 
     EXPECT_TRUE(a.transport->send("mgt2", "append-entries"));
     EXPECT_TRUE(b.transport->send("mgt1", "append-reply"));
@@ -151,10 +155,7 @@ TEST_F(PeerTransportTest, twoMembersExchangeFramesBothWays) {
 TEST_F(PeerTransportTest, aQuietMemberSendsKeepalivesSeldom_andTheOtherAtItsOwnPace) {
     Member a("mgt1", key_a.key, dir);
     Member b("mgt2", key_b.key, dir);
-    dir.set("mgt1", local(a.transport->port()), key_a.key.fingerprint);
-    dir.set("mgt2", local(b.transport->port()), key_b.key.fingerprint);
-    a.transport->refresh();
-    b.transport->refresh();
+    list_both(a, b);
     ASSERT_TRUE(a.wait_outbound_up("mgt2"));
     ASSERT_TRUE(b.wait_outbound_up("mgt1"));
     b.transport->set_quiet(true);
@@ -172,10 +173,7 @@ TEST_F(PeerTransportTest, aQuietMemberSendsKeepalivesSeldom_andTheOtherAtItsOwnP
 TEST_F(PeerTransportTest, reportsTheAddressAMemberConnectsFrom) {
     Member a("mgt1", key_a.key, dir);
     Member b("mgt2", key_b.key, dir);
-    dir.set("mgt1", local(a.transport->port()), key_a.key.fingerprint);
-    dir.set("mgt2", local(b.transport->port()), key_b.key.fingerprint);
-    a.transport->refresh();
-    b.transport->refresh();
+    list_both(a, b);
     while (auto e = b.links.pop()) {
         if (e->peer == "mgt1" && e->direction == ssh::Direction::Inbound && e->up) {
             EXPECT_EQ(e->remote.rfind("127.0.0.1:", 0), 0u) << e->remote;
@@ -242,10 +240,7 @@ TEST_F(PeerTransportTest, unknownKeysAreRefusedInBothDirections) {
 TEST_F(PeerTransportTest, removedMemberIsDisconnected) {
     Member a("mgt1", key_a.key, dir);
     Member b("mgt2", key_b.key, dir);
-    dir.set("mgt1", local(a.transport->port()), key_a.key.fingerprint);
-    dir.set("mgt2", local(b.transport->port()), key_b.key.fingerprint);
-    a.transport->refresh();
-    b.transport->refresh();
+    list_both(a, b);
     ASSERT_TRUE(a.wait_outbound_up("mgt2"));
     ASSERT_TRUE(a.wait_link("mgt2", ssh::Direction::Inbound, true));
 
