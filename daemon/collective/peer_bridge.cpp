@@ -31,10 +31,9 @@ PeerBridge::PeerBridge(boost::asio::io_context& io, BridgeOptions options, Bridg
         // from it within an election timeout (one being promoted is a voter
         // soon). With 45 non-voters, their keepalives to each other were
         // most of an idle collective's CPU.
-        bool quiet = false;
-        for (const auto& m : members.members)
-            if (m.name == self) quiet = m.role == proto::Role::NonVoter && !m.promote;
-        if (transport_) transport_->set_quiet(quiet);
+        const auto* me = find_member(members, self);
+        if (transport_)
+            transport_->set_quiet(me && me->role == proto::Role::NonVoter && !me->promote);
         return peer_endpoints(members, self);
     };
     o.accepting_joins = handlers_.accepting_joins;

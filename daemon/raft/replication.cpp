@@ -118,20 +118,18 @@ bool State::paced(const std::string& name, const Progress& p, TimePoint now) {
     if (cfg.nonvoter_append_interval.count() == 0 || p.mode != Progress::Mode::Replicate ||
         !p.inflight.empty() || p.next > log.last_index() || !p.sent_all || p.awaited_upto >= p.next)
         return false;
-    size_t rank = 0;
-    size_t count = 0;
-    bool found = false;
-    for (const auto& m : log.membership().members) {
-        if (m.role != proto::Role::NonVoter || m.promote) continue;
-        if (m.name == name) {
-            rank = count;
-            found = true;
-        }
-        ++count;
-    }
-    if (!found) return false;
     auto wait = cfg.nonvoter_append_interval;
-    if (p.first_of_run) wait = wait * (rank + 1) / count;
+    if (p.first_of_run) {
+        size_t rank = 0;
+        size_t count = 0;
+        for (const auto& m : log.membership().members) {
+            if (m.role != proto::Role::NonVoter || m.promote) continue;
+            if (m.name == name) rank = count;
+            ++count;
+        }
+        CC_CHECK(count > 0, "paced() for ", name, ", which is no non-voter");
+        wait = wait * (rank + 1) / count;
+    }
     const TimePoint due = p.entries_sent + wait;
     if (now >= due) return false;
     pace_due = std::min(pace_due.value_or(due), due);

@@ -213,7 +213,8 @@ struct State {
     void send_append(const std::string& to, Progress& p, TimePoint now, bool heartbeat);
     void tell_commit(const std::string& to, Progress& p, TimePoint now);
     void send_due_notices(TimePoint now);
-    // Entries for this non-voter wait for cfg.nonvoter_append_interval.
+    // Entries for this non-voter (one_append_at_a_time) wait for
+    // cfg.nonvoter_append_interval.
     bool paced(const std::string& name, const Progress& p, TimePoint now);
     void send_paced(TimePoint now);
     // A non-voter not being promoted: one append in flight at a time

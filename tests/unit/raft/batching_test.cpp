@@ -10,6 +10,7 @@
 #include <map>
 
 #include "daemon/raft/core.hpp"
+#include "tests/unit/raft/fresh_boot.hpp"
 
 namespace {
 
@@ -31,13 +32,7 @@ const auto interval = raft::Config{}.nonvoter_append_interval;
 
 struct Leader {
     explicit Leader(size_t max_batch_bytes = raft::Config{}.max_batch_bytes)
-        : core(leader_config(max_batch_bytes),
-               raft::BootState{.hard_state = raft::HardState{},
-                               .snapshot = {},
-                               .log = {},
-                               .applied = 0,
-                               .initial_membership = voter_and_nonvoter()},
-               7) {}
+        : core(leader_config(max_batch_bytes), raft_test::fresh_boot(voter_and_nonvoter()), 7) {}
     raft::Core core;
     raft::TimePoint now{};
 
@@ -76,13 +71,15 @@ struct Leader {
         // Quiet for an interval: the next entries are not paced.
         now += interval;
     }
-    // One write sent and answered: mgt2's next entries wait for the pace.
-    // Returns that write's append.
-    proto::AppendRequest one_write_answered() {
+    // One write sent and answered, a second one proposed: that one waits
+    // for the pace. Returns the first write's append.
+    proto::AppendRequest second_write_paced() {
         core.propose(1, "c1", now);
         auto sent = take();
         EXPECT_EQ(sent.size(), 1u);
         ack(sent.at(0));
+        core.propose(2, "c2", now);
+        EXPECT_TRUE(take().empty()) << "paced";
         return sent.at(0);
     }
     // Time passes to t: the core is ticked at each wake-up it asks for.
@@ -188,9 +185,7 @@ TEST(Batching, aNonVoterCatchingUpIsNotPaced) {
 TEST(Batching, aWriteForwardedByANonVoterIsSentToItAtOnce) {
     Leader l;
     l.start();
-    auto first = l.one_write_answered();
-    l.core.propose(2, "c2", l.now);
-    ASSERT_TRUE(l.take().empty()) << "paced";
+    auto first = l.second_write_paced();
     l.core.receive("mgt2",
                    proto::ForwardProposal{first.term, 42, 1, proto::EntryKind::Command, "mine"},
                    l.now);
@@ -202,9 +197,7 @@ TEST(Batching, aWriteForwardedByANonVoterIsSentToItAtOnce) {
 TEST(Batching, aReadOnANonVoterGetsWhatItLacksAtOnce) {
     Leader l;
     l.start();
-    auto first = l.one_write_answered();
-    l.core.propose(2, "c2", l.now);
-    ASSERT_TRUE(l.take().empty()) << "paced";
+    auto first = l.second_write_paced();
     const auto index = l.core.status(l.now).commit_index;
     l.core.receive("mgt2", proto::ReadIndexRequest{first.term, 42, 7}, l.now);
     auto r = l.core.take_ready();
@@ -234,13 +227,7 @@ TEST(Batching, nonVotersGetTheirBatchesAtStaggeredMoments) {
     proto::Membership members{{{"mgt1", "127.0.0.1:13001", "SHA256:a", proto::Role::Voter},
                                {"mgt2", "127.0.0.2:13001", "SHA256:b", proto::Role::NonVoter},
                                {"mgt3", "127.0.0.3:13001", "SHA256:c", proto::Role::NonVoter}}};
-    raft::Core core({.self = "mgt1"},
-                    raft::BootState{.hard_state = raft::HardState{},
-                                    .snapshot = {},
-                                    .log = {},
-                                    .applied = 0,
-                                    .initial_membership = members},
-                    7);
+    raft::Core core({.self = "mgt1"}, raft_test::fresh_boot(members), 7);
     raft::TimePoint now{};
     std::map<std::string, std::vector<raft::TimePoint>> got;  // when entries were sent
     raft::ProposalId id = 0;

@@ -7,6 +7,7 @@
 
 #include <functional>
 
+#include "tests/unit/raft/fresh_boot.hpp"
 #include "tests/unit/raft/sim_cluster.hpp"
 
 namespace {
@@ -277,13 +278,7 @@ TEST(Cluster, aSnapshotTransferPastTheBoundIsDroppedNotBuffered) {
     cfg.self = "m2";
     cfg.max_snapshot_bytes = 4096;
     proto::Membership list{{voter("m1"), voter("m2"), voter("m3")}};
-    raft::Core f(cfg,
-                 raft::BootState{.hard_state = raft::HardState{},
-                                 .snapshot = {},
-                                 .log = {},
-                                 .applied = 0,
-                                 .initial_membership = list},
-                 7);
+    raft::Core f(cfg, raft_test::fresh_boot(list), 7);
     raft::TimePoint now{};
     auto ack_offset = [&]() -> std::optional<uint64_t> {
         std::optional<uint64_t> got;

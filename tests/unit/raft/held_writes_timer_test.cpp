@@ -8,6 +8,7 @@
 
 #include "daemon/raft/core.hpp"
 #include "daemon/raft/executor.hpp"
+#include "tests/unit/raft/fresh_boot.hpp"
 
 namespace {
 
@@ -48,11 +49,7 @@ const proto::Membership kThree{{{"mgt1", "127.0.0.1:13001", "SHA256:a", proto::R
                                 {"mgt3", "127.0.0.3:13001", "SHA256:c", proto::Role::Voter}}};
 
 raft::BootState boot() {
-    return raft::BootState{.hard_state = raft::HardState{},
-                           .snapshot = {},
-                           .log = {},
-                           .applied = 0,
-                           .initial_membership = kThree};
+    return raft_test::fresh_boot(kThree);
 }
 
 TEST(HeldWrites, arrivingEvery50msDoNotHoldUpTheElection) {

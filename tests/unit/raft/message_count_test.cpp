@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "daemon/raft/core.hpp"
+#include "tests/unit/raft/fresh_boot.hpp"
 
 namespace {
 
@@ -21,13 +22,7 @@ raft::Core make_core(const std::string& self,
                      size_t inflight = raft::Config{}.max_inflight_appends) {
     raft::Config cfg{.self = self};
     cfg.max_inflight_appends = inflight;
-    return raft::Core(cfg,
-                      raft::BootState{.hard_state = raft::HardState{},
-                                      .snapshot = {},
-                                      .log = {},
-                                      .applied = 0,
-                                      .initial_membership = three_voters()},
-                      11);
+    return raft::Core(cfg, raft_test::fresh_boot(three_voters()), 11);
 }
 
 template <class T>

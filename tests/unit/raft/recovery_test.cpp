@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/unit/raft/fresh_boot.hpp"
 #include "tests/unit/raft/sim_cluster.hpp"
 
 namespace {
@@ -173,13 +174,7 @@ TEST(Recovery,
                                {"mgt3", "127.0.0.3:13001", "SHA256:c", proto::Role::Voter},
                                {"mgt4", "127.0.0.4:13001", "SHA256:d", proto::Role::NonVoter},
                                {"mgt5", "127.0.0.5:13001", "SHA256:e", proto::Role::NonVoter}}};
-    raft::Core c({.self = "mgt1"},
-                 raft::BootState{.hard_state = raft::HardState{},
-                                 .snapshot = {},
-                                 .log = {},
-                                 .applied = 0,
-                                 .initial_membership = members},
-                 3);
+    raft::Core c({.self = "mgt1"}, raft_test::fresh_boot(members), 3);
     raft::TimePoint now{};
     c.tick(now);
     c.take_ready();
