@@ -33,6 +33,7 @@ class InboundBudget {
             return false;
         ++q.messages;
         q.bytes += bytes;
+        ++total_messages_;
         return true;
     }
 
@@ -40,9 +41,16 @@ class InboundBudget {
         std::lock_guard lock(mu_);
         auto it = queued_.find(member);
         if (it == queued_.end()) return;
+        if (it->second.messages > 0) --total_messages_;
         it->second.messages -= it->second.messages > 0 ? 1 : 0;
         it->second.bytes -= std::min(bytes, it->second.bytes);
         if (it->second.messages == 0) queued_.erase(it);
+    }
+
+    // Messages from all members waiting for the daemon thread.
+    size_t queued_messages() const {
+        std::lock_guard lock(mu_);
+        return total_messages_;
     }
 
     size_t queued_messages(const std::string& member) const {
@@ -60,6 +68,7 @@ class InboundBudget {
     const size_t max_bytes_;
     mutable std::mutex mu_;
     std::map<std::string, Queued> queued_;
+    size_t total_messages_ = 0;
 };
 
 }  // namespace cc::collective

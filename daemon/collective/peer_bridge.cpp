@@ -127,7 +127,15 @@ void PeerBridge::send(const std::string& to, const proto::RaftMessage& message) 
 }
 
 void PeerBridge::send_bytes(const std::string& to, std::string frame) {
-    if (!transport_->send(to, std::move(frame)))
+    // The daemon thread writes a message itself while no member's message
+    // waits for it: a round trip then costs a thread wake-up less on each
+    // side (three members, one client writing in a loop: p50 and CPU per
+    // write 8% lower, in 4 of 4 interleaved rounds). While it is behind, the
+    // links' threads write, on the other core: with 5 voters, 10 non-voters
+    // and 64 clients, always writing itself cost about 5% of the writes/s.
+    auto mode =
+        inbound_budget_->queued_messages() == 0 ? ssh::SendMode::WriteNow : ssh::SendMode::Queue;
+    if (!transport_->send(to, std::move(frame), mode))
         cc::log::debug("message to ", to, " not queued (unknown member or too large)");
 }
 

@@ -1,9 +1,11 @@
 #include "daemon/net/ssh/connection.hpp"
 
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -63,6 +65,7 @@ Connection::Impl::Impl(detail::SessionPtr session, detail::ChannelPtr channel, P
     if (::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0)
         log::warn("SSH link with ", info.remote_address, ": cannot set TCP_NODELAY (",
                   std::strerror(errno), "); its messages may wait up to 40 ms");
+    ssh_set_counters(session_.get(), &socket_counter_, nullptr);
     last_rx_ = last_tx_ = last_rearm_ = Clock::now();
     static std::atomic<uint64_t> next_id{1};
     info.id = next_id.fetch_add(1);
@@ -71,7 +74,8 @@ Connection::Impl::Impl(detail::SessionPtr session, detail::ChannelPtr channel, P
 Connection::Impl::~Impl() {
     // A polite end (queued frames, then EOF and close) unless the connection
     // failed or was aborted; bounded by the watchdog.
-    bool polite = !failed_ && !closed();
+    std::lock_guard io(io_mu_);
+    bool polite = !failed_ && write_error_.empty() && !closed();
     if (polite) {
         watchdog_.rearm(ticket_, Clock::now() + limits_.keepalive_interval * 2);
         try {
@@ -103,8 +107,20 @@ void Connection::Impl::fail(const std::string& reason) {
                                           : reason);
 }
 
-bool Connection::Impl::send(std::string payload) {
+bool Connection::Impl::send(std::string payload, SendMode mode) {
     if (payload.size() > limits_.max_frame_bytes) return false;
+    // Nobody drives libssh and nothing waits in the queue: write it now,
+    // rather than wake the connection's thread to write it.
+    std::unique_lock io(io_mu_, std::defer_lock);
+    if (mode == SendMode::WriteNow && io.try_lock()) {
+        bool idle = false;
+        {
+            std::lock_guard lock(mu_);
+            if (closed_) return false;
+            idle = queue_.empty();
+        }
+        if (idle && try_write_now(payload)) return true;
+    }
     {
         std::lock_guard lock(mu_);
         if (closed_) return false;
@@ -118,9 +134,51 @@ bool Connection::Impl::send(std::string payload) {
             dropped_.fetch_add(1);
         }
     }
+    wake();
+    return true;
+}
+
+bool Connection::Impl::room_to_write_now(size_t bytes) {
+    // A write the socket cannot take at once would block the sender (the
+    // socket is blocking once connected): leave it to the connection's thread.
+    if (ssh_channel_window_size(channel_.get()) < bytes) return false;
+    int unsent = 0;
+    if (::ioctl(fd_, SIOCOUTQ, &unsent) != 0) return false;
+    // Half the buffer: the kernel counts its own overhead against it too.
+    auto fits = [&] { return static_cast<size_t>(unsent) + bytes + 1024 <= size_t(sndbuf_) / 2; };
+    if (fits()) return true;
+    socklen_t len = sizeof sndbuf_;  // it grows with the connection's window
+    if (::getsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &sndbuf_, &len) != 0) return false;
+    return fits();
+}
+
+bool Connection::Impl::try_write_now(std::string& payload) {
+    // A large frame (a batch for a member that was paced or behind) is
+    // encrypted on the connection's thread: the sender (the daemon's one
+    // thread) has better things to do than that, and nobody waits for it.
+    constexpr size_t kLargeFrame = 16 * 1024;
+    if (failed_ || !write_error_.empty() || payload.size() > kLargeFrame) return false;
+    std::string bytes = proto::frame(payload);
+    if (!room_to_write_now(bytes.size())) return false;
+    uint64_t read_before = socket_counter_.in_bytes;
+    int n = ssh_channel_write(channel_.get(), bytes.data(), static_cast<uint32_t>(bytes.size()));
+    if (n != static_cast<int>(bytes.size())) {
+        // The connection is lost; its thread reports why and ends it.
+        write_error_ = "cannot send to " + info.name + ": " + detail::error_text(session_.get());
+        ::shutdown(fd_, SHUT_RDWR);
+        wake();
+        return true;
+    }
+    last_tx_ = Clock::now();
+    // libssh read what the peer sent while it wrote: the connection's
+    // thread, waiting in poll(), would not see it arrive.
+    if (socket_counter_.in_bytes != read_before) wake();
+    return true;
+}
+
+void Connection::Impl::wake() {
     uint64_t one = 1;
     [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
-    return true;
 }
 
 void Connection::Impl::close() {
@@ -133,8 +191,7 @@ void Connection::Impl::close() {
     }
     // Unblocks a driving thread stuck in a libssh write to a stalled peer.
     ::shutdown(fd_, SHUT_RDWR);
-    uint64_t one = 1;
-    [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+    wake();
 }
 
 bool Connection::Impl::closed() const {
@@ -144,6 +201,7 @@ bool Connection::Impl::closed() const {
 
 void Connection::Impl::check_open() {
     if (failed_) throw ConnectionClosed("connection to " + info.name + " already failed");
+    if (!write_error_.empty()) fail(write_error_);
     if (closed()) fail("closed");
 }
 
@@ -218,12 +276,14 @@ void Connection::Impl::read_available() {
     }
 }
 
-void Connection::Impl::wait_io(Clock::time_point until) {
+void Connection::Impl::wait_io(std::unique_lock<std::mutex>& io, Clock::time_point until) {
     auto now = Clock::now();
     auto ms = std::chrono::ceil<std::chrono::milliseconds>(until - now).count();
     int timeout = static_cast<int>(std::clamp<long long>(ms, 0, 60'000));
     pollfd fds[2] = {{fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+    io.unlock();  // senders may write their frames themselves meanwhile
     int rc = ::poll(fds, 2, timeout);
+    io.lock();
     if (rc < 0 && errno != EINTR) fail("poll failed on the connection to " + info.name);
     if (rc > 0 && (fds[1].revents & POLLIN)) {
         uint64_t count;
@@ -233,6 +293,7 @@ void Connection::Impl::wait_io(Clock::time_point until) {
 
 std::optional<std::string> Connection::Impl::receive(std::chrono::milliseconds timeout) {
     auto deadline = Clock::now() + timeout;
+    std::unique_lock io(io_mu_);
     for (;;) {
         if (!inbox_.empty()) {
             std::string payload = std::move(inbox_.front());
@@ -249,8 +310,8 @@ std::optional<std::string> Connection::Impl::receive(std::chrono::milliseconds t
                  "; disconnecting it");
         }
         if (now >= deadline) return std::nullopt;
-        wait_io(
-            std::min({deadline, last_tx_ + keepalive_interval(), last_rx_ + limits_.dead_after}));
+        wait_io(io, std::min({deadline, last_tx_ + keepalive_interval(),
+                              last_rx_ + limits_.dead_after}));
     }
 }
 
@@ -267,7 +328,7 @@ std::string Connection::Impl::run(const std::function<void(std::string)>& on_fra
 
 proto::Hello Connection::Impl::exchange_hello(const proto::Hello& ours,
                                               Clock::time_point deadline) {
-    send(proto::to_bytes(ours));
+    send(proto::to_bytes(ours), SendMode::Queue);
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     auto payload = receive(std::max(left, std::chrono::milliseconds(0)));
     if (!payload) fail("no Hello from " + info.remote_address + " in time");
@@ -285,8 +346,8 @@ Connection::~Connection() = default;
 const PeerInfo& Connection::peer() const {
     return impl_->info;
 }
-bool Connection::send(std::string payload) {
-    return impl_->send(std::move(payload));
+bool Connection::send(std::string payload, SendMode mode) {
+    return impl_->send(std::move(payload), mode);
 }
 void Connection::close() {
     impl_->close();

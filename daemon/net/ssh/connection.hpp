@@ -8,7 +8,8 @@
 //
 // Threading: send(), close() and closed() may be called from any thread.
 // receive() and run() drive the libssh session and must be called by one
-// thread at a time (the connection's own thread); send() wakes that thread.
+// thread at a time (the connection's own thread); send() wakes that thread,
+// or with SendMode::WriteNow may write the frame on the caller's thread.
 #pragma once
 
 #include <atomic>
@@ -27,6 +28,14 @@
 namespace cc::ssh {
 
 enum class ChannelKind { Member, Join };
+
+// How send() hands over a payload. Queue: to the connection's thread, woken
+// to write it. WriteNow: the caller writes it itself when that cannot block
+// (nothing queued before it, the connection's thread is not in libssh, the
+// socket takes it at once, the frame is small), else queues it: one thread
+// wake-up less on each side of a round trip, for a caller whose time is not
+// better spent elsewhere.
+enum class SendMode { Queue, WriteNow };
 enum class Direction { Inbound, Outbound };
 
 // Timing and size bounds shared by clients, servers and the transport.
@@ -77,10 +86,11 @@ class Connection {
 
     const PeerInfo& peer() const;
 
-    // Queues one payload and returns at once. When the queue is full the
-    // oldest queued payloads are dropped to make room. False when closed or
-    // when the payload alone exceeds the frame limit.
-    bool send(std::string payload);
+    // Queues one payload (or writes it, see SendMode) and returns at once.
+    // When the queue is full the oldest queued payloads are dropped to make
+    // room. False when closed or when the payload alone exceeds the frame
+    // limit.
+    bool send(std::string payload, SendMode mode = SendMode::Queue);
 
     // Ends the connection; idempotent; wakes the driving thread.
     void close();

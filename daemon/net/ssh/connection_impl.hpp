@@ -33,7 +33,7 @@ class Connection::Impl {
     // Throws ConnectionClosed, also on a malformed Hello.
     proto::Hello exchange_hello(const proto::Hello& ours, Clock::time_point deadline);
 
-    bool send(std::string payload);
+    bool send(std::string payload, SendMode mode);
     void close();
     bool closed() const;
     std::optional<std::string> receive(std::chrono::milliseconds timeout);
@@ -47,9 +47,12 @@ class Connection::Impl {
     void check_open();
     void flush_queue();
     void write_frame(std::string_view payload);
+    bool try_write_now(std::string& payload);
+    bool room_to_write_now(size_t bytes);
     void take_buffered();
     void read_available();
-    void wait_io(Clock::time_point until);
+    void wait_io(std::unique_lock<std::mutex>& io, Clock::time_point until);
+    void wake();
     void note_received();
     std::chrono::milliseconds keepalive_interval() const {
         return limits_.quiet && limits_.quiet->load(std::memory_order_relaxed)
@@ -57,7 +60,8 @@ class Connection::Impl {
                    : limits_.keepalive_interval;
     }
 
-    std::shared_ptr<void> keep_;  // declared first: outlives the session below
+    std::shared_ptr<void> keep_;           // declared first: outlives the session below
+    ssh_counter_struct socket_counter_{};  // libssh counts the bytes it reads here
     detail::SessionPtr session_;
     detail::ChannelPtr channel_;
     Limits limits_;
@@ -66,13 +70,20 @@ class Connection::Impl {
     int fd_;
     int wake_fd_;
 
+    // Held by whichever thread drives libssh: the connection's thread while
+    // it is not waiting in poll(), or a sender writing its frame itself
+    // (send(): one thread wake-up less per message). Taken before mu_.
+    std::mutex io_mu_;
+    int sndbuf_ = 0;  // guarded by io_mu_: the socket's send buffer, last seen
+
     mutable std::mutex mu_;
     std::deque<std::string> queue_;  // guarded by mu_
     size_t queued_bytes_ = 0;        // guarded by mu_
     bool closed_ = false;            // guarded by mu_
     std::atomic<uint64_t> dropped_{0};
 
-    // Owned by the driving thread.
+    // Guarded by io_mu_.
+    std::string write_error_;  // a sender's own write failed: why
     bool failed_ = false;
     proto::FrameReader reader_;
     std::deque<std::string> inbox_;

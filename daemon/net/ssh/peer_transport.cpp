@@ -101,10 +101,10 @@ class Link {
         cv_.notify_all();
     }
 
-    bool send(std::string payload) {
+    bool send(std::string payload, SendMode mode) {
         if (payload.size() > options_.limits.max_frame_bytes) return false;
         std::lock_guard lock(mu_);
-        if (conn_ != nullptr) return conn_->send(std::move(payload));
+        if (conn_ != nullptr) return conn_->send(std::move(payload), mode);
         // Not connected: keep a bounded backlog for when we are.
         pending_bytes_ += payload.size();
         pending_.push_back(std::move(payload));
@@ -335,11 +335,11 @@ class PeerTransport::Impl {
         retired.clear();  // joins their threads outside the lock
     }
 
-    bool send(const std::string& member, std::string payload) {
+    bool send(const std::string& member, std::string payload, SendMode mode) {
         std::lock_guard lock(mu_);
         auto it = links_.find(member);
         if (it == links_.end()) return false;
-        return it->second->send(std::move(payload));
+        return it->second->send(std::move(payload), mode);
     }
 
     bool connected(const std::string& member) const {
@@ -476,8 +476,8 @@ void PeerTransport::start() {
 void PeerTransport::refresh() {
     impl_->refresh();
 }
-bool PeerTransport::send(const std::string& member, std::string payload) {
-    return impl_->send(member, std::move(payload));
+bool PeerTransport::send(const std::string& member, std::string payload, SendMode mode) {
+    return impl_->send(member, std::move(payload), mode);
 }
 void PeerTransport::stop() {
     impl_->stop();

@@ -90,8 +90,9 @@ class PeerTransport {
     // blocks; false when the member is unknown or the payload is too large.
     // Payloads sent while the member is unreachable wait (bounded, oldest
     // dropped first) and go out once the link is up; payloads still queued on
-    // a connection that breaks are lost (consensus retransmits).
-    bool send(const std::string& member, std::string payload);
+    // a connection that breaks are lost (consensus retransmits). `mode`:
+    // see Connection::send.
+    bool send(const std::string& member, std::string payload, SendMode mode = SendMode::Queue);
     // Closes everything and joins every thread; idempotent.
     void stop();
 

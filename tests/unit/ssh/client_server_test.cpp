@@ -140,6 +140,42 @@ TEST_F(ClientServer, fullSendQueueDropsTheOldestPayloads) {
     EXPECT_FALSE(conn->send(std::string(proto::kMaxFrameBytes + 1, 'x')));
 }
 
+TEST_F(ClientServer, aPayloadWrittenNowGoesOutWithoutTheConnectionsThread) {
+    EchoServer srv(server_key.key, [&](const std::string& fp, const std::string&) {
+        return member_if(fp, client_key.key.fingerprint, "cli");
+    });
+    auto conn = ssh::connect(client_to(srv.port(), server_key.key.fingerprint), client_key.key);
+    // Nobody drives the connection: only the sender's own write gets it there.
+    ASSERT_TRUE(conn->send("now", ssh::SendMode::WriteNow));
+    EXPECT_EQ(srv.received.pop(), "now");
+    ASSERT_TRUE(conn->send("again", ssh::SendMode::WriteNow));
+    EXPECT_EQ(srv.received.pop(), "again");
+    EXPECT_EQ(conn->receive(10s), "echo:now");
+    EXPECT_EQ(conn->receive(10s), "echo:again");
+}
+
+TEST_F(ClientServer, aPayloadToWriteNowWaitsBehindQueuedOnesAndWhenLarge) {
+    EchoServer srv(server_key.key, [&](const std::string& fp, const std::string&) {
+        return member_if(fp, client_key.key.fingerprint, "cli");
+    });
+    auto conn = ssh::connect(client_to(srv.port(), server_key.key.fingerprint), client_key.key);
+    ASSERT_TRUE(conn->send("queued"));
+    ASSERT_TRUE(conn->send("behind it", ssh::SendMode::WriteNow));  // keeps the order
+    EXPECT_EQ(srv.received.pop(300ms), std::nullopt);
+    EXPECT_EQ(conn->receive(10s), "echo:queued");
+    EXPECT_EQ(conn->receive(10s), "echo:behind it");
+    EXPECT_EQ(srv.received.pop(), "queued");
+    EXPECT_EQ(srv.received.pop(), "behind it");
+    // A large frame is left to the connection's thread (encrypting it is
+    // not the sender's job), small ones after it wait behind it.
+    std::string big(64 * 1024, 'x');
+    ASSERT_TRUE(conn->send(big, ssh::SendMode::WriteNow));
+    ASSERT_TRUE(conn->send("small", ssh::SendMode::WriteNow));
+    EXPECT_EQ(srv.received.pop(300ms), std::nullopt);
+    EXPECT_EQ(conn->receive(10s), "echo:" + big);
+    EXPECT_EQ(conn->receive(10s), "echo:small");
+}
+
 TEST_F(ClientServer, rawTcpGarbageIsDroppedAndTheServerKeepsServing) {
     EchoServer srv(server_key.key, [&](const std::string& fp, const std::string&) {
         return member_if(fp, client_key.key.fingerprint, "cli");

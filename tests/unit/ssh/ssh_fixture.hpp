@@ -127,8 +127,10 @@ class EchoServer {
         o.on_connection = [this](std::unique_ptr<ssh::Connection> conn) {
             ssh::Connection* c = conn.get();
             // run() hands keepalives over as empty payloads: not echoed.
-            std::string reason = c->run([c](std::string p) {
-                if (!p.empty()) c->send("echo:" + p);
+            std::string reason = c->run([this, c](std::string p) {
+                if (p.empty()) return;
+                received.push(p);
+                c->send("echo:" + p);
             });
             ended.push({c->peer(), reason});
         };
@@ -137,6 +139,7 @@ class EchoServer {
     uint16_t port() const { return server->port(); }
 
     Mailbox<std::string> seen_keys;
+    Mailbox<std::string> received;  // every payload, as it arrives
     Mailbox<Ended> ended;
     std::unique_ptr<ssh::Server> server;
 };
