@@ -193,6 +193,8 @@ std::unique_ptr<Connection> connect(const ClientOptions& opt, const crypto::Memb
     ssh_options_set(s, SSH_OPTIONS_HOSTKEYS, "ecdsa-sha2-nistp384");
     ssh_options_set(s, SSH_OPTIONS_PUBLICKEY_ACCEPTED_TYPES, "ecdsa-sha2-nistp384");
     ssh_options_set(s, SSH_OPTIONS_TIMEOUT, &timeout_s);
+    if (opt.limits.rekey_bytes != 0)
+        ssh_options_set(s, SSH_OPTIONS_REKEY_DATA, &opt.limits.rekey_bytes);
     ssh_options_set(s, SSH_OPTIONS_FD, &fd);
     sock.release();  // libssh closes it with the session from here on
 

@@ -161,18 +161,28 @@ bool Connection::Impl::try_write_now(std::string& payload) {
     std::string bytes = proto::frame(payload);
     if (!room_to_write_now(bytes.size())) return false;
     uint64_t read_before = socket_counter_.in_bytes;
+    // Non-blocking: during a key re-exchange libssh writes nothing (0)
+    // instead of waiting for the peer's part of it, which a stalled peer
+    // would never send; the frame then waits in the queue.
+    ssh_set_blocking(session_.get(), 0);
     int n = ssh_channel_write(channel_.get(), bytes.data(), static_cast<uint32_t>(bytes.size()));
+    bool all_out = n > 0 && ssh_blocking_flush(session_.get(), 0) == SSH_OK;
+    ssh_set_blocking(session_.get(), 1);
+    // libssh read what the peer sent meanwhile: the connection's thread,
+    // waiting in poll(), would not see it arrive.
+    bool wake_thread = socket_counter_.in_bytes != read_before;
+    if (n == 0) return false;  // queued by the caller, which wakes the thread
     if (n != static_cast<int>(bytes.size())) {
-        // The connection is lost; its thread reports why and ends it.
+        // The connection is lost (or, never with the window checked, half a
+        // frame went out); its thread reports why and ends it.
         write_error_ = "cannot send to " + info.name + ": " + detail::error_text(session_.get());
         ::shutdown(fd_, SHUT_RDWR);
         wake();
         return true;
     }
     last_tx_ = Clock::now();
-    // libssh read what the peer sent while it wrote: the connection's
-    // thread, waiting in poll(), would not see it arrive.
-    if (socket_counter_.in_bytes != read_before) wake();
+    if (!all_out) output_pending_ = true;  // the connection's thread finishes the write
+    if (wake_thread || !all_out) wake();
     return true;
 }
 
@@ -223,6 +233,16 @@ void Connection::Impl::flush_queue() {
     }
     for (const auto& payload : batch) write_frame(payload);
     if (Clock::now() - last_tx_ >= keepalive_interval()) write_frame({});
+    if (output_pending_) {
+        output_pending_ = false;
+        auto limit = static_cast<int>(limits_.dead_after.count());  // the watchdog's bound too
+        int rc = ssh_blocking_flush(session_.get(), limit);
+        if (rc == SSH_AGAIN)
+            fail("could not send to " + info.name + " for " + seconds_text(limits_.dead_after) +
+                 "; disconnecting it");
+        if (rc != SSH_OK)
+            fail("cannot send to " + info.name + ": " + detail::error_text(session_.get()));
+    }
 }
 
 void Connection::Impl::note_received() {

@@ -54,6 +54,10 @@ struct Limits {
     size_t queue_frames = 4096;                  // outgoing frames held for a slow peer
     size_t queue_bytes = 64u * 1024 * 1024;
     int max_auth_attempts = 4;  // failed userauth requests before the server disconnects
+    // An outgoing connection re-exchanges its keys after this many bytes
+    // (0: libssh's bound, 1 GiB with chacha20-poly1305). Tests set it low
+    // to exercise writes during a re-exchange.
+    uint64_t rekey_bytes = 0;
     uint32_t max_frame_bytes = proto::kMaxFrameBytes;
     StartupLimits startups;  // server: admission before authentication
 };

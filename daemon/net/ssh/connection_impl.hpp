@@ -83,7 +83,8 @@ class Connection::Impl {
     std::atomic<uint64_t> dropped_{0};
 
     // Guarded by io_mu_.
-    std::string write_error_;  // a sender's own write failed: why
+    std::string write_error_;      // a sender's own write failed: why
+    bool output_pending_ = false;  // a sender's own write left bytes in libssh's buffer
     bool failed_ = false;
     proto::FrameReader reader_;
     std::deque<std::string> inbox_;
