@@ -252,6 +252,7 @@ Daemon::Daemon(asio::io_context& io, Config config)
         return members_->in_collective() &&
                all_members_speak(driver_->membership(), proto::kPeerVersionSessions);
     });
+    driver_->set_idle([this] { return !members_->peers_waiting(); });
     members_->on_alive = [this](const std::string& from) { driver_->heard_from(from); };
     members_->on_link_lost = [this](const std::string& member) { driver_->lost_link(member); };
     members_->on_routed = [this](const std::string& from, proto::PeerMessage m) {

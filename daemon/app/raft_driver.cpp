@@ -278,6 +278,9 @@ void RaftDriver::save_hard_state(const raft::HardState& hs) {
 }
 
 void RaftDriver::log_append(std::vector<proto::Entry> entries) {
+    // Not on the leader: its entries' sync runs beside the round trip to the
+    // followers, and its thread has their answers to take meanwhile.
+    if (idle_ && core_->role() != raft::Role::Leader && idle_() && log_.append_now(entries)) return;
     log_.append(std::move(entries));
 }
 

@@ -95,6 +95,11 @@ class RaftDriver : private raft::Ports {
     void read_barrier(std::function<void()> then);
     // Whether every member decodes exactly-once writes (peer protocol v4).
     void set_use_sessions(std::function<bool()> f) { use_sessions_ = std::move(f); }
+    // Whether the daemon thread has nothing else waiting (no member's message
+    // queued for it): a follower then writes and syncs its log entries itself
+    // (LogStore::append_now) instead of handing them to the storage thread
+    // and waiting for it to hand them back.
+    void set_idle(std::function<bool()> f) { idle_ = std::move(f); }
     // A member's link keepalive (raft::Core::heard_from).
     void heard_from(const std::string& member);
     // Every link with `member` closed (raft::Core::lost_link).
@@ -197,6 +202,7 @@ class RaftDriver : private raft::Ports {
     // Exactly-once writes: this start's session, its next seq, and the
     // writes not answered yet (by seq; the lowest is the acked_below sent).
     std::function<bool()> use_sessions_;
+    std::function<bool()> idle_;
     std::string self_;
     std::string session_;
     uint64_t next_seq_ = 1;

@@ -97,6 +97,10 @@ void MemberService::stop() {
     joins_.stop();
 }
 
+bool MemberService::peers_waiting() const {
+    return bridge_ && bridge_->behind();
+}
+
 bool MemberService::in_collective() const {
     if (in_collective_.load(std::memory_order_relaxed)) return true;
     if (!fs::exists(options_.etc_dir / "cfg" / "collective")) return false;

@@ -93,6 +93,8 @@ class MemberService {
     proto::ApiStatus status() const;
 
     bool in_collective() const;
+    // Whether a member's message waits for the daemon thread (PeerBridge::behind).
+    bool peers_waiting() const;
     std::string fingerprint() const;
     // Where others reach this member: advertise, else the listen address when
     // it is a specific one, else the member name; with the port.

@@ -133,8 +133,7 @@ void PeerBridge::send_bytes(const std::string& to, std::string frame) {
     // write 8% lower, in 4 of 4 interleaved rounds). While it is behind, the
     // links' threads write, on the other core: with 5 voters, 10 non-voters
     // and 64 clients, always writing itself cost about 5% of the writes/s.
-    auto mode =
-        inbound_budget_->queued_messages() == 0 ? ssh::SendMode::WriteNow : ssh::SendMode::Queue;
+    auto mode = behind() ? ssh::SendMode::Queue : ssh::SendMode::WriteNow;
     if (!transport_->send(to, std::move(frame), mode))
         cc::log::debug("message to ", to, " not queued (unknown member or too large)");
 }

@@ -99,6 +99,8 @@ class PeerBridge {
     bool connected(const std::string& member) const;
     // Peer protocol version of our link to `member`; 0 when down.
     uint32_t version(const std::string& member) const;
+    // Whether a member's message waits for the daemon thread (any thread).
+    bool behind() const { return inbound_budget_->queued_messages() > 0; }
     // The version of the link now, else of the last link seen since this
     // daemon started; 0 when none was seen (daemon thread).
     uint32_t last_known_version(const std::string& member) const;

@@ -1,6 +1,7 @@
 #include "daemon/storage/file_log_store.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -26,10 +27,12 @@ struct FileLogStore::Impl {
     Impl(const std::filesystem::path& dir, LogCallbacks cb, LogOptions options, RecoveredLog rec)
         : callbacks(std::move(cb)),
           recovered(std::move(rec.state)),
+          fast_sync(options.fast_sync),
           files(dir, options, std::move(rec.segments)) {}
 
     // Daemon thread side.
     void enqueue(Op op);
+    bool run_now(Op& op);
     void flush();
     void stop();
 
@@ -48,10 +51,14 @@ struct FileLogStore::Impl {
     std::deque<Op> queue;
     uint64_t queued = 0;  // ops ever queued
     uint64_t done = 0;    // ops applied, synced and reported
+    bool busy = false;    // a batch runs (on the storage thread or in run_now)
     bool stopping = false;
     std::thread thread;
 
-    // Owned by the storage thread.
+    const std::chrono::microseconds fast_sync;  // LogOptions::fast_sync
+    std::atomic<bool> last_sync_fast{false};
+
+    // Owned by whichever thread set busy.
     SegmentFiles files;
     bool failed = false;                 // drop appends that do not fit until one does
     std::optional<StorageError> broken;  // a sync failed: refuse everything
@@ -65,6 +72,27 @@ void FileLogStore::Impl::enqueue(Op op) {
         ++queued;
     }
     work_cv.notify_one();
+}
+
+bool FileLogStore::Impl::run_now(Op& op) {
+    uint64_t mine = 0;
+    {
+        std::lock_guard lk(mu);
+        if (busy || stopping || !queue.empty() || !last_sync_fast.load()) return false;
+        busy = true;
+        mine = ++queued;
+    }
+    std::deque<Op> batch;
+    batch.push_back(std::move(op));
+    run_batch(batch);
+    {
+        std::lock_guard lk(mu);
+        busy = false;
+        done = std::max(done, mine);  // ops queued meanwhile come after it
+    }
+    done_cv.notify_all();
+    work_cv.notify_one();  // the storage thread waits for busy to clear
+    return true;
 }
 
 void FileLogStore::Impl::flush() {
@@ -88,14 +116,16 @@ void FileLogStore::Impl::run() {
         uint64_t batch_end = 0;
         {
             std::unique_lock lk(mu);
-            work_cv.wait(lk, [&] { return stopping || !queue.empty(); });
+            work_cv.wait(lk, [&] { return !busy && (stopping || !queue.empty()); });
             if (queue.empty()) return;  // stopping, and everything is done
             batch.swap(queue);
             batch_end = queued;
+            busy = true;
         }
         run_batch(batch);
         {
             std::lock_guard lk(mu);
+            busy = false;
             done = batch_end;
         }
         done_cv.notify_all();
@@ -144,7 +174,11 @@ void FileLogStore::Impl::run_batch(std::deque<Op>& batch) {
         }
     }
     try {
-        if (files.sync()) ++syncs;
+        auto start = std::chrono::steady_clock::now();
+        if (files.sync()) {
+            ++syncs;
+            last_sync_fast = std::chrono::steady_clock::now() - start < fast_sync;
+        }
     } catch (const StorageError& e) {
         // After a failed fsync the kernel may have dropped the dirty pages:
         // only a restart, which verifies every record, knows what is on disk.
@@ -191,6 +225,14 @@ const LogState& FileLogStore::recovered() const {
 void FileLogStore::append(std::vector<proto::Entry> entries) {
     check_contiguous(entries);
     impl_->enqueue(Op{Op::Kind::Append, std::move(entries)});
+}
+
+bool FileLogStore::append_now(std::vector<proto::Entry>& entries) {
+    check_contiguous(entries);
+    Op op{Op::Kind::Append, std::move(entries)};
+    if (impl_->run_now(op)) return true;
+    entries = std::move(op.entries);
+    return false;
 }
 
 void FileLogStore::truncate_suffix(uint64_t from_index) {

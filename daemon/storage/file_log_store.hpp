@@ -12,6 +12,7 @@
 // queued, then joins the storage thread.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 
@@ -27,6 +28,10 @@ struct LogOptions {
     // within the file's size need not write the inode as well (about a third
     // less time per sync on ext4). 0 = grow the file with each append.
     uint64_t preallocate_bytes = 256 * 1024;
+    // append_now() works on the caller's thread only while the last sync
+    // took less than this (a spinning or busy disk must not stop the
+    // daemon thread); 0 = never.
+    std::chrono::microseconds fast_sync{2000};
 };
 
 class FileLogStore final : public LogStore {
@@ -43,6 +48,7 @@ class FileLogStore final : public LogStore {
     const LogState& recovered() const override;
     void release_recovered() override;
     void append(std::vector<proto::Entry> entries) override;
+    bool append_now(std::vector<proto::Entry>& entries) override;
     void truncate_suffix(uint64_t from_index) override;
     void compact_prefix(uint64_t up_to_index) override;
     void flush() override;
