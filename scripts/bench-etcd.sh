@@ -382,7 +382,12 @@ catchup_rows() {
   o=$(other_than "$lead" "$f")
   stop_pid "$(pid_of "$f")"
   unset_pid "$f"
-  fill=$(sys_writes "$lead" 16 "count:$catchup_values") || die "$sys: writing $catchup_values values failed"
+  # Once more on a failure, as a load run (an etcd client that could not
+  # connect stopped a full run so); the follower then has more to catch up.
+  fill=$(sys_writes "$lead" 16 "count:$catchup_values") || {
+    log "$sys: writing $catchup_values values failed; writing them once more"
+    fill=$(sys_writes "$lead" 16 "count:$catchup_values") || die "$sys: writing $catchup_values values failed twice"
+  }
   log "$sys: $catchup_values values with member $f stopped: $fill"
   record "$sys" fill_wps "$(echo "$fill" | field writes_per_s)"
   t0=$(now)
