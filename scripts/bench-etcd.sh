@@ -626,6 +626,8 @@ Notes:
   same CPUs; their own CPU has its own row.
 - A load run that fails is run once more, for either system, and the run's
   log says so ("running it once more"); a second failure stops the run.
+  The catch-up's writes too ("writing them once more"; the follower then
+  has more to catch up).
 - Failover (a), ours: \`nodeattrib n1 custom.x=N\` run by a shell loop, a new
   process per attempt, retried after $retry_ms ms on a non-zero exit (exit 2
   refused, 3 no quorum, 4 outcome unknown); etcd: one gRPC client on one
