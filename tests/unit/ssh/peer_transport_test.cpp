@@ -122,6 +122,11 @@ class PeerTransportTest : public ::testing::Test {
         a.transport->refresh();
         b.transport->refresh();
     }
+    // list_both, then until each has its outgoing connection up.
+    bool link_both(Member& a, Member& b) {
+        list_both(a, b);
+        return a.wait_outbound_up("mgt2") && b.wait_outbound_up("mgt1");
+    }
 };
 
 TEST_F(PeerTransportTest, twoMembersExchangeFramesBothWays) {
@@ -157,9 +162,7 @@ TEST_F(PeerTransportTest, twoMembersExchangeFramesBothWays) {
 TEST_F(PeerTransportTest, framesWrittenNowAndQueuedFromTwoThreadsArriveInOrder) {
     Member a("mgt1", key_a.key, dir);
     Member b("mgt2", key_b.key, dir);
-    list_both(a, b);
-    ASSERT_TRUE(a.wait_outbound_up("mgt2"));
-    ASSERT_TRUE(b.wait_outbound_up("mgt1"));
+    ASSERT_TRUE(link_both(a, b));
     constexpr int kEach = 1000;
     auto sender = [](Member& from, const std::string& to, const std::string& tag,
                      ssh::SendMode mode) {
@@ -200,9 +203,7 @@ TEST_F(PeerTransportTest, framesWrittenNowDuringKeyReexchangesArriveInOrder) {
     limits.rekey_bytes = 32 * 1024;
     Member a("mgt1", key_a.key, dir, 0, limits);
     Member b("mgt2", key_b.key, dir, 0, limits);
-    list_both(a, b);
-    ASSERT_TRUE(a.wait_outbound_up("mgt2"));
-    ASSERT_TRUE(b.wait_outbound_up("mgt1"));
+    ASSERT_TRUE(link_both(a, b));
     constexpr int kFrames = 3000;  // about 1 MiB each way
     std::thread back([&] {
         for (int i = 0; i < kFrames; ++i)
@@ -228,9 +229,7 @@ TEST_F(PeerTransportTest, framesWrittenNowDuringKeyReexchangesArriveInOrder) {
 TEST_F(PeerTransportTest, aQuietMemberSendsKeepalivesSeldom_andTheOtherAtItsOwnPace) {
     Member a("mgt1", key_a.key, dir);
     Member b("mgt2", key_b.key, dir);
-    list_both(a, b);
-    ASSERT_TRUE(a.wait_outbound_up("mgt2"));
-    ASSERT_TRUE(b.wait_outbound_up("mgt1"));
+    ASSERT_TRUE(link_both(a, b));
     b.transport->set_quiet(true);
     std::this_thread::sleep_for(1200ms);  // waits begun before it end
     a.keepalives = 0;
