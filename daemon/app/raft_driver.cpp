@@ -277,19 +277,13 @@ void RaftDriver::save_hard_state(const raft::HardState& hs) {
     durable([&] { hard_state_.save({hs.term, hs.voted_for, hs.catching_up}); });
 }
 
-bool RaftDriver::votes() const {
-    for (const auto& m : core_->membership().members)
-        if (m.name == self_) return m.role == proto::Role::Voter;
-    return false;
-}
-
 void RaftDriver::log_append(std::vector<proto::Entry> entries) {
     // Only on a voting follower. The leader's sync runs beside the round
     // trip to the followers, and its thread has their answers to take
     // meanwhile. A non-voter's are paced batches nobody waits for (with 5
     // voters and 10 non-voters on one 2-CPU machine, syncing those on its
     // daemon thread cost the voters 6-13% of their writes/s).
-    if (idle_ && core_->role() != raft::Role::Leader && votes() && idle_() &&
+    if (idle_ && core_->role() != raft::Role::Leader && core_->self_voter() && idle_() &&
         log_.append_now(entries))
         return;
     log_.append(std::move(entries));

@@ -203,7 +203,6 @@ class RaftDriver : private raft::Ports {
     // writes not answered yet (by seq; the lowest is the acked_below sent).
     std::function<bool()> use_sessions_;
     std::function<bool()> idle_;
-    bool votes() const;  // this member is a voter in the latest member list
     std::string self_;
     std::string session_;
     uint64_t next_seq_ = 1;

@@ -41,8 +41,10 @@ class InboundBudget {
         std::lock_guard lock(mu_);
         auto it = queued_.find(member);
         if (it == queued_.end()) return;
-        if (it->second.messages > 0) --total_messages_;
-        it->second.messages -= it->second.messages > 0 ? 1 : 0;
+        if (it->second.messages > 0) {
+            --it->second.messages;
+            --total_messages_;
+        }
         it->second.bytes -= std::min(bytes, it->second.bytes);
         if (it->second.messages == 0) queued_.erase(it);
     }

@@ -366,6 +366,9 @@ const HardState& Core::hard_state() const {
 Role Core::role() const {
     return s_->role;
 }
+bool Core::self_voter() const {
+    return s_->self_voter();
+}
 Index Core::commit_index() const {
     return s_->commit;
 }

@@ -397,6 +397,7 @@ class Core {
     // Read-only views for the simulator's invariant checks and for tests.
     const HardState& hard_state() const;
     Role role() const;
+    bool self_voter() const;  // a voter in the latest member list
     Index commit_index() const;
     Index last_index() const;
     Index first_index() const;  // first index still in the log (snapshot.index + 1)

@@ -152,7 +152,7 @@ bool Connection::Impl::room_to_write_now(size_t bytes) {
     return fits();
 }
 
-bool Connection::Impl::try_write_now(std::string& payload) {
+bool Connection::Impl::try_write_now(const std::string& payload) {
     // A large frame (a batch for a member that was paced or behind) is
     // encrypted on the connection's thread: the sender (the daemon's one
     // thread) has better things to do than that, and nobody waits for it.

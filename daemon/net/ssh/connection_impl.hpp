@@ -47,7 +47,7 @@ class Connection::Impl {
     void check_open();
     void flush_queue();
     void write_frame(std::string_view payload);
-    bool try_write_now(std::string& payload);
+    bool try_write_now(const std::string& payload);
     bool room_to_write_now(size_t bytes);
     void take_buffered();
     void read_available();
