@@ -44,14 +44,16 @@ inline bool name_char(char c) {
 // Why `name` is not a valid name of this kind (for the user; the name shown
 // escaped), or nullopt when it is.
 inline std::optional<std::string> check_name(NameKind kind, std::string_view name) {
+    bool chars_ok = true;
+    for (char c : name) chars_ok = chars_ok && name_char(c);
+    bool dash_ok = kind == NameKind::Attribute || name.empty() || name.front() != '-';
+    if (chars_ok && dash_ok && !name.empty() && name.size() <= kMaxNameBytes)
+        return std::nullopt;  // checked on every apply: no allocation on success
     std::string word = name_kind_word(kind);
     if (name.empty()) return word + " name is empty";
     if (name.size() > kMaxNameBytes)
         return word + " name '" + printable(name.substr(0, 40)) + "...' is longer than " +
                std::to_string(kMaxNameBytes) + " characters";
-    bool chars_ok = true;
-    for (char c : name) chars_ok = chars_ok && name_char(c);
-    bool dash_ok = kind == NameKind::Attribute || name.front() != '-';
     if (!chars_ok || !dash_ok)
         return word + " name '" + printable(name) +
                "' may only use letters, digits, '-', '_' and '.'" +

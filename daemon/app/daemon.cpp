@@ -479,15 +479,23 @@ std::optional<std::string> Daemon::check_command_kind(proto::EntryKind& kind, st
 
 bool Daemon::all_members_speak(const proto::Membership& members, uint32_t version) const {
     if (!members_->in_collective()) return true;
+    // Asked twice per write: answered anew only when a link came or went
+    // (what peer_version answers changes only then) or the list changed.
+    const uint64_t changes = members_->link_changes();
+    auto& c = speaks_cache_;
+    if (c && c->version == version && c->link_changes == changes && c->members == members)
+        return c->answer;
+    bool answer = true;
     for (const auto& m : members.members) {
         if (m.name == my_name_) continue;
         // Not seen since this member started: assumed current. Were it an
         // older build, it would stop applying at the first entry it cannot
         // decode (and say it needs a newer build), never apply it wrongly.
         uint32_t v = members_->peer_version(m.name);
-        if (v != 0 && v < version) return false;
+        if (v != 0 && v < version) answer = false;
     }
-    return true;
+    c = SpeaksCache{version, changes, members, answer};
+    return answer;
 }
 
 // Reads are served from what this member applied; one that cannot apply a

@@ -87,6 +87,13 @@ class Daemon final : public net::ApiHandler, private collective::ConsensusAccess
     // than `version` (its current link, else the last seen since start; one
     // not seen yet counts as current); true outside a collective.
     bool all_members_speak(const proto::Membership& members, uint32_t version) const;
+    struct SpeaksCache {
+        uint32_t version;
+        uint64_t link_changes;
+        proto::Membership members;
+        bool answer;
+    };
+    mutable std::optional<SpeaksCache> speaks_cache_;  // all_members_speak's last answer
 
     // collective::ConsensusAccess, for the member service.
     raft::Status consensus_status() const override;

@@ -198,6 +198,7 @@ void MemberService::start_bridge() {
         cc::log::info(invitations_.serve(*conn, blob));
     };
     bridge_ = std::make_unique<PeerBridge>(io_, o, std::move(h), *key_);
+    ++bridges_started_;
     bridge_->start();
     cc::log::info("collective port listening on ", o.listen_host, ":", bridge_->port(),
                   "; this member is reached at ", self_address());
@@ -324,6 +325,11 @@ void MemberService::send_peer(const std::string& to, const proto::PeerMessage& m
     if (!bridge_) return;
     if (!find_member(refreshed_, to)) bridge_->refresh();
     bridge_->send(to, message, peer_speaks_it);
+}
+
+uint64_t MemberService::link_changes() const {
+    // A new bridge counts from 0 again: its number keeps the sum new.
+    return bridge_ ? (bridges_started_ << 40) + bridge_->link_changes() : 0;
 }
 
 uint32_t MemberService::link_version(const std::string& member) const {

@@ -109,6 +109,9 @@ class MemberService {
     // The peer protocol version `member` speaks: its link's now, else the
     // last seen since start; 0 when never seen.
     uint32_t peer_version(const std::string& member) const;
+    // Changes whenever a link to or from a member comes up or goes down, so
+    // whenever peer_version may answer differently (any thread).
+    uint64_t link_changes() const;
 
     // Once an inviter has committed us (join): restart as a fresh member.
     std::function<void(JoinedCollective)> on_joined;
@@ -145,6 +148,7 @@ class MemberService {
     DroppedMember dropped_;
     // Declared after what its handlers use, so it is destroyed before them.
     std::unique_ptr<PeerBridge> bridge_;
+    uint64_t bridges_started_ = 0;  // see link_changes()
     proto::Membership refreshed_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
     // cfg/collective is never removed by a running member: once seen, it

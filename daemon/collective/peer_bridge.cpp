@@ -63,6 +63,7 @@ PeerBridge::PeerBridge(boost::asio::io_context& io, BridgeOptions options, Bridg
         });
     };
     h.on_link = [this, alive = alive_](const ssh::PeerInfo& peer, bool up) {
+        ++link_changes_;
         if (peer.direction != ssh::Direction::Inbound) return;
         boost::asio::post(io_, [this, alive, up, name = peer.name, addr = peer.remote_address,
                                 advertise = peer.advertise] {

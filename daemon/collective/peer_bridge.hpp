@@ -19,6 +19,8 @@
 // transport thread and may block.
 #pragma once
 
+#include <atomic>
+
 #include <boost/asio/io_context.hpp>
 #include <functional>
 #include <map>
@@ -104,6 +106,9 @@ class PeerBridge {
     // The version of the link now, else of the last link seen since this
     // daemon started; 0 when none was seen (daemon thread).
     uint32_t last_known_version(const std::string& member) const;
+    // Counts links coming up and going down, either direction (any thread):
+    // what last_known_version answers changes only when this does.
+    uint64_t link_changes() const { return link_changes_.load(); }
 
   private:
     void dispatch(const std::string& from, proto::PeerMessage message);
@@ -115,6 +120,7 @@ class PeerBridge {
     // Messages posted to the daemon thread and not yet handled, per member.
     std::shared_ptr<InboundBudget> inbound_budget_ = std::make_shared<InboundBudget>();
     std::shared_ptr<cc::log::Throttle> over_budget_ = std::make_shared<cc::log::Throttle>();
+    std::atomic<uint64_t> link_changes_{0};  // before transport_: its threads bump it
     std::unique_ptr<ssh::PeerTransport> transport_;
     std::map<std::string, int> inbound_;  // member -> inbound links up
     mutable std::map<std::string, uint32_t> last_version_;

@@ -9,20 +9,31 @@
 
 namespace raft::detail {
 
+// Called whenever the leader's latest member list changes (the only way it
+// changes on a leader is by its own append), so that what replication asks
+// of every member on every write is at hand in its Progress.
 void State::sync_progress(TimePoint now) {
     if (role != Role::Leader) return;
     std::set<std::string> names;
+    size_t nonvoters = 0;
     for (const auto& m : log.membership().members) {
-        if (m.name == cfg.self) continue;
-        names.insert(m.name);
-        if (!progress.count(m.name)) {
-            Progress p;
-            p.next = log.last_index() + 1;
-            p.last_progress = now;
-            progress.emplace(m.name, std::move(p));
+        const bool nonvoter = m.role == proto::Role::NonVoter && !m.promote;
+        if (m.name == cfg.self) {
+            nonvoters += nonvoter;
+            continue;
         }
+        names.insert(m.name);
+        auto [it, added] = progress.try_emplace(m.name);
+        if (added) {
+            it->second.next = log.last_index() + 1;
+            it->second.last_progress = now;
+        }
+        it->second.nonvoter = nonvoter;
+        it->second.nonvoter_rank = nonvoters;
+        nonvoters += nonvoter;
     }
     std::erase_if(progress, [&](const auto& kv) { return !names.count(kv.first); });
+    for (auto& [name, p] : progress) p.nonvoters = nonvoters;
 }
 
 static const proto::MemberInfo* find(const proto::Membership& ms, const std::string& name) {

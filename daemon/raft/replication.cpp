@@ -32,9 +32,8 @@ void State::replicate(const std::string& to, TimePoint now) {
         if (p.inflight.empty()) send_append(to, p, now, false);
         return;
     }
-    const bool nonvoter = one_append_at_a_time(to);
-    if (nonvoter && paced(to, p, now)) return;
-    const size_t limit = nonvoter ? cfg.max_inflight_nonvoter : cfg.max_inflight_appends;
+    if (p.nonvoter && paced(p, now)) return;
+    const size_t limit = p.nonvoter ? cfg.max_inflight_nonvoter : cfg.max_inflight_appends;
     while (p.mode == Progress::Mode::Replicate && p.inflight.size() < limit &&
            p.next <= log.last_index())
         send_append(to, p, now, false);
@@ -114,21 +113,14 @@ void State::send_due_notices(TimePoint now) {
 // interval, then whole intervals: they all got those entries at once, and
 // sent together ever after, they would all be busy with their batches at
 // the same moment (with ten, that doubled the p99 of the writes meanwhile).
-bool State::paced(const std::string& name, const Progress& p, TimePoint now) {
+bool State::paced(const Progress& p, TimePoint now) {
     if (cfg.nonvoter_append_interval.count() == 0 || p.mode != Progress::Mode::Replicate ||
         !p.inflight.empty() || p.next > log.last_index() || !p.sent_all || p.awaited_upto >= p.next)
         return false;
     auto wait = cfg.nonvoter_append_interval;
     if (p.first_of_run) {
-        size_t rank = 0;
-        size_t count = 0;
-        for (const auto& m : log.membership().members) {
-            if (m.role != proto::Role::NonVoter || m.promote) continue;
-            if (m.name == name) rank = count;
-            ++count;
-        }
-        CC_CHECK(count > 0, "paced() for ", name, ", which is no non-voter");
-        wait = wait * (rank + 1) / count;
+        CC_CHECK(p.nonvoter && p.nonvoter_rank < p.nonvoters, "paced() for a voter");
+        wait = wait * (p.nonvoter_rank + 1) / p.nonvoters;
     }
     const TimePoint due = p.entries_sent + wait;
     if (now >= due) return false;
@@ -141,12 +133,6 @@ void State::send_paced(TimePoint now) {
     pace_due.reset();
     for (auto& [name, p] : progress)
         if (p.mode == Progress::Mode::Replicate) replicate(name, now);
-}
-
-bool State::one_append_at_a_time(const std::string& name) const {
-    for (const auto& m : log.membership().members)
-        if (m.name == name) return m.role == proto::Role::NonVoter && !m.promote;
-    return false;
 }
 
 void State::broadcast(TimePoint now) {

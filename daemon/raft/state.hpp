@@ -47,6 +47,11 @@ struct Progress {
     TimePoint entries_sent{};
     bool sent_all = false;
     bool first_of_run = false;  // those entries came after a pause (State::paced)
+    // From the member list (State::sync_progress): a non-voter not being
+    // promoted, and its place among the n such (State::paced).
+    bool nonvoter = false;
+    size_t nonvoter_rank = 0;
+    size_t nonvoters = 0;
     // Snapshot mode.
     std::optional<TimePoint> snapshot_requested;
     std::shared_ptr<const std::string> snap_data;
@@ -213,13 +218,10 @@ struct State {
     void send_append(const std::string& to, Progress& p, TimePoint now, bool heartbeat);
     void tell_commit(const std::string& to, Progress& p, TimePoint now);
     void send_due_notices(TimePoint now);
-    // Entries for this non-voter (one_append_at_a_time) wait for
-    // cfg.nonvoter_append_interval.
-    bool paced(const std::string& name, const Progress& p, TimePoint now);
+    // Entries for a non-voter (Progress::nonvoter; one append in flight at a
+    // time, Config::max_inflight_nonvoter) wait for cfg.nonvoter_append_interval.
+    bool paced(const Progress& p, TimePoint now);
     void send_paced(TimePoint now);
-    // A non-voter not being promoted: one append in flight at a time
-    // (Config::max_inflight_nonvoter).
-    bool one_append_at_a_time(const std::string& name) const;
     void broadcast(TimePoint now);
     void heartbeat_tick(TimePoint now);
     void on_append(const std::string& from, const proto::AppendRequest& m, TimePoint now);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
+#include <cstring>
 
 #include "proto/names.hpp"
 
@@ -223,6 +225,18 @@ std::optional<ShownAttribute> resolve_attribute(const Database::Impl& db, const 
 
 namespace {
 
+// Whether the 8 bytes at p are all printable ASCII (0x20-0x7f), the common
+// case, tested at once: a byte below 0x20 borrows into its top bit when 0x20
+// is taken from it (a borrow from a lower byte can only add false alarms,
+// which the byte-wise checks then settle), a byte from 0x80 has it already.
+bool printable_ascii8(const char* p) {
+    uint64_t w;
+    std::memcpy(&w, p, sizeof w);
+    constexpr uint64_t kOnes = 0x0101010101010101ULL;
+    constexpr uint64_t kTops = 0x8080808080808080ULL;
+    return ((w | (w - kOnes * 0x20)) & kTops) == 0;
+}
+
 bool valid_utf8(std::string_view s) {
     size_t i = 0;
     while (i < s.size()) {
@@ -262,6 +276,9 @@ std::optional<std::string> check_attribute(std::string_view name, std::string_vi
     if (auto why = proto::check_name(proto::NameKind::Attribute, name)) return why;
     if (value.size() > 65536)
         return "value of " + std::string(name) + " is longer than 65536 bytes";
+    size_t plain = 0;  // a prefix of printable ASCII needs no byte-wise check
+    while (plain + 8 <= value.size() && printable_ascii8(value.data() + plain)) plain += 8;
+    value.remove_prefix(plain);
     if (!valid_utf8(value)) return "value of " + std::string(name) + " is not valid UTF-8";
     for (char c : value)
         if (static_cast<unsigned char>(c) < 0x20 && c != '\t')

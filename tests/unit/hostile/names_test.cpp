@@ -186,3 +186,27 @@ TEST(NameRule, leaderCheckOfAProposedMemberList) {
 }
 
 }  // namespace
+
+// Values are checked eight bytes at a time while they are printable ASCII:
+// a bad byte is found wherever it sits, and a good one passes anywhere.
+TEST(AttributeValue, aBadByteIsFoundAtEveryPosition) {
+    const std::string control = "value of x contains a control character";
+    const std::string utf8 = "value of x is not valid UTF-8";
+    for (size_t len = 1; len <= 40; ++len)
+        for (size_t at = 0; at < len; ++at) {
+            auto with = [&](std::string_view bytes) {
+                std::string v(len, 'a');
+                v.replace(at, 1, bytes);
+                return cc::state::check_attribute("x", v);
+            };
+            EXPECT_EQ(with("\x01"), control) << len << " " << at;
+            EXPECT_EQ(with("\x1f"), control) << len << " " << at;
+            EXPECT_EQ(with("\n"), control) << len << " " << at;
+            EXPECT_EQ(with("\xff"), utf8) << len << " " << at;
+            EXPECT_EQ(with("\xc3"), utf8) << len << " " << at;  // a sequence cut short
+            EXPECT_EQ(with("\t"), std::nullopt) << len << " " << at;
+            EXPECT_EQ(with("\x7f"), std::nullopt) << len << " " << at;
+            EXPECT_EQ(with(" "), std::nullopt) << len << " " << at;
+            EXPECT_EQ(with("\xc3\xa9"), std::nullopt) << len << " " << at;  // é
+        }
+}

@@ -13,6 +13,19 @@ TEST(Crc32c, matchesTheStandardCheckValues) {
     EXPECT_EQ(crc32c("123456789"), 0xE3069283u);  // the CRC-32C check value (RFC 3720)
     EXPECT_EQ(crc32c(std::string(32, '\0')), 0x8A9136AAu);
     EXPECT_EQ(crc32c("56789", crc32c("1234")), crc32c("123456789"));
+    EXPECT_EQ(crc32c_portable("123456789"), 0xE3069283u);
+}
+
+// crc32c uses the CPU's instruction where it can: it must sum every length
+// and alignment as the table-driven form does.
+TEST(Crc32c, theInstructionAndTheTablesAgree) {
+    std::string bytes;
+    for (int i = 0; i < 300; ++i) bytes.push_back(static_cast<char>(i * 37 + 11));
+    for (size_t from = 0; from < 9; ++from)
+        for (size_t len = 0; from + len <= bytes.size(); len += 7) {
+            std::string_view s(bytes.data() + from, len);
+            ASSERT_EQ(crc32c(s, 0x1234u), crc32c_portable(s, 0x1234u)) << from << "+" << len;
+        }
 }
 
 TEST(SegmentFileName, roundTripsAndRejectsOtherNames) {
