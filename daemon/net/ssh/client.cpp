@@ -141,6 +141,17 @@ int tcp_connect(const std::string& host, uint16_t port, const std::string& bind_
 
 }  // namespace
 
+const char* preferred_ciphers() {
+#if defined(__x86_64__)
+    static const bool aes =
+        (__builtin_cpu_init(), __builtin_cpu_supports("aes") && __builtin_cpu_supports("pclmul"));
+#else
+    static const bool aes = false;
+#endif
+    return aes ? "aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-poly1305@openssh.com"
+               : "chacha20-poly1305@openssh.com,aes128-gcm@openssh.com,aes256-gcm@openssh.com";
+}
+
 std::unique_ptr<Connection> connect(const ClientOptions& opt, const crypto::MemberKey& key) {
     // Every failure after the pinned host key was seen says so (a probe
     // needs only that far).
@@ -193,6 +204,8 @@ std::unique_ptr<Connection> connect(const ClientOptions& opt, const crypto::Memb
     ssh_options_set(s, SSH_OPTIONS_HOSTKEYS, "ecdsa-sha2-nistp384");
     ssh_options_set(s, SSH_OPTIONS_PUBLICKEY_ACCEPTED_TYPES, "ecdsa-sha2-nistp384");
     ssh_options_set(s, SSH_OPTIONS_TIMEOUT, &timeout_s);
+    ssh_options_set(s, SSH_OPTIONS_CIPHERS_C_S, preferred_ciphers());
+    ssh_options_set(s, SSH_OPTIONS_CIPHERS_S_C, preferred_ciphers());
     if (opt.limits.rekey_bytes != 0)
         ssh_options_set(s, SSH_OPTIONS_REKEY_DATA, &opt.limits.rekey_bytes);
     ssh_options_set(s, SSH_OPTIONS_FD, &fd);
@@ -274,6 +287,7 @@ std::unique_ptr<Connection> connect(const ClientOptions& opt, const crypto::Memb
     impl->info.name = theirs.name;
     impl->info.version = *version;
     impl->info.advertise = theirs.advertise;
+    impl->info.cipher = ssh_get_cipher_out(s);
     watchdog->rearm(ticket, Clock::now() + opt.limits.dead_after + opt.limits.keepalive_interval);
     return std::make_unique<Connection>(std::move(impl));
 }

@@ -71,6 +71,7 @@ struct PeerInfo {
     std::string fingerprint;     // "SHA256:..." of key_blob
     std::string remote_address;  // "ip:port" of the TCP peer
     uint32_t version = 0;        // negotiated peer protocol version
+    std::string cipher;          // the SSH cipher, client to server (preferred_ciphers())
     std::string advertise;       // the peer's Hello.advertise
     uint64_t id = 0;             // unique per connection within this process
 };

@@ -419,6 +419,7 @@ class Server::Impl {
         info.fingerprint = h->peer_fingerprint;
         info.remote_address = remote;
         info.name = h->kind == ChannelKind::Member ? h->decision.member_name : std::string();
+        info.cipher = ssh_get_cipher_in(s);  // what the client sends with
         detail::ChannelPtr channel(h->channel);
         disarm.armed = false;
         Limits limits = options_.limits;

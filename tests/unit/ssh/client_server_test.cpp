@@ -43,6 +43,23 @@ TEST_F(ClientServer, pinnedMembersExchangeFramesBothWays) {
     EXPECT_EQ(ended->peer.remote_address.rfind("127.0.0.1:", 0), 0u);
 }
 
+// The client's first cipher is the one both sides use, and both say so.
+TEST_F(ClientServer, theCipherIsTheClientsFirstChoice) {
+    EchoServer srv(server_key.key, [&](const std::string& fp, const std::string&) {
+        return member_if(fp, client_key.key.fingerprint, "cli");
+    });
+    auto conn = ssh::connect(client_to(srv.port(), server_key.key.fingerprint), client_key.key);
+    std::string first = ssh::preferred_ciphers();
+    first = first.substr(0, first.find(','));
+    EXPECT_EQ(conn->peer().cipher, first);
+    ASSERT_TRUE(conn->send("hello"));
+    EXPECT_EQ(conn->receive(10s), "echo:hello");
+    conn.reset();
+    auto ended = srv.ended.pop();
+    ASSERT_TRUE(ended);
+    EXPECT_EQ(ended->peer.cipher, first);
+}
+
 TEST_F(ClientServer, keepalivesHoldAnIdleConnectionOpen) {
     EchoServer srv(server_key.key, [&](const std::string& fp, const std::string&) {
         return member_if(fp, client_key.key.fingerprint, "cli");
