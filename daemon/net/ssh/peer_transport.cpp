@@ -212,7 +212,7 @@ class Link {
         }
         PeerInfo peer = conn->peer();
         log::info("connected to member ", peer.name, " at ", peer.remote_address,
-                  " (peer protocol v", peer.version, ", ", peer.cipher, ")");
+                  " (peer protocol v", peer.version, ") with ", peer.cipher);
         if (reached_) reached_(peer.name, peer.remote_address);
         report_link(handlers_, peer, true);
         std::string reason = conn->run(
