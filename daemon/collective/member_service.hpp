@@ -148,7 +148,6 @@ class MemberService {
     DroppedMember dropped_;
     // Declared after what its handlers use, so it is destroyed before them.
     std::unique_ptr<PeerBridge> bridge_;
-    uint64_t bridges_started_ = 0;  // see link_changes()
     proto::Membership refreshed_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
     // cfg/collective is never removed by a running member: once seen, it

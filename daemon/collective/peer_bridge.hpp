@@ -20,7 +20,6 @@
 #pragma once
 
 #include <atomic>
-
 #include <boost/asio/io_context.hpp>
 #include <functional>
 #include <map>

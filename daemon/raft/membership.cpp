@@ -15,7 +15,7 @@ namespace raft::detail {
 void State::sync_progress(TimePoint now) {
     if (role != Role::Leader) return;
     std::set<std::string> names;
-    size_t nonvoters = 0;
+    nonvoters = 0;
     for (const auto& m : log.membership().members) {
         const bool nonvoter = m.role == proto::Role::NonVoter && !m.promote;
         if (m.name == cfg.self) {
@@ -33,7 +33,6 @@ void State::sync_progress(TimePoint now) {
         nonvoters += nonvoter;
     }
     std::erase_if(progress, [&](const auto& kv) { return !names.count(kv.first); });
-    for (auto& [name, p] : progress) p.nonvoters = nonvoters;
 }
 
 static const proto::MemberInfo* find(const proto::Membership& ms, const std::string& name) {

@@ -119,8 +119,8 @@ bool State::paced(const Progress& p, TimePoint now) {
         return false;
     auto wait = cfg.nonvoter_append_interval;
     if (p.first_of_run) {
-        CC_CHECK(p.nonvoter && p.nonvoter_rank < p.nonvoters, "paced() for a voter");
-        wait = wait * (p.nonvoter_rank + 1) / p.nonvoters;
+        CC_CHECK(p.nonvoter && p.nonvoter_rank < nonvoters, "paced() for a voter");
+        wait = wait * (p.nonvoter_rank + 1) / nonvoters;
     }
     const TimePoint due = p.entries_sent + wait;
     if (now >= due) return false;

@@ -48,10 +48,9 @@ struct Progress {
     bool sent_all = false;
     bool first_of_run = false;  // those entries came after a pause (State::paced)
     // From the member list (State::sync_progress): a non-voter not being
-    // promoted, and its place among the n such (State::paced).
+    // promoted, and its place among State::nonvoters (State::paced).
     bool nonvoter = false;
     size_t nonvoter_rank = 0;
-    size_t nonvoters = 0;
     // Snapshot mode.
     std::optional<TimePoint> snapshot_requested;
     std::shared_ptr<const std::string> snap_data;
@@ -119,6 +118,7 @@ struct State {
 
     // Leader state.
     std::map<std::string, Progress> progress;
+    size_t nonvoters = 0;  // non-voters not being promoted (leader; sync_progress)
     TimePoint heartbeat_due{};
     // When idle followers are told of the commit index, unless appends carry
     // it first (tell_commit; each follower's commit_sent says whether).
