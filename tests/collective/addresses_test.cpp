@@ -14,18 +14,14 @@
 #include <thread>
 
 #include "tests/collective/cluster.hpp"
+#include "tests/support/read_file.hpp"
 
 namespace {
 
+using cc::test::read_file;
+
 using cc::ct::Cluster;
 using namespace std::chrono_literals;
-
-std::string slurp(const std::filesystem::path& p) {
-    std::ifstream in(p);
-    std::ostringstream all;
-    all << in.rdbuf();
-    return all.str();
-}
 
 // "127.0.R.N" -> "127.0.R.last": an address of the cluster's own /24.
 std::string in_subnet(const std::string& address, int last) {
@@ -56,7 +52,7 @@ TEST(Addresses, listenOnlyMembers_joinAtTheirListenAddressReplicateAndFailOver) 
                            "mgt2\n    mgt3\n"),
               "Quorum: True\nLeader: mgt1\nActive collective members:\n    mgt2\n    mgt3\n");
     // Recorded at their listen addresses, not at the connections' 127.0.0.1.
-    auto members = slurp(c[0].cfg() / "collective");
+    auto members = read_file(c[0].cfg() / "collective");
     for (size_t i = 0; i < c.size(); ++i)
         EXPECT_NE(members.find(c.address(i) + ":13001"), std::string::npos) << members;
     EXPECT_EQ(members.find("127.0.0.1:"), std::string::npos) << members;

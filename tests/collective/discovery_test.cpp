@@ -15,8 +15,11 @@
 #include "daemon/discovery/device_store.hpp"
 #include "daemon/storage/storage_error.hpp"
 #include "tests/collective/cluster.hpp"
+#include "tests/support/read_file.hpp"
 
 namespace {
+
+using cc::test::read_file;
 
 using cc::ct::Cluster;
 using cc::it::CmdResult;
@@ -25,13 +28,6 @@ using namespace std::chrono_literals;
 const std::string kHeader =
     " Node| Model| Serial| UUID| Mac Address| Type| Current IP Addresses\n"
     "-----|------|-------|-----|------------|-----|---------------------\n";
-
-std::string slurp(const std::filesystem::path& p) {
-    std::ifstream in(p);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 TEST(Discovery, perMemberDataAndAssignThroughTheCollective) {
     Cluster c(3);
@@ -149,7 +145,7 @@ TEST(Discovery, perMemberDataAndAssignThroughTheCollective) {
               "   n2| SER-THREE| aa:bb:cc:dd:ee:03\n");
     for (size_t i = 0; i < 3; ++i)
         for (const auto& f : std::filesystem::directory_iterator(c[i].cfg())) {
-            auto text = slurp(f.path());
+            auto text = read_file(f.path());
             for (const char* secret : {"SER-ONE", "SER-THREE", "10.9.0.", "7X21", "u-2"})
                 EXPECT_EQ(text.find(secret), std::string::npos) << secret << " in " << f.path();
         }

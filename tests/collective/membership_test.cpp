@@ -11,6 +11,7 @@
 #include "daemon/state/member_files.hpp"
 #include "proto/peer.hpp"
 #include "tests/collective/cluster.hpp"
+#include "tests/support/read_file.hpp"
 
 namespace {
 
@@ -177,6 +178,60 @@ TEST(Membership, rollingUpgrade_aMemberOnTheOlderProtocolJoinsAndWorks) {
         << v1;
     // Nothing it received was rejected (a v1 build drops links carrying v2 messages).
     EXPECT_EQ(c[2].log().find("sent a frame that was rejected"), std::string::npos) << c[2].log();
+}
+
+// Member i's cfg/nodes once its cfg writer has rendered `node` (bounded).
+std::string nodes_file_with(Cluster& c, size_t i, const std::string& node) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    std::string text;
+    do {
+        text = cc::test::read_file(c[i].cfg() / "nodes");
+        if (text.find(node) != std::string::npos) break;
+        std::this_thread::sleep_for(20ms);
+    } while (std::chrono::steady_clock::now() < deadline);
+    return text;
+}
+
+// Exactly-once sessions (peer protocol v4) are used only while every
+// member's link speaks v4; the leader re-checks whenever a link comes or goes
+// (Daemon::all_members_speak caches its answer until then). A v3 member that
+// comes back upgraded turns them on again without any other change.
+TEST(Membership, rollingUpgrade_sessionsStartWhenTheLastOlderMemberComesBackUpgraded) {
+    Cluster c(3);
+    const auto toml = c[2].etc / "confluent.toml";
+    const std::string before = cc::test::read_file(toml);
+    std::ofstream(toml, std::ios::app)
+        << "peer_protocol_max = " << proto::kPeerVersionSessions - 1 << "\n";
+    c.start_all();
+    form(c, 3);
+    ASSERT_TRUE(c[0].wait_for_log("connected to member mgt3 at " + c.address(2) +
+                                      ":13001 (peer protocol v" +
+                                      std::to_string(proto::kPeerVersionSessions - 1) + ")",
+                                  5s))
+        << c[0].log();
+    EXPECT_EQ(c.ok(0, "nodedefine", {"old1"}), "old1: created\n");
+    ASSERT_EQ(c.out_until(2, "nodelist", {"old1"}, "old1\n"), "old1\n");
+    // Plain commands only: no member records a session.
+    for (size_t i = 0; i < 3; ++i) {
+        const std::string nodes = nodes_file_with(c, i, "old1");
+        EXPECT_EQ(nodes.find("#sessions"), std::string::npos) << "mgt" << i + 1 << "\n" << nodes;
+    }
+
+    // mgt3 restarts on the current protocol.
+    EXPECT_EQ(c[2].stop(), 0);
+    std::ofstream(toml, std::ios::trunc) << before;
+    c.start(2);
+    ASSERT_TRUE(c[0].wait_for_log("connected to member mgt3 at " + c.address(2) +
+                                      ":13001 (peer protocol v" +
+                                      std::to_string(proto::kPeerVersionMax) + ")",
+                                  10s))
+        << c[0].log();
+    EXPECT_EQ(c.ok(0, "nodedefine", {"new1"}), "new1: created\n");
+    ASSERT_EQ(c.out_until(2, "nodelist", {"new1"}, "new1\n"), "new1\n");
+    for (size_t i = 0; i < 3; ++i) {
+        const std::string nodes = nodes_file_with(c, i, "new1");
+        EXPECT_NE(nodes.find("#sessions"), std::string::npos) << "mgt" << i + 1 << "\n" << nodes;
+    }
 }
 
 TEST(Membership, fiveMembersSurviveTheLossOfTheirLeader) {

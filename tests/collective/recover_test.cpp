@@ -14,19 +14,15 @@
 
 #include "daemon/state/member_files.hpp"
 #include "tests/collective/cluster.hpp"
+#include "tests/support/read_file.hpp"
 
 namespace {
+
+using cc::test::read_file;
 
 using cc::ct::Cluster;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream all;
-    all << in.rdbuf();
-    return all.str();
-}
 
 // Runs `collective recover --yes` on member i until it succeeds (it is
 // refused, exit 2, until this member has heard the others' log positions:
@@ -124,14 +120,14 @@ TEST(Recover, fiveMembersThreeLostForGood) {
     for (size_t i : {3, 4})
         for (auto deadline = std::chrono::steady_clock::now() + 10s;
              std::chrono::steady_clock::now() < deadline &&
-             slurp(c[i].cfg() / "nodes").find("[n2]") == std::string::npos;
+             read_file(c[i].cfg() / "nodes").find("[n2]") == std::string::npos;
              std::this_thread::sleep_for(50ms)) {
         }
     std::this_thread::sleep_for(500ms);
     std::map<std::string, std::string> before;
     for (size_t i : {3, 4})
         for (const char* f : {"collective", "nodes", "nodegroups"})
-            before[std::to_string(i) + f] = slurp(c[i].cfg() / f);
+            before[std::to_string(i) + f] = read_file(c[i].cfg() / f);
     c.start(2);
     const std::string wipe =
         "this member (mgt3) is no longer in the collective: mgt4 refused its key (deleted, or "
@@ -150,7 +146,7 @@ TEST(Recover, fiveMembersThreeLostForGood) {
     EXPECT_NE(before["3nodes"].find("[n2]"), std::string::npos) << before["3nodes"];
     for (size_t i : {3, 4})
         for (const char* f : {"collective", "nodes", "nodegroups"})
-            EXPECT_EQ(slurp(c[i].cfg() / f), before[std::to_string(i) + f]) << i << f;
+            EXPECT_EQ(read_file(c[i].cfg() / f), before[std::to_string(i) + f]) << i << f;
 }
 
 TEST(Recover, twoVotersOneRestoredFromFourFiles) {

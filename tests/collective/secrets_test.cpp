@@ -17,9 +17,12 @@
 
 #include "tests/collective/cluster.hpp"
 #include "tests/support/ipmi_sim.hpp"
+#include "tests/support/read_file.hpp"
 #include "tests/support/skip_or_fail.hpp"
 
 namespace {
+
+using cc::test::read_file;
 
 namespace fs = std::filesystem;
 using cc::ct::Cluster;
@@ -69,19 +72,12 @@ std::vector<std::string> forms_of(const std::string& clear) {
     return forms;
 }
 
-std::string read_bytes(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 // Every regular file under `dir` that holds one of `forms`.
 std::vector<std::string> files_holding(const fs::path& dir, const std::vector<std::string>& forms) {
     std::vector<std::string> found;
     for (const auto& e : fs::recursive_directory_iterator(dir)) {
         if (!e.is_regular_file()) continue;
-        const std::string bytes = read_bytes(e.path());
+        const std::string bytes = read_file(e.path());
         for (const auto& f : forms)
             if (bytes.find(f) != std::string::npos)
                 found.push_back(e.path().string() + " holds \"" + f + "\"");
@@ -113,7 +109,7 @@ bool logged(Cluster& c, size_t i, const std::string& line, size_t times,
 
 bool file_holds_within(const fs::path& p, const std::string& what, std::chrono::seconds bound) {
     auto until = std::chrono::steady_clock::now() + bound;
-    while (read_bytes(p).find(what) == std::string::npos) {
+    while (read_file(p).find(what) == std::string::npos) {
         if (std::chrono::steady_clock::now() > until) return false;
         std::this_thread::sleep_for(100ms);
     }
@@ -197,7 +193,7 @@ TEST(Secrets, sealedOnEveryDiskMaskedInEveryReadAndUsableOnEveryMember) {
     // crypted.*: a SHA-512 crypt(3) hash in cfg/nodes; a given hash as given.
     const fs::path nodes = c[0].cfg() / "nodes";
     EXPECT_TRUE(file_holds_within(nodes, "$6$given$hash", 10s));
-    const std::string text = read_bytes(nodes);
+    const std::string text = read_file(nodes);
     const size_t at = text.find("crypted.rootpassword");
     ASSERT_NE(at, std::string::npos) << text;
     EXPECT_NE(text.find("\"$6$", at), std::string::npos) << text;
@@ -215,7 +211,7 @@ TEST(Secrets, sealedOnEveryDiskMaskedInEveryReadAndUsableOnEveryMember) {
     for (size_t i = 0; i < 3; ++i) ASSERT_EQ(c[i].stop(), 0) << c[i].log();
     for (size_t i = 0; i < 3; ++i) {
         EXPECT_EQ(mode_of(c[i].state / "collective" / "datakey"), 0600u) << i;
-        EXPECT_EQ(read_bytes(c[i].state / "collective" / "datakey").rfind("!wrap1:", 0), 0u);
+        EXPECT_EQ(read_file(c[i].state / "collective" / "datakey").rfind("!wrap1:", 0), 0u);
         EXPECT_EQ(mode_of(c[i].cfg() / "nodes"), 0600u) << i;
         EXPECT_EQ(mode_of(c[i].cfg() / "nodegroups"), 0600u) << i;
         for (const auto& e : fs::directory_iterator(c[i].log_dir()))
@@ -226,7 +222,7 @@ TEST(Secrets, sealedOnEveryDiskMaskedInEveryReadAndUsableOnEveryMember) {
     for (const auto& f : forms_of(kRootPassword)) forms.push_back(f);
     for (size_t i = 0; i < 3; ++i) {
         EXPECT_EQ(files_holding(c[i].root, forms), std::vector<std::string>{}) << "mgt" << i + 1;
-        EXPECT_NE(read_bytes(c[i].cfg() / "nodegroups").find("!enc1:"), std::string::npos);
+        EXPECT_NE(read_file(c[i].cfg() / "nodegroups").find("!enc1:"), std::string::npos);
     }
 }
 

@@ -1,4 +1,5 @@
 #include "tests/collective/sshd.hpp"
+#include "tests/support/read_file.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -22,6 +23,8 @@
 namespace cc::ct {
 
 namespace {
+
+using cc::test::read_file;
 
 using namespace std::chrono_literals;
 
@@ -50,13 +53,6 @@ bool accepts(const std::string& address, int port) {
     bool ok = fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
     if (fd >= 0) ::close(fd);
     return ok;
-}
-
-std::string read_file(const std::filesystem::path& p) {
-    std::ifstream in(p);
-    std::ostringstream all;
-    all << in.rdbuf();
-    return all.str();
 }
 
 void keygen(const std::filesystem::path& key, const std::string& comment) {

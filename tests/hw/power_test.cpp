@@ -213,9 +213,11 @@ TEST(PowerNoBmc, nothingListening_failsWithinTheTimeout) {
     const auto took = std::chrono::steady_clock::now() - t0;
     EXPECT_FALSE(r.ok);
     EXPECT_EQ(r.error, "BMC " + label(t.port) + " did not answer within 1000 ms");
-    // FreeIPMI gives up after 70..100% of the budget (ipmi_session.cpp), never later.
+    // FreeIPMI gives up after 70..100% of the budget (ipmi_session.cpp), never
+    // later; the slack above it is for a busy machine's scheduling (this test
+    // also runs under ASan on two shared CPUs), not for FreeIPMI.
     EXPECT_GE(took, 650ms);
-    EXPECT_LE(took, 1050ms);
+    EXPECT_LE(took, 1300ms);
 }
 
 TEST(PowerNoBmc, badHostsAreNamed) {
