@@ -99,7 +99,7 @@ int main(int argc, char** argv) {
     std::printf(
         "storage_bench: %u clients, %zu-byte entries, %.1f s in %s: %.0f entries/s, %.0f "
         "fsyncs/s, %.1f entries per fsync\n",
-        clients, entry_bytes, elapsed, scratch.parent_path().c_str(), entries / elapsed,
-        syncs / elapsed, syncs ? double(entries) / double(syncs) : 0.0);
+        clients, entry_bytes, elapsed, scratch.parent_path().c_str(), double(entries) / elapsed,
+        double(syncs) / elapsed, syncs ? double(entries) / double(syncs) : 0.0);
     return 0;
 }

@@ -104,7 +104,7 @@ TEST(Proofs, tamperingWithAnyInputBreaksTheMatch) {
     EXPECT_FALSE(cc::crypto::proof_matches(good, cc::crypto::joiner_proof(inv.secret, i, other_j)));
     EXPECT_FALSE(cc::crypto::proof_matches(good, cc::crypto::joiner_proof(inv.secret, j, i)));
     auto flipped = good;
-    flipped[31] ^= 0x80;
+    flipped[31] = char(flipped[31] ^ 0x80);
     EXPECT_FALSE(cc::crypto::proof_matches(good, flipped));
     EXPECT_FALSE(cc::crypto::proof_matches(good, good.substr(0, 31)));
     EXPECT_FALSE(cc::crypto::proof_matches(good, ""));

@@ -175,7 +175,7 @@ TEST(FrameReader, keepsPartialFramesAcrossCompaction) {
     proto::FrameReader fr;
     std::string stream;
     for (int i = 0; i < 1000; ++i)
-        stream += proto::frame(std::string(size_t(i % 37), 'a' + i % 26));
+        stream += proto::frame(std::string(size_t(i % 37), char('a' + i % 26)));
     // Odd-sized pieces so frames straddle every feed, and pops between feeds.
     std::vector<std::string> got;
     for (size_t at = 0; at < stream.size(); at += 13) {
@@ -184,7 +184,7 @@ TEST(FrameReader, keepsPartialFramesAcrossCompaction) {
     }
     ASSERT_EQ(got.size(), 1000u);
     for (int i = 0; i < 1000; ++i)
-        EXPECT_EQ(got[i], std::string(size_t(i % 37), 'a' + i % 26)) << i;
+        EXPECT_EQ(got[i], std::string(size_t(i % 37), char('a' + i % 26))) << i;
     EXPECT_EQ(fr.buffered(), 0u);
 }
 

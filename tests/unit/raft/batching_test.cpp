@@ -172,7 +172,7 @@ TEST(Batching, aNonVoterCatchingUpIsNotPaced) {
     Leader l(200);  // an append holds about three of these commands
     l.start();
     for (raft::ProposalId id = 1; id <= 12; ++id)
-        l.core.propose(id, std::string(50, 'a' + id), l.now);
+        l.core.propose(id, std::string(50, char('a' + id)), l.now);
     size_t appends = 0;
     for (auto sent = l.take(); !sent.empty(); sent = l.take()) {
         ASSERT_EQ(sent.size(), 1u);
