@@ -8,6 +8,7 @@
 #include <cstring>
 #include <iostream>
 
+#include "proto/build_version.hpp"
 #include "proto/frame.hpp"
 #include "proto/printable.hpp"
 
@@ -34,6 +35,7 @@ void add_common_options(po::options_description& opts) {
     // clang-format off
     opts.add_options()
         ("help,h", "show this help")
+        ("version", "show this build's release and the peer protocol versions it speaks")
         ("etc-dir", po::value<std::string>(), "configuration directory (env CONFLUENT_ETC_DIR, default /etc/confluent)")
         ("state-dir", po::value<std::string>(), "consensus state directory (env CONFLUENT_STATE_DIR)")
         ("run-dir", po::value<std::string>(), "directory of confluentd's api.sock (env CONFLUENT_RUN_DIR, default /var/run/confluent)");
@@ -242,11 +244,14 @@ std::vector<std::string> attribute_lines(const proto::ApiObjects& objects, bool 
 
 int run_tool(const char* name, int argc, char** argv, po::options_description opts,
              const std::string& usage, const std::function<int(const CommandLine&)>& body) {
-    bool help = false;
-    for (int i = 1; i < argc; ++i)
-        help = help || std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h";
+    // --help and --version answer without confluentd, for any user.
+    bool about = false;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        about = about || a == "--help" || a == "-h" || a == "--version";
+    }
     try {
-        if (::geteuid() != 0 && !help)
+        if (::geteuid() != 0 && !about)
             throw CliError(std::string(name) + ": " +
                                std::string(proto::default_text(proto::Outcome::PermissionDenied)),
                            proto::Outcome::PermissionDenied);
@@ -254,6 +259,10 @@ int run_tool(const char* name, int argc, char** argv, po::options_description op
         auto args = parse_command_line(argc, argv, std::move(opts), usage, cl.vm);
         if (!args) {
             std::cout << "\nSee man " << name << "(1).\n";  // docs/man/<name>.1.md
+            return 0;
+        }
+        if (cl.vm.count("version")) {
+            std::cout << proto::version_line(name) << "\n";
             return 0;
         }
         cl.args = std::move(*args);

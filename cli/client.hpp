@@ -41,7 +41,7 @@ struct CliError : std::runtime_error {
 // in the tools; README.md "Exit status" repeats it).
 extern const char* const kExitStatusHelp;
 
-// --etc-dir, --state-dir, --run-dir, --help: every tool has them.
+// --etc-dir, --state-dir, --run-dir, --help, --version: every tool has them.
 void add_common_options(po::options_description& opts);
 // Parses the command line: options in `opts` (plus the common ones) and
 // positional arguments, returned in order. Prints `usage` and the options and

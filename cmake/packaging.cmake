@@ -5,7 +5,7 @@
 # /etc/confluent/confluent.toml as a conffile. No maintainer scripts: it
 # enables and starts nothing.
 set(CPACK_PACKAGE_NAME confluent-collective)
-set(CPACK_PACKAGE_VERSION 0.1.0)
+set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_CONTACT "confluent-collective maintainers <root@localhost>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
     "collective mode of a cluster management server (confluentd and its tools)")

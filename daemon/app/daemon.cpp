@@ -16,6 +16,7 @@
 #include "daemon/storage/layout.hpp"
 #include "daemon/util/fs.hpp"
 #include "daemon/util/log.hpp"
+#include "proto/build_version.hpp"
 #include "proto/peer.hpp"
 
 namespace cc::app {
@@ -202,8 +203,9 @@ Daemon::Daemon(asio::io_context& io, Config config)
         }
     }
 
-    cc::log::info("starting: cfg files at index ", files_min, ", log holds ", boot.log.size(),
-                  " entries up to index ", last, ", ", db_.node_count(), " nodes",
+    cc::log::info("starting ", proto::version_line("confluentd"), ": cfg files at index ",
+                  files_min, ", log holds ", boot.log.size(), " entries up to index ", last, ", ",
+                  db_.node_count(), " nodes",
                   in_collective_ ? "" : " (no collective: serving as a collective of one)");
 
     cfg_writer_ = std::make_unique<CfgWriter>(io_, db_, cfg, config_.cfg_flush_interval,

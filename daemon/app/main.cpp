@@ -14,6 +14,7 @@
 #include "daemon/app/exit_status.hpp"
 #include "daemon/collective/fresh_start.hpp"
 #include "daemon/util/log.hpp"
+#include "proto/build_version.hpp"
 
 namespace po = boost::program_options;
 
@@ -36,6 +37,7 @@ int main(int argc, char** argv) {
     // clang-format off
     opts.add_options()
         ("help,h", "show this help")
+        ("version", "show this build's release and the peer protocol versions it speaks")
         ("etc-dir", po::value<std::string>(), "configuration directory (env CONFLUENT_ETC_DIR, default /etc/confluent)")
         ("state-dir", po::value<std::string>(), "consensus state directory (env CONFLUENT_STATE_DIR, default /var/lib/confluent)")
         ("run-dir", po::value<std::string>(), "directory of api.sock (env CONFLUENT_RUN_DIR, default /var/run/confluent)")
@@ -60,6 +62,10 @@ int main(int argc, char** argv) {
                   << "\nExit status: 0 stopped on SIGTERM/SIGINT, 1 could not start (the log "
                      "says why),\n2 bad command line, 74 an fsync failed (check the disk).\n"
                   << "\nSee man confluentd(8).\n";
+        return 0;
+    }
+    if (vm.count("version")) {
+        std::cout << proto::version_line("confluentd") << "\n";
         return 0;
     }
     auto str = [&](const char* k) -> std::optional<std::string> {

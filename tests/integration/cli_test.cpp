@@ -6,7 +6,10 @@
 #include <gtest/gtest.h>
 #include <pwd.h>
 
+#include <regex>
+
 #include "daemon/state/member_files.hpp"
+#include "proto/peer.hpp"
 #include "tests/integration/harness.hpp"
 
 namespace {
@@ -148,6 +151,42 @@ TEST_F(Cli, nonRootCaller_isRefused) {
     EXPECT_EQ(r.status, 2) << r;
     EXPECT_EQ(r.out, "");
     EXPECT_NE(r.err.find("permission denied"), std::string::npos) << r.err;
+}
+
+// --version: one line on every program, for any user, without a daemon
+// (an administrator checks each member's build during a rolling upgrade).
+TEST(CliWithoutDaemon, everyProgramsVersion_isOneLine_forAnyUser_withoutADaemon) {
+    Member m;  // not started
+    passwd* nobody = ::getpwnam("nobody");
+    ASSERT_NE(nobody, nullptr);
+    const std::string rest = std::string(" (confluent-collective) ") + CC_VERSION +
+                             ", peer protocol v1 to v" + std::to_string(proto::kPeerVersionMax) +
+                             "\n";
+    ASSERT_TRUE(std::regex_match(
+        rest, std::regex(R"( \(confluent-collective\) \d+\.\d+\.\d+, peer protocol v1 to v\d+\n)")))
+        << rest;
+    for (std::string tool :
+         {"collective", "nodedefine", "nodeattrib", "nodelist", "noderemove", "nodegroupdefine",
+          "nodegroupattrib", "nodegrouplist", "nodegroupremove", "nodepower", "nodediscover"})
+        for (auto uid : {uid_t(0), nobody->pw_uid}) {
+            auto r = m.cli(tool, {"--version"}, uid);
+            EXPECT_EQ(r.status, 0) << tool << " " << uid << "\n" << r;
+            EXPECT_EQ(r.out, tool + rest) << uid;
+            EXPECT_EQ(r.err, "") << tool;
+        }
+    // After a subcommand too; a bad option still fails.
+    auto r = m.cli("collective", {"invite", "--version"});
+    EXPECT_EQ(r.status, 0) << r;
+    EXPECT_EQ(r.out, "collective" + rest);
+    EXPECT_EQ(m.cli("nodelist", {"--versions"}).status, 1);
+    r = cc::it::run_program(CC_CONFLUENTD, {"--version"}, m.env(), nobody->pw_uid);
+    EXPECT_EQ(r.status, 0) << r;
+    EXPECT_EQ(r.out, "confluentd" + rest);
+    // The daemon's log says which build started.
+    m.start();
+    EXPECT_NE(m.log().find("starting confluentd" + rest.substr(0, rest.size() - 1) + ": "),
+              std::string::npos)
+        << m.log();
 }
 
 TEST(CliWithoutDaemon, missingDaemon_namesTheSocketAndExitsTwo) {
