@@ -213,7 +213,11 @@ struct ApiMemberStatus {
     bool active = false;
     int64_t lag = -1;              // entries behind the leader's log; -1: unknown here
     int64_t last_contact_ms = -1;  // since the leader last heard from it; -1: unknown here
-    CC_PROTO_FIELDS(name, address, fingerprint, voter, active, lag, last_contact_ms)
+    // Peer protocol version of the reporting member's link to it (for the
+    // reporting member itself: the highest it offers); 0: no link now.
+    // Appended: a daemon without it leaves it 0.
+    uint32_t protocol = 0;
+    CC_PROTO_FIELDS(name, address, fingerprint, voter, active, lag, last_contact_ms, protocol)
 };
 
 struct ApiStatus {

@@ -243,6 +243,8 @@ proto::ApiStatus MemberService::status() const {
     c.my_name = options_.my_name;
     c.fingerprint = fingerprint();
     c.link_up = [this](const std::string& m) { return bridge_ && bridge_->connected(m); };
+    c.link_version = [this](const std::string& m) { return link_version(m); };
+    c.own_protocol = options_.peer_protocol_max;
     // The leader's view, while it is the current leader's and fresh.
     auto st = consensus_.consensus_status();
     if (auto fresh = views_.fresh(st.leader, st.term)) {

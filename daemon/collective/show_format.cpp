@@ -77,7 +77,9 @@ std::string format_show_verbose(const proto::ApiStatus& s) {
         out << "    " << m.name << ": " << (m.voter ? "voter" : "nonvoting") << ", "
             << member_state(s, m) << ", address " << m.address << ", lag "
             << (m.lag < 0 ? std::string("-") : std::to_string(m.lag)) << ", last contact "
-            << contact_text(m.last_contact_ms) << ", key " << m.fingerprint << "\n";
+            << contact_text(m.last_contact_ms) << ", protocol "
+            << (m.protocol ? "v" + std::to_string(m.protocol) : std::string("-")) << ", key "
+            << m.fingerprint << "\n";
     }
     if (!s.ownership.empty()) {
         out << "Node ownership:\n";
@@ -154,6 +156,11 @@ std::string format_show_json(const proto::ApiStatus& s) {
             out << "null";
         else
             out << m.last_contact_ms;
+        out << ",\"protocol\":";
+        if (m.protocol == 0)
+            out << "null";
+        else
+            out << m.protocol;
         out << "}";
     }
     out << "]}\n";

@@ -52,6 +52,7 @@ proto::ApiStatus status_report(const raft::Status& s, raft::TimePoint now,
         ms.fingerprint = m.info.fingerprint;
         ms.voter = m.voter;
         ms.active = active;
+        ms.protocol = name == s.self ? context.own_protocol : context.link_version(name);
         if (!leading && context.leader_view) {
             for (const auto& v : context.leader_view->members) {
                 if (v.name != name) continue;

@@ -27,6 +27,12 @@ struct ReportContext {
     std::function<bool(const std::string& member)> link_up = [](const std::string&) {
         return false;
     };
+    // Peer protocol version of this member's link to `member`, 0 while down;
+    // and the highest this member offers (shown for itself).
+    std::function<uint32_t(const std::string& member)> link_version = [](const std::string&) {
+        return 0u;
+    };
+    uint32_t own_protocol = 0;
     // On a follower: the current leader's latest view and how old it is.
     const proto::LeaderView* leader_view = nullptr;
     int64_t leader_view_age_ms = 0;

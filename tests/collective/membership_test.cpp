@@ -27,6 +27,14 @@ bool no_dashes(const std::string& out) {
            out.find("last contact -") == std::string::npos;
 }
 
+// The line of `collective show -v` about `member` ("" when there is none).
+std::string line_of(const std::string& show, const std::string& member) {
+    const std::string start = "\n    " + member + ": ";
+    const auto at = show.find(start);
+    if (at == std::string::npos) return "";
+    return show.substr(at + 1, show.find('\n', at + 1) - at - 1);
+}
+
 void form(Cluster& c, size_t n) {
     for (size_t i = 1; i < n; ++i) c.invite_and_join(i - 1, i);
 }
@@ -176,6 +184,13 @@ TEST(Membership, rollingUpgrade_aMemberOnTheOlderProtocolJoinsAndWorks) {
     EXPECT_NE(v1.find("    mgt2: voter, active, address " + c.address(1) + ":13001, lag -"),
               std::string::npos)
         << v1;
+    // The leader's show -v names each link's version: the member to upgrade stands out.
+    const auto on_leader = c.ok(0, "collective", {"show", "-v"});
+    const std::string newest = ", protocol v" + std::to_string(proto::kPeerVersionMax) + ", key ";
+    EXPECT_NE(line_of(on_leader, "mgt3").find(", protocol v1, key "), std::string::npos)
+        << on_leader;
+    EXPECT_NE(line_of(on_leader, "mgt2").find(newest), std::string::npos) << on_leader;
+    EXPECT_NE(line_of(on_leader, "mgt1").find(newest), std::string::npos) << on_leader;
     // Nothing it received was rejected (a v1 build drops links carrying v2 messages).
     EXPECT_EQ(c[2].log().find("sent a frame that was rejected"), std::string::npos) << c[2].log();
 }

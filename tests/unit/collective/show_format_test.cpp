@@ -43,6 +43,11 @@ proto::ApiStatus leader_report(raft::TimePoint now) {
     ReportContext c;
     c.in_collective = true;
     c.my_name = "mgt1";
+    // mgt10 on an older build; mgt3 has no link.
+    c.link_version = [](const std::string& m) -> uint32_t {
+        return m == "mgt10" ? 2 : m == "mgt3" ? 0 : 6;
+    };
+    c.own_protocol = 6;
     return status_report(leader_status(now), now, c);
 }
 
@@ -65,10 +70,25 @@ TEST(ShowFormat, statusReport_countsTheMarginAndLagOnTheLeader) {
     EXPECT_EQ(s.members[4].lag, 2);
     EXPECT_EQ(s.members[4].last_contact_ms, 20);
     auto v = format_show_verbose(s);
-    EXPECT_NE(v.find("    mgt10: voter, active, address mgt10:13001, lag 2, last contact 0.0s ago"),
+    EXPECT_NE(v.find("    mgt10: voter, active, address mgt10:13001, lag 2, last contact 0.0s ago, "
+                     "protocol v2, key SHA256:mgt10\n"),
               std::string::npos)
         << v;
     EXPECT_NE(v.find("    mgt3: voter, offline,"), std::string::npos) << v;
+    EXPECT_NE(v.find(", protocol -, key SHA256:mgt3\n"), std::string::npos) << v;
+    EXPECT_NE(v.find("    mgt1: voter, leader, address mgt1:13001, lag 0, last contact 0.0s ago, "
+                     "protocol v6, key SHA256:mgt1\n"),
+              std::string::npos)
+        << v;
+    const std::string j = format_show_json(s);
+    EXPECT_NE(
+        j.find("\"fingerprint\":\"SHA256:mgt10\",\"lag\":2,\"last_contact_ms\":20,\"protocol\":2}"),
+        std::string::npos)
+        << j;
+    EXPECT_NE(j.find("\"fingerprint\":\"SHA256:mgt3\",\"lag\":0,\"last_contact_ms\":9000,"
+                     "\"protocol\":null}"),
+              std::string::npos)
+        << j;
 }
 
 TEST(ShowFormat, statusReport_onAFollowerCountsLinkedMembersActive) {
