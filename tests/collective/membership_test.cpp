@@ -35,6 +35,12 @@ std::string line_of(const std::string& show, const std::string& member) {
     return show.substr(at + 1, show.find('\n', at + 1) - at - 1);
 }
 
+// What a member logs once its link to member i runs at peer protocol `version`.
+std::string connected_to(Cluster& c, size_t i, uint32_t version) {
+    return "connected to member mgt" + std::to_string(i + 1) + " at " + c.address(i) +
+           ":13001 (peer protocol v" + std::to_string(version) + ")";
+}
+
 void form(Cluster& c, size_t n) {
     for (size_t i = 1; i < n; ++i) c.invite_and_join(i - 1, i);
 }
@@ -165,14 +171,8 @@ TEST(Membership, rollingUpgrade_aMemberOnTheOlderProtocolJoinsAndWorks) {
     std::ofstream(c[2].etc / "confluent.toml", std::ios::app) << "peer_protocol_max = 1\n";
     c.start_all();
     form(c, 3);  // mgt3 joins through mgt2's invitation
-    EXPECT_TRUE(c[0].wait_for_log(
-        "connected to member mgt3 at " + c.address(2) + ":13001 (peer protocol v1)", 5s))
-        << c[0].log();
-    EXPECT_TRUE(c[0].wait_for_log("connected to member mgt2 at " + c.address(1) +
-                                      ":13001 (peer protocol v" +
-                                      std::to_string(proto::kPeerVersionMax) + ")",
-                                  5s))
-        << c[0].log();
+    EXPECT_TRUE(c[0].wait_for_log(connected_to(c, 2, 1), 5s)) << c[0].log();
+    EXPECT_TRUE(c[0].wait_for_log(connected_to(c, 1, proto::kPeerVersionMax), 5s)) << c[0].log();
     // Writes through the v1 member reach the leader and every member.
     EXPECT_EQ(c.ok(2, "nodedefine", {"up1"}), "up1: created\n");
     EXPECT_EQ(c.ok(2, "nodelist", {"up1"}), "up1\n");  // read-your-writes
@@ -219,34 +219,28 @@ TEST(Membership, rollingUpgrade_sessionsStartWhenTheLastOlderMemberComesBackUpgr
         << "peer_protocol_max = " << proto::kPeerVersionSessions - 1 << "\n";
     c.start_all();
     form(c, 3);
-    ASSERT_TRUE(c[0].wait_for_log("connected to member mgt3 at " + c.address(2) +
-                                      ":13001 (peer protocol v" +
-                                      std::to_string(proto::kPeerVersionSessions - 1) + ")",
-                                  5s))
+    // A write through mgt1; then whether every member's cfg/nodes records
+    // its session.
+    auto write_then_check = [&](const std::string& node, bool sessions) {
+        EXPECT_EQ(c.ok(0, "nodedefine", {node}), node + ": created\n");
+        ASSERT_EQ(c.out_until(2, "nodelist", {node}, node + "\n"), node + "\n");
+        for (size_t i = 0; i < 3; ++i) {
+            const std::string nodes = nodes_file_with(c, i, node);
+            EXPECT_EQ(nodes.find("#sessions") != std::string::npos, sessions)
+                << "mgt" << i + 1 << "\n"
+                << nodes;
+        }
+    };
+    ASSERT_TRUE(c[0].wait_for_log(connected_to(c, 2, proto::kPeerVersionSessions - 1), 5s))
         << c[0].log();
-    EXPECT_EQ(c.ok(0, "nodedefine", {"old1"}), "old1: created\n");
-    ASSERT_EQ(c.out_until(2, "nodelist", {"old1"}, "old1\n"), "old1\n");
-    // Plain commands only: no member records a session.
-    for (size_t i = 0; i < 3; ++i) {
-        const std::string nodes = nodes_file_with(c, i, "old1");
-        EXPECT_EQ(nodes.find("#sessions"), std::string::npos) << "mgt" << i + 1 << "\n" << nodes;
-    }
+    write_then_check("old1", false);  // plain commands only
 
     // mgt3 restarts on the current protocol.
     EXPECT_EQ(c[2].stop(), 0);
     std::ofstream(toml, std::ios::trunc) << before;
     c.start(2);
-    ASSERT_TRUE(c[0].wait_for_log("connected to member mgt3 at " + c.address(2) +
-                                      ":13001 (peer protocol v" +
-                                      std::to_string(proto::kPeerVersionMax) + ")",
-                                  10s))
-        << c[0].log();
-    EXPECT_EQ(c.ok(0, "nodedefine", {"new1"}), "new1: created\n");
-    ASSERT_EQ(c.out_until(2, "nodelist", {"new1"}, "new1\n"), "new1\n");
-    for (size_t i = 0; i < 3; ++i) {
-        const std::string nodes = nodes_file_with(c, i, "new1");
-        EXPECT_NE(nodes.find("#sessions"), std::string::npos) << "mgt" << i + 1 << "\n" << nodes;
-    }
+    ASSERT_TRUE(c[0].wait_for_log(connected_to(c, 2, proto::kPeerVersionMax), 10s)) << c[0].log();
+    write_then_check("new1", true);
 }
 
 TEST(Membership, fiveMembersSurviveTheLossOfTheirLeader) {
