@@ -430,7 +430,7 @@ po::options_description all_options() {
         ("invitation,i", po::value<std::string>()->value_name("TOKEN"),
          "join: the token printed by collective invite; '-' reads it from standard input, "
          "@FILE from FILE")
-        ("verbose,v", "show: term, indexes, lag and last contact of each member")
+        ("verbose,v", "show: term, indexes, and each member's lag, last contact and link protocol")
         ("json", "show, and invite's list: the same as JSON")
         ("yes", "recover: do not ask for confirmation (needed without a terminal)");
     // clang-format on
