@@ -17,6 +17,7 @@
 #include "cli/client.hpp"
 #include "daemon/net/api/api_server.hpp"
 #include "proto/frame.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
 
@@ -71,12 +72,6 @@ class FakeHandler : public cc::net::ApiHandler {
 
 class ApiServerTest : public ::testing::Test {
   protected:
-    void SetUp() override {
-        std::string tmpl = (fs::temp_directory_path() / "cc-api-XXXXXX").string();
-        ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-        dir = tmpl;
-        socket = dir / "api.sock";
-    }
     void start(uid_t allowed = 0) {
         server = std::make_unique<cc::net::ApiServer>(io, socket, handler, allowed);
         server->start();
@@ -86,7 +81,6 @@ class ApiServerTest : public ::testing::Test {
         boost::asio::post(io, [this] { server.reset(); });
         work.reset();
         if (thread.joinable()) thread.join();
-        fs::remove_all(dir);
     }
     // A raw connection for sending arbitrary bytes.
     int raw_connect() {
@@ -132,7 +126,9 @@ class ApiServerTest : public ::testing::Test {
     FakeHandler handler;
     std::unique_ptr<cc::net::ApiServer> server;
     std::thread thread;
-    fs::path dir, socket;
+    cc::test::TempDir tmp{"cc-api"};
+    const fs::path dir = tmp.path();
+    const fs::path socket = dir / "api.sock";
 };
 
 TEST_F(ApiServerTest, socket_isOwnerOnly) {

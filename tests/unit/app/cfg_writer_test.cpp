@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "daemon/util/fs.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
 
@@ -27,16 +28,10 @@ using namespace std::chrono_literals;
 class CfgWriterTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        std::string tmpl = (fs::temp_directory_path() / "cc-cfgwriter-XXXXXX").string();
-        ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-        dir = tmpl;
         writer = std::make_unique<cc::app::CfgWriter>(io, db, dir, 10ms,
                                                       [this](uint64_t i) { saved.push_back(i); });
     }
-    void TearDown() override {
-        writer.reset();
-        fs::remove_all(dir);
-    }
+    void TearDown() override { writer.reset(); }
     static void block(const fs::path& path) { fs::create_directory(fs::path(path) += ".tmp"); }
     static void unblock(const fs::path& path) { fs::remove(fs::path(path) += ".tmp"); }
 
@@ -62,7 +57,8 @@ class CfgWriterTest : public ::testing::Test {
         db.apply(c, index);  // the writer reads `db` when it asks for a copy
     }
 
-    fs::path dir;
+    cc::test::TempDir tmp{"cc-cfgwriter"};
+    const fs::path dir = tmp.path();
     boost::asio::io_context io;
     cc::state::Database db;
     std::unique_ptr<cc::app::CfgWriter> writer;

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "daemon/app/config.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
 
@@ -15,12 +16,6 @@ using cc::app::Overrides;
 
 class ConfigTest : public ::testing::Test {
   protected:
-    void SetUp() override {
-        std::string tmpl = (fs::temp_directory_path() / "cc-config-XXXXXX").string();
-        ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-        dir = tmpl;
-    }
-    void TearDown() override { fs::remove_all(dir); }
     void write_toml(const std::string& text) { std::ofstream(dir / "confluent.toml") << text; }
     cc::app::Config resolve(Overrides o) {
         return cc::app::resolve_config(o,
@@ -30,7 +25,8 @@ class ConfigTest : public ::testing::Test {
                                            return it->second;
                                        });
     }
-    fs::path dir;
+    cc::test::TempDir tmp{"cc-config"};
+    const fs::path dir = tmp.path();
     std::map<std::string, std::string> env;
 };
 

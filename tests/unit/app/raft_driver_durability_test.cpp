@@ -26,6 +26,7 @@
 #include "daemon/state/member_files.hpp"
 #include "daemon/storage/memory_log_store.hpp"
 #include "daemon/util/fs.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
 
@@ -55,9 +56,8 @@ proto::Membership three_members() {
 // cc::fs::FsError (not a SyncError: nothing reached the disk), the file keeps
 // its old contents, and once unblocked the same write succeeds.
 TEST(BlockedWriteTest, tmpDirectory_failsEachFileWriteUntilRemoved) {
-    std::string tmpl = (fs::temp_directory_path() / "cc-block-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    fs::path dir = tmpl;
+    cc::test::TempDir tmp("cc-block");
+    const fs::path dir = tmp.path();
     cc::storage::HardStateFile hs(dir / "hardstate");
     cc::storage::SnapshotMetaFile meta(dir / "snapshot-meta");
     cc::state::Database db;
@@ -94,8 +94,6 @@ TEST(BlockedWriteTest, tmpDirectory_failsEachFileWriteUntilRemoved) {
     unblock(dir / "nodes");
     db.save(dir, true);
     EXPECT_TRUE(cc::state::Database::load(dir).node_exists("n1"));
-
-    fs::remove_all(dir);
 }
 
 // A follower m1 of {m1, m2, m3}, booted at term 1 with an empty log. Its
@@ -104,9 +102,6 @@ TEST(BlockedWriteTest, tmpDirectory_failsEachFileWriteUntilRemoved) {
 class FollowerDriverTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        std::string tmpl = (fs::temp_directory_path() / "cc-follower-XXXXXX").string();
-        ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-        dir = tmpl;
         cfg = dir / "cfg";
         fs::create_directories(cfg);
         hard_state = cc::storage::HardStateFile(dir / "hardstate");
@@ -114,10 +109,7 @@ class FollowerDriverTest : public ::testing::Test {
         hard_state.save({1, "", false});
         boot();
     }
-    void TearDown() override {
-        driver.reset();
-        fs::remove_all(dir);
-    }
+    void TearDown() override { driver.reset(); }
     void boot() {
         cc::storage::LogCallbacks cb;
         // As the daemon does: storage callbacks are handed to the daemon thread.
@@ -255,7 +247,8 @@ class FollowerDriverTest : public ::testing::Test {
         EXPECT_EQ(m->membership, three_members());
     }
 
-    fs::path dir;
+    cc::test::TempDir tmp{"cc-follower"};
+    const fs::path dir = tmp.path();
     fs::path cfg;
     boost::asio::io_context io;
     cc::state::Database db;

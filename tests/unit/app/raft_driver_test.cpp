@@ -9,6 +9,7 @@
 #include <boost/asio/post.hpp>
 
 #include "daemon/storage/memory_log_store.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
 
@@ -18,16 +19,8 @@ using proto::Outcome;
 
 class RaftDriverTest : public ::testing::Test {
   protected:
-    void SetUp() override {
-        std::string tmpl = (fs::temp_directory_path() / "cc-driver-XXXXXX").string();
-        ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-        dir = tmpl;
-        boot();
-    }
-    void TearDown() override {
-        driver.reset();
-        fs::remove_all(dir);
-    }
+    void SetUp() override { boot(); }
+    void TearDown() override { driver.reset(); }
     void boot() {
         cc::storage::LogCallbacks cb;
         // As the daemon does: storage callbacks are handed to the daemon thread.
@@ -73,7 +66,8 @@ class RaftDriverTest : public ::testing::Test {
         return out.value_or(WriteOutcome{});
     }
 
-    fs::path dir;
+    cc::test::TempDir tmp{"cc-driver"};
+    const fs::path dir = tmp.path();
     boost::asio::io_context io;
     cc::state::Database db;
     cc::storage::MemoryDisk disk;
