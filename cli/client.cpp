@@ -31,11 +31,18 @@ const char* const kExitStatusHelp =
     "  4  outcome unknown: the change may or may not have been applied (timeout,\n"
     "     lost connection); read it back before retrying\n";
 
+bool has_flag(int argc, char** argv, std::initializer_list<std::string_view> flags) {
+    for (int i = 1; i < argc; ++i)
+        for (auto f : flags)
+            if (argv[i] == f) return true;
+    return false;
+}
+
 void add_common_options(po::options_description& opts) {
     // clang-format off
     opts.add_options()
         ("help,h", "show this help")
-        ("version", "show this build's release and the peer protocol versions it speaks")
+        ("version", proto::kVersionOptionHelp)
         ("etc-dir", po::value<std::string>(), "configuration directory (env CONFLUENT_ETC_DIR, default /etc/confluent)")
         ("state-dir", po::value<std::string>(), "consensus state directory (env CONFLUENT_STATE_DIR)")
         ("run-dir", po::value<std::string>(), "directory of confluentd's api.sock (env CONFLUENT_RUN_DIR, default /var/run/confluent)");
@@ -245,11 +252,7 @@ std::vector<std::string> attribute_lines(const proto::ApiObjects& objects, bool 
 int run_tool(const char* name, int argc, char** argv, po::options_description opts,
              const std::string& usage, const std::function<int(const CommandLine&)>& body) {
     // --help and --version answer without confluentd, for any user.
-    bool about = false;
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        about = about || a == "--help" || a == "-h" || a == "--version";
-    }
+    const bool about = has_flag(argc, argv, {"--help", "-h", "--version"});
     try {
         if (::geteuid() != 0 && !about)
             throw CliError(std::string(name) + ": " +

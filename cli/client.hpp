@@ -14,10 +14,12 @@
 #include <boost/program_options.hpp>
 #include <filesystem>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "daemon/app/config.hpp"
@@ -41,6 +43,9 @@ struct CliError : std::runtime_error {
 // in the tools; README.md "Exit status" repeats it).
 extern const char* const kExitStatusHelp;
 
+// Whether any word of the command line is one of `flags` (before parsing:
+// --help and --version must answer whatever else is on the line).
+bool has_flag(int argc, char** argv, std::initializer_list<std::string_view> flags);
 // --etc-dir, --state-dir, --run-dir, --help, --version: every tool has them.
 void add_common_options(po::options_description& opts);
 // Parses the command line: options in `opts` (plus the common ones) and

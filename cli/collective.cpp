@@ -570,19 +570,13 @@ const Subcommand* subcommand_of(int argc, char** argv) {
     }
 }
 
-bool wants_help(int argc, char** argv) {
-    for (int i = 1; i < argc; ++i)
-        if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") return true;
-    return false;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
     // --help of a subcommand shows only its options; otherwise every option
     // is parsed so that one given to the wrong subcommand gets a clear line.
     // With --json every failure is a JSON error document (docs/json.md).
-    if (wants_help(argc, argv))
+    if (has_flag(argc, argv, {"--help", "-h"}))
         if (const Subcommand* sub = subcommand_of(argc, argv))
             return run_tool_json_errors("collective", argc, argv, options_of(*sub), usage_of(*sub),
                                         run);

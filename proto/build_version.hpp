@@ -16,6 +16,9 @@
 namespace proto {
 
 inline constexpr const char* kBuildVersion = CC_VERSION;
+// The --version line of every program's --help.
+inline constexpr const char* kVersionOptionHelp =
+    "show this build's release and the peer protocol versions it speaks";
 
 // "collective (confluent-collective) 0.1.0, peer protocol v1 to v6"
 inline std::string version_line(const std::string& program) {

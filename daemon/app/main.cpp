@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
     // clang-format off
     opts.add_options()
         ("help,h", "show this help")
-        ("version", "show this build's release and the peer protocol versions it speaks")
+        ("version", proto::kVersionOptionHelp)
         ("etc-dir", po::value<std::string>(), "configuration directory (env CONFLUENT_ETC_DIR, default /etc/confluent)")
         ("state-dir", po::value<std::string>(), "consensus state directory (env CONFLUENT_STATE_DIR, default /var/lib/confluent)")
         ("run-dir", po::value<std::string>(), "directory of api.sock (env CONFLUENT_RUN_DIR, default /var/run/confluent)")

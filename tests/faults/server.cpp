@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "cli/client.hpp"
+#include "tests/support/read_file.hpp"
 
 extern char** environ;
 
@@ -188,10 +189,7 @@ cc::it::CmdResult Server::cli(const std::string& tool, const std::vector<std::st
 }
 
 std::string Server::log() const {
-    std::ifstream f(log_file(), std::ios::binary);
-    std::ostringstream s;
-    s << f.rdbuf();
-    return s.str();
+    return cc::test::read_file(log_file());
 }
 
 std::string Server::log_tail(size_t lines) const {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "tests/sim/linearizability.hpp"
+#include "tests/support/read_file.hpp"
 
 namespace cc::faults {
 
@@ -81,10 +82,7 @@ std::vector<std::pair<std::string, std::string>> cfg_files(const std::filesystem
         if (!e.is_regular_file()) continue;
         auto rel = std::filesystem::relative(e.path(), dir).string();
         if (rel == "myname") continue;
-        std::ifstream f(e.path(), std::ios::binary);
-        std::ostringstream s;
-        s << f.rdbuf();
-        out.emplace_back(rel, s.str());
+        out.emplace_back(rel, cc::test::read_file(e.path()));
     }
     std::sort(out.begin(), out.end());
     return out;

@@ -19,6 +19,7 @@
 #include "daemon/util/fs.hpp"
 #include "proto/api.hpp"
 #include "proto/frame.hpp"
+#include "tests/support/read_file.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace {
@@ -33,12 +34,7 @@ void seed(const std::string& target, const std::string& name, std::string_view b
         .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
-std::string read(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+using cc::test::read_file;
 
 proto::Membership members() {
     return {{{"mgt1", "10.0.0.1:13001", "SHA256:q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c",
@@ -235,7 +231,7 @@ void state_seeds() {
     hard.save({7, "mgt2", true});
     cc::storage::SnapshotMetaFile meta(dir.path() / "snapshot-meta");
     meta.save({52310, 6, members(), 52001});
-    seed("state_files", "seed-0", read(hard.path()) + '\0' + read(meta.path()));
+    seed("state_files", "seed-0", read_file(hard.path()) + '\0' + read_file(meta.path()));
 
     auto clock = [] {
         return std::chrono::system_clock::time_point(std::chrono::seconds(1800000000 - 60));
@@ -245,16 +241,16 @@ void state_seeds() {
         book.invite("mgt4", proto::Role::Voter);
         book.invite("mgt5", proto::Role::NonVoter);
     }
-    seed("invitation_book", "seed-0", read(dir.path() / "invitations"));
+    seed("invitation_book", "seed-0", read_file(dir.path() / "invitations"));
 
     cc::discovery::DeviceStore store(dir.path());
     store.add({"aa:bb:cc:dd:ee:01", "M1", "S1", "uuid-1", "server", {"10.0.0.9", "fd00::9"}});
     store.add({"aa:bb:cc:dd:ee:02", "", "", "", "", {}});
-    seed("device_store", "seed-0", read(store.path()));
+    seed("device_store", "seed-0", read_file(store.path()));
 }
 
 void config_seeds(const fs::path& source_dir) {
-    seed("config", "seed-documented", read(source_dir / "etc" / "confluent.toml"));
+    seed("config", "seed-documented", read_file(source_dir / "etc" / "confluent.toml"));
     seed("config", "seed-small",
          "log_level = \"debug\"\n[collective]\nport = 13002\nadvertise = \"10.0.0.1:13002\"\n"
          "peer_protocol_max = 3\nreassign_grace = 60\n");

@@ -1,5 +1,6 @@
 // Starting, probing and stopping one ipmi_sim process; see ipmi_sim.hpp.
 #include "tests/support/ipmi_sim.hpp"
+#include "tests/support/read_file.hpp"
 
 #include <fcntl.h>
 #include <freeipmi/freeipmi.h>
@@ -42,13 +43,6 @@ void write_file(const fs::path& path, const std::string& text) {
         if (!out) throw std::runtime_error("cannot write " + tmp.string());
     }
     fs::rename(tmp, path);
-}
-
-std::string read_file(const fs::path& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
 }
 
 // True when a UDP socket can bind 127.0.0.1:port right now. Without
@@ -251,7 +245,8 @@ bool SimBmc::start_once(std::string& why) {
         int status = 0;
         if (::waitpid(pid_, &status, WNOHANG) == pid_) {
             pid_ = -1;
-            why = "ipmi_sim exited at start; its output: " + read_file(d / "ipmi_sim.log");
+            why =
+                "ipmi_sim exited at start; its output: " + cc::test::read_file(d / "ipmi_sim.log");
             return false;
         }
         if (udp_sockets_on(port_) > 1) {
@@ -269,7 +264,7 @@ bool SimBmc::start_once(std::string& why) {
     }
     why = "no answer on 127.0.0.1:" + std::to_string(port_) + " within " +
           std::to_string(kStartTimeout.count()) +
-          " s; its output: " + read_file(d / "ipmi_sim.log");
+          " s; its output: " + cc::test::read_file(d / "ipmi_sim.log");
     return false;
 }
 
@@ -290,7 +285,7 @@ void SimBmc::stop() {
 }
 
 std::string SimBmc::power_state() const {
-    const std::string text = read_file(dir_.path() / "power");
+    const std::string text = cc::test::read_file(dir_.path() / "power");
     return text.rfind('1', 0) == 0 ? "on" : "off";
 }
 
@@ -300,7 +295,7 @@ void SimBmc::set_power_state(bool on) {
 
 std::vector<std::string> SimBmc::actions() const {
     std::vector<std::string> out;
-    std::istringstream in(read_file(dir_.path() / "actions"));
+    std::istringstream in(cc::test::read_file(dir_.path() / "actions"));
     std::string line;
     while (std::getline(in, line))
         if (!line.empty()) out.push_back(line);
